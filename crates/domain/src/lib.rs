@@ -1,0 +1,21 @@
+//! Broadsheet's content model.
+//!
+//! Every type here is built by a constructor that refuses invalid values, so code that holds
+//! one never re-checks it ("parse, don't validate"). This crate knows nothing of databases,
+//! HTTP or GraphQL; a CI step proves it (`cargo tree -p broadsheet-domain -e normal -i diesel`).
+
+pub mod article;
+pub mod author;
+mod error;
+pub mod ids;
+pub mod listing;
+pub mod markdown;
+pub mod related;
+mod slug;
+pub mod tag;
+pub mod text;
+pub mod time;
+pub mod url;
+
+pub use error::ValidationError;
+pub use slug::Slug;

@@ -1,0 +1,230 @@
+//! Markdown to safe HTML and to plain text.
+//!
+//! Bodies are CommonMark with the two GitHub extensions newsrooms reach for (tables and
+//! strikethrough), rendered by `pulldown-cmark`. Raw HTML is allowed through the parser, as
+//! CommonMark says, and then everything passes `ammonia`'s allowlist: no `<script>`, no `on*`
+//! handlers, no `javascript:` URLs, no `<iframe>` or `<style>`. The HTML we store and serve is
+//! therefore safe to drop into a page.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+/// Markdown rendered both ways.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Sanitized HTML.
+    pub html: String,
+    /// The text a reader sees, paragraphs separated by blank lines; images and raw HTML
+    /// contribute nothing.
+    pub plaintext: String,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    // Column alignment of GFM tables arrives as `style="text-align: …"`; keep that one
+    // property and nothing else a stylesheet could abuse.
+    builder
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .filter_style_properties(HashSet::from(["text-align"]))
+        .link_rel(Some("noopener noreferrer"));
+    builder
+});
+
+/// Renders a Markdown body.
+pub fn render(markdown: &str) -> Rendered {
+    let mut raw_html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut raw_html, Parser::new_ext(markdown, options()));
+    Rendered {
+        html: SANITIZER.clean(&raw_html).to_string(),
+        plaintext: plaintext(markdown),
+    }
+}
+
+fn plaintext(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut image_depth = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Image { .. }) => image_depth += 1,
+            Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
+            _ if image_depth > 0 => {}
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak => out.push(' '),
+            Event::HardBreak => out.push('\n'),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::List(_)
+                | TagEnd::Table,
+            ) => end_block(&mut out, "\n\n"),
+            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => {
+                end_block(&mut out, "\n");
+            }
+            Event::End(TagEnd::TableCell) => out.push('\t'),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Ends the current block with `separator`, never leaving more than one blank line.
+fn end_block(out: &mut String, separator: &str) {
+    let trimmed = out.trim_end_matches([' ', '\t']).len();
+    out.truncate(trimmed);
+    if out.is_empty() || out.ends_with("\n\n") {
+        return;
+    }
+    if out.ends_with('\n') {
+        if separator == "\n\n" {
+            out.push('\n');
+        }
+    } else {
+        out.push_str(separator);
+    }
+}
+
+/// The first `max` characters of `text`, whitespace collapsed, cut at a word boundary.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        let needed = word.chars().count() + usize::from(!out.is_empty());
+        if out.chars().count() + needed > max {
+            if out.is_empty() {
+                // One enormous word: cut it rather than return nothing.
+                out = word.chars().take(max).collect();
+            }
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Words a reader reads: whitespace-separated runs holding at least one letter or digit.
+pub fn word_count(plaintext: &str) -> u32 {
+    let n = plaintext
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Minutes to read `words` at 275 words a minute (the figure Ghost and Medium use), rounded,
+/// and at least one minute for any text at all.
+pub fn reading_time(words: u32) -> u32 {
+    if words == 0 {
+        return 0;
+    }
+    ((f64::from(words) / 275.0).round() as u32).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        render(md).html
+    }
+
+    #[test]
+    fn renders_paragraphs_quotes_and_lists() {
+        let r = render("Intro *text*.\n\n> A quote\n\n- one\n- two\n");
+        assert_eq!(
+            r.html,
+            "<p>Intro <em>text</em>.</p>\n<blockquote>\n<p>A quote</p>\n</blockquote>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
+        );
+        assert_eq!(r.plaintext, "Intro text.\n\nA quote\n\none\ntwo");
+    }
+
+    #[test]
+    fn renders_gfm_tables_and_strikethrough() {
+        let h = html("| a | b |\n|:-:|---|\n| 1 | 2 |\n\n~~gone~~");
+        assert!(h.contains("<table>"), "{h}");
+        assert!(h.contains("<th style=\"text-align:center\">a</th>"), "{h}");
+        assert!(h.contains("<del>gone</del>"), "{h}");
+    }
+
+    #[test]
+    fn hostile_html_comes_out_inert() {
+        let cases = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[click](javascript:alert(1))",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<javascript:alert(1)>",
+            "<div onclick=\"alert(1)\">raw block</div>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<style>body{display:none}</style>",
+            "<svg><script>alert(1)</script></svg>",
+            "| a |\n|---|\n| <td style=\"background:url(javascript:x)\"> |",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+            "<form action=\"https://evil\"><input></form>",
+        ];
+        for md in cases {
+            let h = html(md).to_lowercase();
+            for forbidden in [
+                "<script",
+                "onerror",
+                "onclick",
+                "href=\"javascript",
+                "src=\"javascript",
+                "<iframe",
+                "<style",
+                "<form",
+                "<input",
+                "background",
+            ] {
+                assert!(!h.contains(forbidden), "{md:?} rendered {h:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_html_text_survives_but_not_its_handlers() {
+        let h = html("<div onclick=\"x()\">raw block</div>");
+        assert!(h.contains("raw block"));
+    }
+
+    #[test]
+    fn links_get_safe_rel() {
+        assert_eq!(
+            html("[a](https://example.com)"),
+            "<p><a href=\"https://example.com\" rel=\"noopener noreferrer\">a</a></p>\n"
+        );
+    }
+
+    #[test]
+    fn plaintext_skips_images_and_raw_html() {
+        let r = render("![alt text](/a.png) Caption\n\n<script>evil()</script>\n\nEnd");
+        assert_eq!(r.plaintext, "Caption\n\nEnd");
+    }
+
+    #[test]
+    fn excerpt_cuts_at_word_boundary() {
+        assert_eq!(excerpt("one two three", 9), "one two");
+        assert_eq!(excerpt("one  two\n\nthree", 100), "one two three");
+        assert_eq!(excerpt("abcdefghij", 4), "abcd");
+        assert_eq!(excerpt("", 4), "");
+    }
+
+    #[test]
+    fn counts_words_and_minutes() {
+        assert_eq!(word_count("Hello, world – again 2014"), 4);
+        assert_eq!(reading_time(0), 0);
+        assert_eq!(reading_time(10), 1);
+        assert_eq!(reading_time(275 * 3), 3);
+        assert_eq!(reading_time(275 * 3 + 200), 4);
+    }
+}
