@@ -194,38 +194,85 @@ impl ArticleCursor {
     }
 }
 
+/// A position in a list ordered by name (tags, authors): the name's sort key and the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameCursor {
+    /// The row's sort key (see [`crate::text::sort_key`]).
+    pub key: String,
+    /// The row's id, which breaks ties.
+    pub id: i64,
+}
+
+const NAME_CURSOR_VERSION: &str = "n1";
+
+impl NameCursor {
+    /// The position of a row with this name and id.
+    pub fn of(name: &str, id: i64) -> Self {
+        Self {
+            key: sort_key(name),
+            id,
+        }
+    }
+
+    /// An opaque, URL-safe token for this position.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{NAME_CURSOR_VERSION}:{}:{}", self.id, self.key))
+    }
+
+    /// Reads a token made by [`NameCursor::encode`]; `field` names the argument for errors.
+    pub fn decode(token: &str, field: &'static str) -> Result<Self, ValidationError> {
+        let invalid = || ValidationError::new(field, "is not a valid cursor");
+        if token.len() > 1024 {
+            return Err(invalid());
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+        let raw = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let mut parts = raw.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(NAME_CURSOR_VERSION), Some(id), Some(key)) => Ok(Self {
+                key: key.to_owned(),
+                id: id.parse().map_err(|_| invalid())?,
+            }),
+            _ => Err(invalid()),
+        }
+    }
+}
+
 /// Which page of a list to fetch, in Relay's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PageRequest {
+pub enum PageRequest<C = ArticleCursor> {
     /// The `first` rows after `after` (or from the start).
     Forward {
         /// Page size.
         first: usize,
         /// Exclusive start.
-        after: Option<ArticleCursor>,
+        after: Option<C>,
     },
     /// The `last` rows before `before` (or up to the end).
     Backward {
         /// Page size.
         last: usize,
         /// Exclusive end.
-        before: Option<ArticleCursor>,
+        before: Option<C>,
     },
 }
 
-impl PageRequest {
+impl<C> PageRequest<C> {
     /// The first `n` rows.
     pub fn first(n: usize) -> Self {
-        Self::Forward { first: n, after: None }
+        Self::Forward {
+            first: n,
+            after: None,
+        }
     }
 
     /// Builds a request from Relay arguments: `first`/`after` or `last`/`before`, never
     /// both directions; sizes from 0 to `max`, `default` when neither is given.
     pub fn from_relay(
         first: Option<i64>,
-        after: Option<ArticleCursor>,
+        after: Option<C>,
         last: Option<i64>,
-        before: Option<ArticleCursor>,
+        before: Option<C>,
         default: usize,
         max: usize,
     ) -> Result<Self, ValidationError> {
@@ -233,9 +280,7 @@ impl PageRequest {
             usize::try_from(n)
                 .ok()
                 .filter(|n| *n <= max)
-                .ok_or_else(|| {
-                    ValidationError::new(field, format!("must be between 0 and {max}"))
-                })
+                .ok_or_else(|| ValidationError::new(field, format!("must be between 0 and {max}")))
         };
         let backward = last.is_some() || before.is_some();
         let forward = first.is_some() || after.is_some();
@@ -245,11 +290,17 @@ impl PageRequest {
                 "page forwards with first/after or backwards with last/before, not both",
             )),
             (_, false) => Ok(Self::Forward {
-                first: first.map(|n| size("first", n)).transpose()?.unwrap_or(default),
+                first: first
+                    .map(|n| size("first", n))
+                    .transpose()?
+                    .unwrap_or(default),
                 after,
             }),
             (false, true) => Ok(Self::Backward {
-                last: last.map(|n| size("last", n)).transpose()?.unwrap_or(default),
+                last: last
+                    .map(|n| size("last", n))
+                    .transpose()?
+                    .unwrap_or(default),
                 before,
             }),
         }
@@ -261,6 +312,40 @@ impl PageRequest {
             Self::Forward { first, .. } => *first,
             Self::Backward { last, .. } => *last,
         }
+    }
+
+    /// `(forward, size, cursor)`: the direction, the page size and the exclusive bound.
+    pub fn parts(&self) -> (bool, usize, Option<&C>) {
+        match self {
+            Self::Forward { first, after } => (true, *first, after.as_ref()),
+            Self::Backward { last, before } => (false, *last, before.as_ref()),
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// A page from rows read in walking order: at most `size + 1` of them, the extra one
+    /// only telling that more follow. Backward pages are turned into list order.
+    pub fn from_walk(mut rows: Vec<T>, size: usize, forward: bool, had_cursor: bool) -> Self {
+        let more = rows.len() > size;
+        rows.truncate(size);
+        if !forward {
+            rows.reverse();
+        }
+        Self {
+            items: rows,
+            has_next_page: if forward { more } else { had_cursor },
+            has_previous_page: if forward { had_cursor } else { more },
+        }
+    }
+
+    /// The same page with each item converted, failing on the first that fails.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, E>>()?,
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        })
     }
 }
 
@@ -280,7 +365,11 @@ mod tests {
     use super::*;
 
     fn cursor(order: ArticleOrder, key: SortKey) -> ArticleCursor {
-        ArticleCursor { order, key, id: ArticleId(42) }
+        ArticleCursor {
+            order,
+            key,
+            id: ArticleId(42),
+        }
     }
 
     #[test]
@@ -292,7 +381,11 @@ mod tests {
             cursor(ArticleOrder::TitleAsc, SortKey::Text("a: b: c".into())),
         ] {
             let token = c.encode();
-            assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert!(
+                token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            );
             assert_eq!(ArticleCursor::decode(&token, c.order, "after"), Ok(c));
         }
     }
@@ -310,20 +403,54 @@ mod tests {
     }
 
     #[test]
+    fn name_cursors_round_trip() {
+        let c = NameCursor::of("Children’s: Services", 7);
+        assert_eq!(NameCursor::decode(&c.encode(), "after"), Ok(c));
+        assert!(NameCursor::decode("bm90IGEgY3Vyc29y", "after").is_err());
+    }
+
+    #[test]
+    fn pages_from_walks() {
+        let p = Page::from_walk(vec![1, 2, 3], 2, true, false);
+        assert_eq!(
+            (p.items, p.has_next_page, p.has_previous_page),
+            (vec![1, 2], true, false)
+        );
+        let p = Page::from_walk(vec![3, 2, 1], 2, false, true);
+        assert_eq!(
+            (p.items, p.has_next_page, p.has_previous_page),
+            (vec![2, 3], true, true)
+        );
+        let p = Page::from_walk(vec![1], 2, true, true);
+        assert_eq!(
+            (p.items, p.has_next_page, p.has_previous_page),
+            (vec![1], false, true)
+        );
+    }
+
+    #[test]
     fn relay_arguments() {
         assert_eq!(
-            PageRequest::from_relay(None, None, None, None, 20, 100),
+            PageRequest::<ArticleCursor>::from_relay(None, None, None, None, 20, 100),
             Ok(PageRequest::first(20))
         );
         assert_eq!(
-            PageRequest::from_relay(None, None, Some(5), None, 20, 100),
-            Ok(PageRequest::Backward { last: 5, before: None })
+            PageRequest::<ArticleCursor>::from_relay(None, None, Some(5), None, 20, 100),
+            Ok(PageRequest::Backward {
+                last: 5,
+                before: None
+            })
         );
-        let too_many = PageRequest::from_relay(Some(101), None, None, None, 20, 100).unwrap_err();
+        let too_many = PageRequest::<NameCursor>::from_relay(Some(101), None, None, None, 20, 100)
+            .unwrap_err();
         assert_eq!(too_many.field, "first");
         assert!(too_many.message.contains("100"));
-        assert!(PageRequest::from_relay(Some(-1), None, None, None, 20, 100).is_err());
-        assert!(PageRequest::from_relay(Some(1), None, Some(1), None, 20, 100).is_err());
+        assert!(
+            PageRequest::<NameCursor>::from_relay(Some(-1), None, None, None, 20, 100).is_err()
+        );
+        assert!(
+            PageRequest::<NameCursor>::from_relay(Some(1), None, Some(1), None, 20, 100).is_err()
+        );
     }
 
     #[test]

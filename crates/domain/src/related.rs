@@ -1,8 +1,8 @@
 //! Curated related-article links: "Similar Articles" chosen by an editor, in their order.
 
+use crate::ValidationError;
 use crate::ids::ArticleId;
 use crate::text::optional;
-use crate::ValidationError;
 
 /// A stored link from one article to another.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,11 @@ pub struct NewRelatedLink {
 
 impl NewRelatedLink {
     /// Refuses self links and overlong notes.
-    pub fn new(from: ArticleId, to: ArticleId, note: Option<&str>) -> Result<Self, ValidationError> {
+    pub fn new(
+        from: ArticleId,
+        to: ArticleId,
+        note: Option<&str>,
+    ) -> Result<Self, ValidationError> {
         if from == to {
             return Err(ValidationError::new(
                 "related_id",

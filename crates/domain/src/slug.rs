@@ -132,7 +132,10 @@ mod tests {
             s.as_str(),
             "weve-still-no-idea-about-needs-of-all-children-at-risk-admits-birmingham-social-services-chief"
         );
-        assert_eq!(Slug::derive("Children's services", "x").as_str(), "childrens-services");
+        assert_eq!(
+            Slug::derive("Children's services", "x").as_str(),
+            "childrens-services"
+        );
         assert_eq!(Slug::derive("Café  Society!", "x").as_str(), "cafe-society");
         assert_eq!(Slug::derive("!!!", "untitled").as_str(), "untitled");
         assert_eq!(Slug::derive("#homepage", "x").as_str(), "homepage");

@@ -159,13 +159,19 @@ mod tests {
     #[test]
     fn hash_names_are_internal() {
         let t = NewTag::parse(&input("#homepage")).map(|t| t.name);
-        assert_eq!(t.as_ref().map(TagName::visibility), Ok(Visibility::Internal));
+        assert_eq!(
+            t.as_ref().map(TagName::visibility),
+            Ok(Visibility::Internal)
+        );
         assert_eq!(
             t.map(|n| n.derived_slug().as_str().to_owned()),
             Ok("hash-homepage".to_owned())
         );
         let public = TagName::parse("Children’s services");
-        assert_eq!(public.as_ref().map(TagName::visibility), Ok(Visibility::Public));
+        assert_eq!(
+            public.as_ref().map(TagName::visibility),
+            Ok(Visibility::Public)
+        );
         assert_eq!(
             public.map(|n| n.derived_slug().as_str().to_owned()),
             Ok("childrens-services".to_owned())
@@ -184,6 +190,9 @@ mod tests {
             feature_image: Some("javascript:alert(1)".into()),
             ..input("x")
         };
-        assert_eq!(NewTag::parse(&bad_image).unwrap_err().field, "feature_image");
+        assert_eq!(
+            NewTag::parse(&bad_image).unwrap_err().field,
+            "feature_image"
+        );
     }
 }

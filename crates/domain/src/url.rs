@@ -33,7 +33,10 @@ impl WebUrl {
     }
 
     /// Like [`WebUrl::parse`] for an optional field; blank is `None`.
-    pub fn optional(field: &'static str, value: Option<&str>) -> Result<Option<Self>, ValidationError> {
+    pub fn optional(
+        field: &'static str,
+        value: Option<&str>,
+    ) -> Result<Option<Self>, ValidationError> {
         match value.map(str::trim) {
             None | Some("") => Ok(None),
             Some(v) => Self::parse(field, v).map(Some),
@@ -68,7 +71,10 @@ impl ImageUrl {
     }
 
     /// Like [`ImageUrl::parse`] for an optional field; blank is `None`.
-    pub fn optional(field: &'static str, value: Option<&str>) -> Result<Option<Self>, ValidationError> {
+    pub fn optional(
+        field: &'static str,
+        value: Option<&str>,
+    ) -> Result<Option<Self>, ValidationError> {
         match value.map(str::trim) {
             None | Some("") => Ok(None),
             Some(v) => Self::parse(field, v).map(Some),

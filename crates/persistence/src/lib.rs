@@ -1,1 +1,23 @@
+//! Broadsheet's storage: the schema, the queries, and the pool, on SQLite or PostgreSQL.
+//!
+//! Query functions are synchronous and take `&mut AnyConnection`; they live beside the rows
+//! they read (`articles`, `tags`, `users`, `related`). Async callers go through [`Store`],
+//! which runs them on tokio's blocking pool so that no diesel call ever holds up an async
+//! worker thread. Rows become domain types at this crate's edge, through `TryFrom`.
 
+pub mod articles;
+pub mod db;
+mod error;
+mod keyset;
+pub mod related;
+mod schema;
+mod slugs;
+mod store;
+pub mod tags;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod users;
+
+pub use db::{AnyConnection, Backend, DatabaseUrl, PoolOptions};
+pub use error::{Cause, StoreError};
+pub use store::Store;

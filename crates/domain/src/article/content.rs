@@ -1,7 +1,7 @@
 //! An article body and everything derived from it at write time, so that reads never render.
 
-use crate::markdown;
 use crate::ValidationError;
+use crate::markdown;
 
 /// Longest Markdown body accepted, in bytes (about 150,000 words: more than any article).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -36,7 +36,10 @@ impl ArticleContent {
             ));
         }
         if markdown.contains('\0') {
-            return Err(ValidationError::new("body", "must not contain NUL characters"));
+            return Err(ValidationError::new(
+                "body",
+                "must not contain NUL characters",
+            ));
         }
         let rendered = markdown::render(markdown);
         let word_count = markdown::word_count(&rendered.plaintext);
@@ -78,7 +81,13 @@ mod tests {
     #[test]
     fn oversized_body_is_refused() {
         let big = "a".repeat(MAX_BODY_BYTES + 1);
-        assert_eq!(ArticleContent::render(&big, None).unwrap_err().field, "body");
-        assert_eq!(ArticleContent::render("a\0b", None).unwrap_err().field, "body");
+        assert_eq!(
+            ArticleContent::render(&big, None).unwrap_err().field,
+            "body"
+        );
+        assert_eq!(
+            ArticleContent::render("a\0b", None).unwrap_err().field,
+            "body"
+        );
     }
 }

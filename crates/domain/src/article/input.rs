@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::{Article, ArticleContent, ArticleStatus, FeatureImage, Publication, Seo};
 use crate::ids::{AuthorId, TagId};
-use crate::text::{optional, Title};
+use crate::text::{Title, optional};
 use crate::time::Timestamp;
 use crate::url::{ImageUrl, WebUrl};
 use crate::{Slug, ValidationError};
@@ -276,7 +276,10 @@ impl Article {
                 None => old.map(str::to_owned),
             };
             let url = pick(&patch.feature_image, current.map(|f| f.url.as_str()));
-            let alt = pick(&patch.feature_image_alt, current.and_then(|f| f.alt.as_deref()));
+            let alt = pick(
+                &patch.feature_image_alt,
+                current.and_then(|f| f.alt.as_deref()),
+            );
             let caption = pick(
                 &patch.feature_image_caption,
                 current.and_then(|f| f.caption.as_deref()),
@@ -330,7 +333,9 @@ mod tests {
         Article {
             id: ArticleId(1),
             uuid: new.uuid,
-            slug: new.slug.unwrap_or_else(|| Slug::derive(new.title.as_str(), "x")),
+            slug: new
+                .slug
+                .unwrap_or_else(|| Slug::derive(new.title.as_str(), "x")),
             title: new.title,
             custom_excerpt: new.custom_excerpt,
             content: new.content,
@@ -363,29 +368,65 @@ mod tests {
     fn refuses_with_the_field_named() {
         let now = crate::time::now();
         let cases: Vec<(ArticleInput, &str)> = vec![
-            (ArticleInput { title: " ".into(), ..input() }, "title"),
-            (ArticleInput { slug: Some("A B".into()), ..input() }, "slug"),
-            (ArticleInput { authors: vec![], ..input() }, "authors"),
             (
-                ArticleInput { custom_excerpt: Some("x".repeat(301)), ..input() },
+                ArticleInput {
+                    title: " ".into(),
+                    ..input()
+                },
+                "title",
+            ),
+            (
+                ArticleInput {
+                    slug: Some("A B".into()),
+                    ..input()
+                },
+                "slug",
+            ),
+            (
+                ArticleInput {
+                    authors: vec![],
+                    ..input()
+                },
+                "authors",
+            ),
+            (
+                ArticleInput {
+                    custom_excerpt: Some("x".repeat(301)),
+                    ..input()
+                },
                 "custom_excerpt",
             ),
             (
-                ArticleInput { feature_image_alt: Some("alt".into()), ..input() },
+                ArticleInput {
+                    feature_image_alt: Some("alt".into()),
+                    ..input()
+                },
                 "feature_image_alt",
             ),
             (
-                ArticleInput { feature_image: Some("javascript:x".into()), ..input() },
+                ArticleInput {
+                    feature_image: Some("javascript:x".into()),
+                    ..input()
+                },
                 "feature_image",
             ),
             (
                 ArticleInput {
-                    seo: SeoInput { canonical_url: Some("ftp://x".into()), ..SeoInput::default() },
+                    seo: SeoInput {
+                        canonical_url: Some("ftp://x".into()),
+                        ..SeoInput::default()
+                    },
                     ..input()
                 },
                 "canonical_url",
             ),
-            (ArticleInput { status: ArticleStatus::Scheduled, ..input() }, "published_at"),
+            (
+                ArticleInput {
+                    status: ArticleStatus::Scheduled,
+                    ..input()
+                },
+                "published_at",
+            ),
         ];
         for (i, field) in cases {
             assert_eq!(NewArticle::parse(&i, now).unwrap_err().field, field);
@@ -421,7 +462,10 @@ mod tests {
         assert_eq!(b.title, a.title);
         assert_eq!(b.content.html, "<p>New <em>body</em></p>\n");
         assert_eq!(b.content.excerpt, "New body");
-        assert_eq!(b.feature_image.as_ref().and_then(|f| f.alt.as_deref()), Some("A picture"));
+        assert_eq!(
+            b.feature_image.as_ref().and_then(|f| f.alt.as_deref()),
+            Some("A picture")
+        );
         let c = b
             .revise(&ArticlePatch {
                 custom_excerpt: Some(Some("Standfirst".into())),
@@ -433,7 +477,10 @@ mod tests {
         assert_eq!(c.content.excerpt, "Standfirst");
         assert_eq!(c.feature_image, None);
         let err = c
-            .revise(&ArticlePatch { feature_image_caption: Some(Some("c".into())), ..ArticlePatch::default() })
+            .revise(&ArticlePatch {
+                feature_image_caption: Some(Some("c".into())),
+                ..ArticlePatch::default()
+            })
             .unwrap_err();
         assert_eq!(err.field, "feature_image_caption");
     }

@@ -10,11 +10,11 @@ pub use publication::{ArticleStatus, Publication};
 
 use uuid::Uuid;
 
+use crate::Slug;
 use crate::ids::ArticleId;
 use crate::text::Title;
 use crate::time::Timestamp;
 use crate::url::{ImageUrl, WebUrl};
-use crate::Slug;
 
 /// An article as stored. Tags and authors are loaded beside it, in batches, by whoever needs
 /// them (see the persistence crate's `tags_of` and `authors_of`).

@@ -1,7 +1,7 @@
 //! Where an article stands: draft, scheduled for a time, or published at a time.
 
-use crate::time::Timestamp;
 use crate::ValidationError;
+use crate::time::Timestamp;
 
 /// The stored status of an article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

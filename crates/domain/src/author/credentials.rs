@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 use crate::ValidationError;
 
@@ -17,7 +17,12 @@ impl Email {
     /// Accepts `local@domain` with no spaces, at most 254 characters.
     pub fn parse(value: &str) -> Result<Self, ValidationError> {
         let value = value.trim().to_lowercase();
-        let err = || Err(ValidationError::new("email", "is not a valid email address"));
+        let err = || {
+            Err(ValidationError::new(
+                "email",
+                "is not a valid email address",
+            ))
+        };
         if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return err();
         }
@@ -139,7 +144,16 @@ mod tests {
             Email::parse(" Ada@Example.com ").map(|e| e.0),
             Ok("ada@example.com".into())
         );
-        for bad in ["", "ada", "@example.com", "ada@", "a b@c.d", "a@b@c", "a@.b", "a@b."] {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a b@c.d",
+            "a@b@c",
+            "a@.b",
+            "a@b.",
+        ] {
             assert_eq!(Email::parse(bad).unwrap_err().field, "email", "{bad}");
         }
     }
@@ -153,7 +167,9 @@ mod tests {
 
     #[test]
     fn phc_round_trip() {
-        let h = Password::parse("0123456789abc").expect("long enough").hash();
+        let h = Password::parse("0123456789abc")
+            .expect("long enough")
+            .hash();
         let again = PasswordHash::from_phc(h.as_phc()).expect("valid phc");
         assert!(again.verify("0123456789abc"));
         assert!(PasswordHash::from_phc("plain").is_err());

@@ -6,7 +6,7 @@ mod credentials;
 mod profile;
 
 pub use credentials::{Email, Password, PasswordHash};
-pub use profile::{Author, ProfileInput, Profile};
+pub use profile::{Author, Profile, ProfileInput};
 
 use crate::ids::AuthorId;
 use crate::time::Timestamp;

@@ -78,8 +78,18 @@ impl Profile {
             cover_image: ImageUrl::optional("cover_image", input.cover_image.as_deref())?,
             website: WebUrl::optional("website", input.website.as_deref())?,
             location: optional("location", input.location.as_deref(), 150, false)?,
-            twitter: input.twitter.as_deref().map(twitter_handle).transpose()?.flatten(),
-            facebook: input.facebook.as_deref().map(facebook_name).transpose()?.flatten(),
+            twitter: input
+                .twitter
+                .as_deref()
+                .map(twitter_handle)
+                .transpose()?
+                .flatten(),
+            facebook: input
+                .facebook
+                .as_deref()
+                .map(facebook_name)
+                .transpose()?
+                .flatten(),
             meta_title: optional("meta_title", input.meta_title.as_deref(), 300, false)?,
             meta_description: optional(
                 "meta_description",
@@ -165,7 +175,12 @@ mod tests {
 
     #[test]
     fn social_handles_are_normalised() {
-        for t in ["ada_w", "@ada_w", "https://twitter.com/ada_w", "https://x.com/ada_w/"] {
+        for t in [
+            "ada_w",
+            "@ada_w",
+            "https://twitter.com/ada_w",
+            "https://x.com/ada_w/",
+        ] {
             let p = with(|i| i.twitter = Some(t.into())).expect(t);
             assert_eq!(p.twitter.as_deref(), Some("@ada_w"));
         }
@@ -177,16 +192,25 @@ mod tests {
     fn bad_fields_are_named() {
         assert_eq!(with(|i| i.name = String::new()).unwrap_err().field, "name");
         assert_eq!(
-            with(|i| i.twitter = Some("not a handle!".into())).unwrap_err().field,
+            with(|i| i.twitter = Some("not a handle!".into()))
+                .unwrap_err()
+                .field,
             "twitter"
         );
         assert_eq!(
-            with(|i| i.website = Some("javascript:x".into())).unwrap_err().field,
+            with(|i| i.website = Some("javascript:x".into()))
+                .unwrap_err()
+                .field,
             "website"
         );
-        assert_eq!(with(|i| i.bio = Some("x".repeat(201))).unwrap_err().field, "bio");
         assert_eq!(
-            with(|i| i.slug = Some("Bad Slug".into())).unwrap_err().field,
+            with(|i| i.bio = Some("x".repeat(201))).unwrap_err().field,
+            "bio"
+        );
+        assert_eq!(
+            with(|i| i.slug = Some("Bad Slug".into()))
+                .unwrap_err()
+                .field,
             "slug"
         );
     }

@@ -1,0 +1,501 @@
+//! Article queries.
+
+mod rows;
+
+use std::collections::HashMap;
+
+use broadsheet_domain::Slug;
+use broadsheet_domain::ValidationError;
+use broadsheet_domain::article::{Article, NewArticle};
+use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
+use broadsheet_domain::listing::{
+    ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest, SortKey,
+};
+use broadsheet_domain::time::Timestamp;
+use diesel::dsl::{AsSelect, exists};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+pub(crate) use rows::stored;
+use rows::{ArticleFields, ArticleRow, FieldSource, NewArticleRow};
+
+use crate::db::sql_types::{DbTime, DbUuid};
+use crate::db::{AnyConnection, MultiBackend, on_inner};
+use crate::schema::{article_authors, article_tags, articles, tags, users};
+use crate::{StoreError, slugs};
+
+/// How often a derived slug is re-chosen when a concurrent writer takes it first.
+const SLUG_ATTEMPTS: usize = 3;
+
+/// Stores a new article with its tags and authors, in one transaction. A derived slug gets a
+/// numeric suffix if taken; a slug asked for that is taken is a conflict.
+pub fn create(
+    conn: &mut AnyConnection,
+    new: &NewArticle,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match conn.transaction(|c| create_once(c, new, now)) {
+            Err(StoreError::Conflict { field, .. })
+                if field == "slug" && new.slug.is_none() && attempt < SLUG_ATTEMPTS =>
+            {
+                continue;
+            }
+            result => return result,
+        }
+    }
+}
+
+fn create_once(
+    c: &mut AnyConnection,
+    new: &NewArticle,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    ensure_tags_exist(c, &new.tags)?;
+    ensure_authors_exist(c, &new.authors)?;
+    let slug = match &new.slug {
+        Some(slug) => slug.clone(),
+        None => free_slug(c, &Slug::derive(new.title.as_str(), "article"))?,
+    };
+    let row = NewArticleRow {
+        uuid: DbUuid(new.uuid),
+        fields: FieldSource {
+            slug: &slug,
+            title: &new.title,
+            custom_excerpt: new.custom_excerpt.as_deref(),
+            content: &new.content,
+            publication: new.publication,
+            featured: new.featured,
+            feature_image: new.feature_image.as_ref(),
+            seo: &new.seo,
+        }
+        .into(),
+        created_at: DbTime(now),
+        updated_at: DbTime(now),
+    };
+    let stored: ArticleRow = diesel::insert_into(articles::table)
+        .values(&row)
+        .returning(returned())
+        .get_result(c)?;
+    let id = ArticleId(stored.id);
+    insert_tags(c, id, &new.tags)?;
+    insert_authors(c, id, &new.authors)?;
+    Article::try_from(stored)
+}
+
+fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
+    let taken = articles::table
+        .select(articles::slug)
+        .filter(
+            articles::slug
+                .eq(base.as_str())
+                .or(articles::slug.like(slugs::like_pattern(base))),
+        )
+        .load::<String>(c)?;
+    Ok(slugs::first_free(base, taken))
+}
+
+fn select() -> AsSelect<ArticleRow, MultiBackend> {
+    ArticleRow::as_select()
+}
+
+/// The columns of [`ArticleRow`] for a `RETURNING` clause, which `MultiBackend` wants as
+/// plain columns rather than a `SelectBy`.
+fn returned() -> <ArticleRow as Selectable<MultiBackend>>::SelectExpression {
+    <ArticleRow as Selectable<MultiBackend>>::construct_selection()
+}
+
+/// The article with this id.
+pub fn get(conn: &mut AnyConnection, id: ArticleId) -> Result<Option<Article>, StoreError> {
+    articles::table
+        .find(id.0)
+        .select(select())
+        .first(conn)
+        .optional()?
+        .map(Article::try_from)
+        .transpose()
+}
+
+/// The article with this public id.
+pub fn by_uuid(conn: &mut AnyConnection, uuid: Uuid) -> Result<Option<Article>, StoreError> {
+    articles::table
+        .filter(articles::uuid.eq(DbUuid(uuid)))
+        .select(select())
+        .first(conn)
+        .optional()?
+        .map(Article::try_from)
+        .transpose()
+}
+
+/// The article at this slug.
+pub fn by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<Article>, StoreError> {
+    articles::table
+        .filter(articles::slug.eq(slug.as_str()))
+        .select(select())
+        .first(conn)
+        .optional()?
+        .map(Article::try_from)
+        .transpose()
+}
+
+/// The articles with these ids, in one statement; missing ids are absent from the map.
+pub fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &[ArticleId],
+) -> Result<HashMap<ArticleId, Article>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    articles::table
+        .filter(articles::id.eq_any(raw))
+        .select(select())
+        .load::<ArticleRow>(conn)?
+        .into_iter()
+        .map(|r| Article::try_from(r).map(|a| (a.id, a)))
+        .collect()
+}
+
+/// Saves `revised` (an article changed through `Article::revise` or a new publication
+/// state) if the stored version is still `revised.version`; the stored version then goes up
+/// by one. A stale version is refused, so no edit silently overwrites another.
+pub fn update(
+    conn: &mut AnyConnection,
+    revised: &Article,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    let row: Option<ArticleRow> = diesel::update(
+        articles::table
+            .filter(articles::id.eq(revised.id.0))
+            .filter(articles::version.eq(revised.version)),
+    )
+    .set((
+        ArticleFields::from(revised),
+        articles::version.eq(articles::version + 1),
+        articles::updated_at.eq(DbTime(now)),
+    ))
+    .returning(returned())
+    .get_result(conn)
+    .optional()?;
+    match row {
+        Some(row) => Article::try_from(row),
+        None => Err(stale_or_missing(conn, revised.id)?),
+    }
+}
+
+/// Why an update matched no row: the article is gone, or its version moved on.
+fn stale_or_missing(conn: &mut AnyConnection, id: ArticleId) -> Result<StoreError, StoreError> {
+    let current = articles::table
+        .find(id.0)
+        .select(articles::version)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(match current {
+        Some(current_version) => StoreError::StaleVersion { current_version },
+        None => StoreError::not_found("article"),
+    })
+}
+
+/// Deletes an article; its tag, author and related links (both ways) go with it.
+pub fn delete(conn: &mut AnyConnection, id: ArticleId) -> Result<(), StoreError> {
+    let n = diesel::delete(articles::table.find(id.0)).execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::not_found("article"));
+    }
+    Ok(())
+}
+
+/// Replaces the article's ordered tags; the first is the primary tag.
+pub fn set_tags(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+    tag_ids: &[TagId],
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    conn.transaction(|c| {
+        ensure_tags_exist(c, tag_ids)?;
+        diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id.0))).execute(c)?;
+        insert_tags(c, id, tag_ids)?;
+        touch(c, id, now)
+    })
+}
+
+/// Replaces the article's ordered authors; the first is the primary author.
+pub fn set_authors(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+    author_ids: &[AuthorId],
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    if author_ids.is_empty() {
+        return Err(ValidationError::new("authors", "needs at least one author").into());
+    }
+    conn.transaction(|c| {
+        ensure_authors_exist(c, author_ids)?;
+        diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id.0)))
+            .execute(c)?;
+        insert_authors(c, id, author_ids)?;
+        touch(c, id, now)
+    })
+}
+
+/// Records a change to an article made outside its own row: new version, new time.
+fn touch(c: &mut AnyConnection, id: ArticleId, now: Timestamp) -> Result<Article, StoreError> {
+    diesel::update(articles::table.find(id.0))
+        .set((
+            articles::version.eq(articles::version + 1),
+            articles::updated_at.eq(DbTime(now)),
+        ))
+        .returning(returned())
+        .get_result::<ArticleRow>(c)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("article"))
+        .and_then(Article::try_from)
+}
+
+fn position(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+fn insert_tags(c: &mut AnyConnection, id: ArticleId, tag_ids: &[TagId]) -> QueryResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = tag_ids
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            (
+                article_tags::article_id.eq(id.0),
+                article_tags::tag_id.eq(t.0),
+                article_tags::position.eq(position(i)),
+            )
+        })
+        .collect();
+    on_inner!(c, |c| diesel::insert_into(article_tags::table)
+        .values(&rows)
+        .execute(c)
+        .map(drop))
+}
+
+fn insert_authors(
+    c: &mut AnyConnection,
+    id: ArticleId,
+    author_ids: &[AuthorId],
+) -> QueryResult<()> {
+    let rows: Vec<_> = author_ids
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                article_authors::article_id.eq(id.0),
+                article_authors::user_id.eq(a.0),
+                article_authors::position.eq(position(i)),
+            )
+        })
+        .collect();
+    on_inner!(c, |c| diesel::insert_into(article_authors::table)
+        .values(&rows)
+        .execute(c)
+        .map(drop))
+}
+
+/// Refuses ids that name no tag, naming the first such id: clearer than a foreign-key error.
+fn ensure_tags_exist(c: &mut AnyConnection, ids: &[TagId]) -> Result<(), StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
+    let found: Vec<i64> = tags::table
+        .select(tags::id)
+        .filter(tags::id.eq_any(&raw))
+        .load(c)?;
+    match raw.iter().find(|id| !found.contains(id)) {
+        Some(missing) => {
+            Err(ValidationError::new("tags", format!("no tag has id {missing}")).into())
+        }
+        None => Ok(()),
+    }
+}
+
+fn ensure_authors_exist(c: &mut AnyConnection, ids: &[AuthorId]) -> Result<(), StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let found: Vec<i64> = users::table
+        .select(users::id)
+        .filter(users::id.eq_any(&raw))
+        .load(c)?;
+    match raw.iter().find(|id| !found.contains(id)) {
+        Some(missing) => {
+            Err(ValidationError::new("authors", format!("no author has id {missing}")).into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// The public may read an article that is published, or scheduled and due.
+#[diesel::dsl::auto_type]
+pub(crate) fn live_at(now: DbTime) -> _ {
+    let published: &'static str = "published";
+    let scheduled: &'static str = "scheduled";
+    articles::status.eq(published).or(articles::status
+        .eq(scheduled)
+        .and(articles::published_at.le(now)))
+}
+
+/// The articles `filter` selects, unordered.
+fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
+    let mut q = articles::table.into_boxed();
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        q = q.filter(articles::status.eq_any(statuses));
+    }
+    if let Some(now) = filter.live_at {
+        q = q.filter(live_at(DbTime(now)));
+    }
+    if !filter.tags_any.is_empty() {
+        let slugs: Vec<&str> = filter.tags_any.iter().map(Slug::as_str).collect();
+        q = q.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .inner_join(tags::table)
+                    .filter(tags::slug.eq_any(slugs))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    for slug in &filter.tags_all {
+        q = q.filter(exists(
+            article_tags::table
+                .inner_join(tags::table)
+                .filter(article_tags::article_id.eq(articles::id))
+                .filter(tags::slug.eq(slug.as_str())),
+        ));
+    }
+    if !filter.authors_any.is_empty() {
+        let slugs: Vec<&str> = filter.authors_any.iter().map(Slug::as_str).collect();
+        q = q.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .inner_join(users::table)
+                    .filter(users::slug.eq_any(slugs))
+                    .select(article_authors::article_id),
+            ),
+        );
+    }
+    if let Some(featured) = filter.featured {
+        q = q.filter(articles::featured.eq(featured));
+    }
+    if let Some(after) = filter.published_after {
+        q = q.filter(articles::published_at.gt(DbTime(after)));
+    }
+    if let Some(before) = filter.published_before {
+        q = q.filter(articles::published_at.lt(DbTime(before)));
+    }
+    q
+}
+
+/// The articles a list in `order` holds: those `filter` selects, and in date orders only
+/// those with a date.
+fn listed(filter: &ArticleFilter, order: ArticleOrder) -> articles::BoxedQuery<'_, MultiBackend> {
+    let q = filtered(filter);
+    if order.needs_date() {
+        q.filter(articles::published_at.is_not_null())
+    } else {
+        q
+    }
+}
+
+/// How many articles a list in `order` holds (the `totalCount` of its pages).
+pub fn count(
+    conn: &mut AnyConnection,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+) -> Result<i64, StoreError> {
+    filter.check()?;
+    Ok(listed(filter, order).count().get_result(conn)?)
+}
+
+/// One keyset page of the articles `filter` selects, in `order`.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    page: &PageRequest,
+) -> Result<Page<Article>, StoreError> {
+    filter.check()?;
+    let (forward, size, cursor) = page.parts();
+    let mut q = listed(filter, order);
+    // Walking backwards reads the list in reverse; `from_walk` turns the page around.
+    let descending = order.is_descending() == forward;
+    if let Some(cursor) = cursor {
+        q = beyond(q, order, cursor, descending)?;
+    }
+    q = sorted(q, order, descending);
+    let rows: Vec<ArticleRow> = q.select(select()).limit(walk_limit(size)).load(conn)?;
+    Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Article::try_from)
+}
+
+/// Rows to read for a page of `size`: one more, to learn whether more follow.
+pub(crate) fn walk_limit(size: usize) -> i64 {
+    i64::try_from(size)
+        .unwrap_or(i64::MAX - 1)
+        .saturating_add(1)
+}
+
+/// Keeps the rows strictly beyond `cursor` when reading in the given direction.
+fn beyond<'a>(
+    q: articles::BoxedQuery<'a, MultiBackend>,
+    order: ArticleOrder,
+    cursor: &ArticleCursor,
+    descending: bool,
+) -> Result<articles::BoxedQuery<'a, MultiBackend>, StoreError> {
+    let mismatch = || ValidationError::new("after", "is a cursor from a list in another order");
+    if cursor.order != order {
+        return Err(mismatch().into());
+    }
+    let id = cursor.id.0;
+    macro_rules! past {
+        ($column:expr, $value:expr) => {
+            if descending {
+                q.filter(
+                    $column
+                        .lt($value)
+                        .or($column.eq($value).and(articles::id.lt(id))),
+                )
+            } else {
+                q.filter(
+                    $column
+                        .gt($value)
+                        .or($column.eq($value).and(articles::id.gt(id))),
+                )
+            }
+        };
+    }
+    Ok(match (order, &cursor.key) {
+        (ArticleOrder::NewestFirst | ArticleOrder::OldestFirst, SortKey::Time(t)) => {
+            past!(articles::published_at, DbTime(*t))
+        }
+        (ArticleOrder::RecentlyUpdated, SortKey::Time(t)) => {
+            past!(articles::updated_at, DbTime(*t))
+        }
+        (ArticleOrder::TitleAsc, SortKey::Text(s)) => past!(articles::title_sort, s.clone()),
+        _ => return Err(mismatch().into()),
+    })
+}
+
+fn sorted(
+    q: articles::BoxedQuery<'_, MultiBackend>,
+    order: ArticleOrder,
+    descending: bool,
+) -> articles::BoxedQuery<'_, MultiBackend> {
+    macro_rules! by {
+        ($column:expr) => {
+            if descending {
+                q.order(($column.desc(), articles::id.desc()))
+            } else {
+                q.order(($column.asc(), articles::id.asc()))
+            }
+        };
+    }
+    match order {
+        ArticleOrder::NewestFirst | ArticleOrder::OldestFirst => by!(articles::published_at),
+        ArticleOrder::RecentlyUpdated => by!(articles::updated_at),
+        ArticleOrder::TitleAsc => by!(articles::title_sort),
+    }
+}

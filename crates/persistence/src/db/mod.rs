@@ -1,0 +1,175 @@
+//! Connections, the pool, and migrations.
+
+mod connection;
+pub mod sql_types;
+mod url;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection as _;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection as _};
+use diesel::{Connection as _, PgConnection, RunQueryDsl as _, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub(crate) use connection::on_inner;
+pub use connection::{AnyConnection, MultiBackend};
+pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
+
+use crate::StoreError;
+use crate::error::Cause;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Set on every new SQLite connection: enforce foreign keys (off by default in SQLite), wait
+/// for locks rather than fail at once, and sync less often (safe under WAL).
+const SQLITE_CONNECTION_PRAGMAS: &str =
+    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+
+/// An arbitrary key for PostgreSQL's advisory lock that serialises migrations when several
+/// replicas start at once.
+const MIGRATION_LOCK_KEY: i64 = 0x6272_6f61_6473;
+
+/// Opens connections for the pool.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    r2d2::Error::ConnectionError(diesel::ConnectionError::InvalidConnectionUrl(
+                        "the SQLite path is not valid UTF-8".into(),
+                    ))
+                })?;
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_CONNECTION_PRAGMAS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The connection pool.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// A connection borrowed from the pool; derefs to [`AnyConnection`].
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails as unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens a pool on `url`, failing if the database cannot be reached.
+pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, StoreError> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        // SQLite creates a missing file but not a missing directory; say so plainly.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(StoreError::Unavailable(Cause::new(format!(
+                    "directory {} does not exist",
+                    dir.display()
+                ))));
+            }
+        }
+    }
+    r2d2::Pool::builder()
+        .max_size(options.max_connections.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(options.acquire_timeout)
+        // A PostgreSQL server can restart under us; check a pooled connection before lending
+        // it. SQLite connections cannot go away, so skip the extra statement.
+        .test_on_check_out(url.backend() == Backend::Postgres)
+        .error_handler(Box::new(LogErrors))
+        .build(Manager::new(url.clone()))
+        .map_err(|e| StoreError::Unavailable(Cause::new(e)))
+}
+
+/// Reports connection failures through `tracing` (r2d2 would use the `log` crate).
+#[derive(Debug)]
+struct LogErrors;
+
+impl r2d2::HandleError<r2d2::Error> for LogErrors {
+    fn handle_error(&self, error: r2d2::Error) {
+        tracing::warn!(%error, "database connection failed");
+    }
+}
+
+/// Applies every pending migration. Safe to run from several processes at once.
+pub fn migrate(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let applied = match conn {
+        AnyConnection::Sqlite(c) => {
+            // WAL lets readers proceed while one writer writes; the setting is stored in the
+            // file, so once is enough.
+            let mode: Vec<JournalMode> = diesel::sql_query("PRAGMA journal_mode = WAL")
+                .load(c)
+                .map_err(StoreError::from)?;
+            tracing::debug!(journal_mode = ?mode.first().map(|m| &m.journal_mode));
+            run(c, SQLITE_MIGRATIONS)?
+        }
+        AnyConnection::Postgres(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            let result = run(c, POSTGRES_MIGRATIONS);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+#[derive(diesel::QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+fn run<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<Vec<String>, StoreError>
+where
+    C: MigrationHarness<C::Backend> + diesel::Connection,
+{
+    conn.run_pending_migrations(migrations)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|e| StoreError::Internal(Cause::new(format!("migration failed: {e}"))))
+}

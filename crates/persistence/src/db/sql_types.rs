@@ -1,0 +1,146 @@
+//! SQL types that differ by backend but mean the same thing.
+//!
+//! - [`Instant`] is `timestamptz` on PostgreSQL and, on SQLite, text in one fixed-width UTC
+//!   format (`2014-06-26T09:30:00.000000Z`) so that comparing the text compares the instants
+//!   and the index orders them correctly.
+//! - [`PublicUuid`] is `uuid` on PostgreSQL and hyphenated text on SQLite.
+//!
+//! Each has a newtype that crosses the boundary ([`DbTime`], [`DbUuid`]), with `ToSql` and
+//! `FromSql` for each backend and for the `MultiBackend` that dispatches between them.
+
+use std::io::Write as _;
+
+use chrono::{DateTime, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::Pg;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::{HasSqlType, SqlType, Text, Timestamptz};
+use diesel::sqlite::Sqlite;
+use uuid::Uuid;
+
+use super::connection::MultiBackend;
+
+/// A UTC instant (see the module docs).
+#[derive(Debug, Clone, Copy, Default, SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 1184, array_oid = 1185))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct Instant;
+
+/// A UUID (see the module docs).
+#[derive(Debug, Clone, Copy, Default, SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 2950, array_oid = 2951))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct PublicUuid;
+
+/// A UTC instant as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Instant)]
+pub struct DbTime(pub DateTime<Utc>);
+
+/// A UUID as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = PublicUuid)]
+pub struct DbUuid(pub Uuid);
+
+const SQLITE_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+impl ToSql<Instant, Pg> for DbTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <DateTime<Utc> as ToSql<Timestamptz, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<Instant, Pg> for DbTime {
+    fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        <DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(bytes).map(Self)
+    }
+}
+
+impl ToSql<Instant, Sqlite> for DbTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.format(SQLITE_TIME_FORMAT).to_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<Instant, Sqlite> for DbTime {
+    fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        let parsed = DateTime::parse_from_rfc3339(&text)
+            .map_err(|e| format!("invalid stored instant {text:?}: {e}"))?;
+        Ok(Self(parsed.with_timezone(&Utc)))
+    }
+}
+
+impl HasSqlType<Instant> for MultiBackend {
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        MultiBackend::lookup_sql_type::<Instant>(lookup)
+    }
+}
+
+impl FromSql<Instant, MultiBackend> for DbTime {
+    fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        bytes.from_sql::<Self, Instant>()
+    }
+}
+
+impl ToSql<Instant, MultiBackend> for DbTime {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((Instant, self));
+        Ok(IsNull::No)
+    }
+}
+
+impl ToSql<PublicUuid, Pg> for DbUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(self.0.as_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PublicUuid, Pg> for DbUuid {
+    fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(Self(Uuid::from_slice(bytes.as_bytes())?))
+    }
+}
+
+impl ToSql<PublicUuid, Sqlite> for DbUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.hyphenated().to_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PublicUuid, Sqlite> for DbUuid {
+    fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        Ok(Self(Uuid::parse_str(&text)?))
+    }
+}
+
+impl HasSqlType<PublicUuid> for MultiBackend {
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        MultiBackend::lookup_sql_type::<PublicUuid>(lookup)
+    }
+}
+
+impl FromSql<PublicUuid, MultiBackend> for DbUuid {
+    fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        bytes.from_sql::<Self, PublicUuid>()
+    }
+}
+
+impl ToSql<PublicUuid, MultiBackend> for DbUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((PublicUuid, self));
+        Ok(IsNull::No)
+    }
+}
+
+impl From<DateTime<Utc>> for DbTime {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self(t)
+    }
+}

@@ -1,0 +1,125 @@
+//! The tables, as diesel sees them. Written by hand to match both migration folders: the
+//! custom types in `db::sql_types` map each column to the right type on each backend.
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    users (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        sort_name -> Text,
+        email -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        bio -> Nullable<Text>,
+        profile_image -> Nullable<Text>,
+        cover_image -> Nullable<Text>,
+        website -> Nullable<Text>,
+        location -> Nullable<Text>,
+        twitter -> Nullable<Text>,
+        facebook -> Nullable<Text>,
+        meta_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        sort_name -> Text,
+        visibility -> Text,
+        description -> Nullable<Text>,
+        feature_image -> Nullable<Text>,
+        meta_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::{Instant, PublicUuid};
+
+    articles (id) {
+        id -> BigInt,
+        uuid -> PublicUuid,
+        slug -> Text,
+        title -> Text,
+        title_sort -> Text,
+        custom_excerpt -> Nullable<Text>,
+        markdown -> Text,
+        html -> Text,
+        plaintext -> Text,
+        excerpt -> Text,
+        word_count -> Integer,
+        reading_time -> Integer,
+        status -> Text,
+        published_at -> Nullable<Instant>,
+        featured -> Bool,
+        feature_image -> Nullable<Text>,
+        feature_image_alt -> Nullable<Text>,
+        feature_image_caption -> Nullable<Text>,
+        canonical_url -> Nullable<Text>,
+        meta_title -> Nullable<Text>,
+        meta_description -> Nullable<Text>,
+        og_image -> Nullable<Text>,
+        og_title -> Nullable<Text>,
+        og_description -> Nullable<Text>,
+        twitter_image -> Nullable<Text>,
+        twitter_title -> Nullable<Text>,
+        twitter_description -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, user_id) {
+        article_id -> BigInt,
+        user_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    related_articles (article_id, related_id) {
+        article_id -> BigInt,
+        related_id -> BigInt,
+        position -> Integer,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    articles,
+    tags,
+    users,
+    article_tags,
+    article_authors,
+    related_articles,
+);

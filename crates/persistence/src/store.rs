@@ -1,0 +1,125 @@
+//! The async face of the store.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::Connection as _;
+
+use crate::db::{self, AnyConnection, Backend, DatabaseUrl, Pool, PoolOptions, PooledConnection};
+use crate::error::{Cause, StoreError};
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite has one writer at a time. Queueing our own writers here, rather than in
+    /// SQLite's busy handler, means a transaction that read first never loses its lock
+    /// upgrade to another of our transactions (which SQLite reports as `SQLITE_BUSY` at once).
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Connects and migrates. Blocking: call it before serving, or on a blocking thread.
+    pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
+        let store = Self::connect(url, options)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Connects without migrating. Blocking.
+    pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
+        Ok(Self {
+            pool: db::connect(url, options)?,
+            backend: url.backend(),
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Applies pending migrations; returns the versions applied. Blocking.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let applied = db::migrate(&mut *self.conn()?)?;
+        for version in &applied {
+            tracing::info!(%version, "applied migration");
+        }
+        Ok(applied)
+    }
+
+    /// Which backend this store is on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Borrows a connection. Blocking: for startup, the command line and tests.
+    pub fn conn(&self) -> Result<PooledConnection, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` in one transaction, committed if it returns `Ok`. Blocking.
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _guard = match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        let mut conn = self.conn()?;
+        let conn: &mut AnyConnection = &mut conn;
+        conn.transaction(f)
+    }
+
+    /// Runs read-only `f` on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` in one transaction on a blocking thread.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        blocking(move || store.write_blocking(f)).await
+    }
+
+    /// Checks the database answers within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        blocking(move || {
+            let mut conn = pool.get_timeout(timeout)?;
+            diesel::r2d2::R2D2Connection::ping(&mut *conn).map_err(StoreError::from)
+        })
+        .await
+    }
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+        Err(join) => Err(StoreError::Internal(Cause::new(join))),
+    }
+}

@@ -1,0 +1,191 @@
+//! Tag queries.
+
+mod rows;
+
+use std::collections::HashMap;
+
+use broadsheet_domain::Slug;
+use broadsheet_domain::ids::{ArticleId, TagId};
+use broadsheet_domain::listing::{NameCursor, Page, PageRequest};
+use broadsheet_domain::tag::{NewTag, Tag, Visibility};
+use broadsheet_domain::time::Timestamp;
+use diesel::dsl::{AsSelect, count_star};
+use diesel::prelude::*;
+
+use rows::{TagFields, TagRow};
+
+use crate::articles::{live_at, walk_limit};
+use crate::db::sql_types::DbTime;
+use crate::db::{AnyConnection, MultiBackend};
+use crate::schema::{article_tags, articles, tags};
+use crate::{StoreError, keyset, slugs};
+
+fn select() -> AsSelect<TagRow, MultiBackend> {
+    TagRow::as_select()
+}
+
+fn returned() -> <TagRow as Selectable<MultiBackend>>::SelectExpression {
+    <TagRow as Selectable<MultiBackend>>::construct_selection()
+}
+
+/// Stores a new tag. A derived slug gets a numeric suffix if taken; a slug asked for that is
+/// taken is a conflict.
+pub fn create(conn: &mut AnyConnection, new: &NewTag, now: Timestamp) -> Result<Tag, StoreError> {
+    conn.transaction(|c| {
+        let slug = match &new.slug {
+            Some(slug) => slug.clone(),
+            None => free_slug(c, &new.name.derived_slug())?,
+        };
+        let row: TagRow = diesel::insert_into(tags::table)
+            .values((
+                TagFields::new(new, &slug),
+                tags::created_at.eq(DbTime(now)),
+                tags::updated_at.eq(DbTime(now)),
+            ))
+            .returning(returned())
+            .get_result(c)?;
+        Tag::try_from(row)
+    })
+}
+
+fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
+    let taken = tags::table
+        .select(tags::slug)
+        .filter(
+            tags::slug
+                .eq(base.as_str())
+                .or(tags::slug.like(slugs::like_pattern(base))),
+        )
+        .load::<String>(c)?;
+    Ok(slugs::first_free(base, taken))
+}
+
+/// The tag with this id.
+pub fn get(conn: &mut AnyConnection, id: TagId) -> Result<Option<Tag>, StoreError> {
+    tags::table
+        .find(id.0)
+        .select(select())
+        .first(conn)
+        .optional()?
+        .map(Tag::try_from)
+        .transpose()
+}
+
+/// The tag at this slug.
+pub fn by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<Tag>, StoreError> {
+    tags::table
+        .filter(tags::slug.eq(slug.as_str()))
+        .select(select())
+        .first(conn)
+        .optional()?
+        .map(Tag::try_from)
+        .transpose()
+}
+
+/// The tags with these ids, in one statement.
+pub fn by_ids(conn: &mut AnyConnection, ids: &[TagId]) -> Result<HashMap<TagId, Tag>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
+    tags::table
+        .filter(tags::id.eq_any(raw))
+        .select(select())
+        .load::<TagRow>(conn)?
+        .into_iter()
+        .map(|r| Tag::try_from(r).map(|t| (t.id, t)))
+        .collect()
+}
+
+/// Replaces a tag's fields. With no slug in `changes`, the slug stays as it is.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: TagId,
+    changes: &NewTag,
+    now: Timestamp,
+) -> Result<Tag, StoreError> {
+    conn.transaction(|c| {
+        let current = get(c, id)?.ok_or_else(|| StoreError::not_found("tag"))?;
+        let slug = changes.slug.clone().unwrap_or(current.slug);
+        let row: TagRow = diesel::update(tags::table.find(id.0))
+            .set((
+                TagFields::new(changes, &slug),
+                tags::updated_at.eq(DbTime(now)),
+            ))
+            .returning(returned())
+            .get_result(c)?;
+        Tag::try_from(row)
+    })
+}
+
+/// Deletes a tag; articles lose it.
+pub fn delete(conn: &mut AnyConnection, id: TagId) -> Result<(), StoreError> {
+    match diesel::delete(tags::table.find(id.0)).execute(conn)? {
+        0 => Err(StoreError::not_found("tag")),
+        _ => Ok(()),
+    }
+}
+
+/// One page of tags by name, A to Z; `visibility` keeps only public or only internal tags.
+pub fn list(
+    conn: &mut AnyConnection,
+    visibility: Option<Visibility>,
+    page: &PageRequest<NameCursor>,
+) -> Result<Page<Tag>, StoreError> {
+    let (forward, size, cursor) = page.parts();
+    let mut q = tags::table.select(select()).into_boxed();
+    if let Some(v) = visibility {
+        q = q.filter(tags::visibility.eq(v.as_str()));
+    }
+    q = keyset::by_name!(q, tags::sort_name, tags::id, forward, cursor);
+    let rows: Vec<TagRow> = q.limit(walk_limit(size)).load(conn)?;
+    Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Tag::try_from)
+}
+
+/// How many tags there are, of one visibility or all.
+pub fn count(conn: &mut AnyConnection, visibility: Option<Visibility>) -> Result<i64, StoreError> {
+    let mut q = tags::table.into_boxed();
+    if let Some(v) = visibility {
+        q = q.filter(tags::visibility.eq(v.as_str()));
+    }
+    Ok(q.count().get_result(conn)?)
+}
+
+/// Each article's tags in order (the first is the primary tag), in one statement.
+pub fn of_articles(
+    conn: &mut AnyConnection,
+    ids: &[ArticleId],
+) -> Result<HashMap<ArticleId, Vec<Tag>>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let rows: Vec<(i64, TagRow)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(raw))
+        .order((article_tags::article_id, article_tags::position))
+        .select((article_tags::article_id, select()))
+        .load(conn)?;
+    let mut out: HashMap<ArticleId, Vec<Tag>> = HashMap::with_capacity(ids.len());
+    for (article, row) in rows {
+        out.entry(ArticleId(article))
+            .or_default()
+            .push(Tag::try_from(row)?);
+    }
+    Ok(out)
+}
+
+/// How many articles carry each tag, counting only what the public may read at `live` when
+/// given; tags with none are absent from the map.
+pub fn article_counts(
+    conn: &mut AnyConnection,
+    ids: &[TagId],
+    live: Option<Timestamp>,
+) -> Result<HashMap<TagId, i64>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
+    let mut q = article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(raw))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, count_star()))
+        .into_boxed();
+    if let Some(now) = live {
+        q = q.filter(live_at(DbTime(now)));
+    }
+    let rows: Vec<(i64, i64)> = q.load(conn)?;
+    Ok(rows.into_iter().map(|(t, n)| (TagId(t), n)).collect())
+}

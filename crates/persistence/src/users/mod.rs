@@ -1,0 +1,253 @@
+//! User queries: accounts for the editorial API, authors for the public.
+
+mod rows;
+
+use std::collections::HashMap;
+
+use broadsheet_domain::Slug;
+use broadsheet_domain::author::{Author, Email, NewUser, PasswordHash, Profile, Role, User};
+use broadsheet_domain::ids::{ArticleId, AuthorId};
+use broadsheet_domain::listing::{NameCursor, Page, PageRequest};
+use broadsheet_domain::time::Timestamp;
+use diesel::dsl::{AsSelect, count_star};
+use diesel::prelude::*;
+
+use rows::{AuthorRow, NewUserRow, ProfileFields, UserRow};
+
+use crate::articles::{live_at, walk_limit};
+use crate::db::sql_types::DbTime;
+use crate::db::{AnyConnection, MultiBackend};
+use crate::schema::{article_authors, articles, users};
+use crate::{StoreError, keyset, slugs};
+
+fn select_user() -> AsSelect<UserRow, MultiBackend> {
+    UserRow::as_select()
+}
+
+fn select_author() -> AsSelect<AuthorRow, MultiBackend> {
+    AuthorRow::as_select()
+}
+
+fn returned() -> <UserRow as Selectable<MultiBackend>>::SelectExpression {
+    <UserRow as Selectable<MultiBackend>>::construct_selection()
+}
+
+/// Stores a new account. A derived slug gets a numeric suffix if taken; a slug asked for, or
+/// an email, that is taken is a conflict.
+pub fn create(conn: &mut AnyConnection, new: &NewUser, now: Timestamp) -> Result<User, StoreError> {
+    conn.transaction(|c| {
+        let slug = match &new.slug {
+            Some(slug) => slug.clone(),
+            None => free_slug(c, &Slug::derive(&new.profile.name, "author"))?,
+        };
+        let row: UserRow = diesel::insert_into(users::table)
+            .values(NewUserRow::new(new, &slug, DbTime(now)))
+            .returning(returned())
+            .get_result(c)?;
+        User::try_from(row)
+    })
+}
+
+fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
+    let taken = users::table
+        .select(users::slug)
+        .filter(
+            users::slug
+                .eq(base.as_str())
+                .or(users::slug.like(slugs::like_pattern(base))),
+        )
+        .load::<String>(c)?;
+    Ok(slugs::first_free(base, taken))
+}
+
+/// The account with this id.
+pub fn get(conn: &mut AnyConnection, id: AuthorId) -> Result<Option<User>, StoreError> {
+    users::table
+        .find(id.0)
+        .select(select_user())
+        .first(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// The account with this sign-in address.
+pub fn by_email(conn: &mut AnyConnection, email: &Email) -> Result<Option<User>, StoreError> {
+    users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(select_user())
+        .first(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// The author at this slug.
+pub fn author_by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<Author>, StoreError> {
+    users::table
+        .filter(users::slug.eq(slug.as_str()))
+        .select(select_author())
+        .first(conn)
+        .optional()?
+        .map(Author::try_from)
+        .transpose()
+}
+
+/// The authors with these ids, in one statement.
+pub fn authors_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[AuthorId],
+) -> Result<HashMap<AuthorId, Author>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    users::table
+        .filter(users::id.eq_any(raw))
+        .select(select_author())
+        .load::<AuthorRow>(conn)?
+        .into_iter()
+        .map(|r| Author::try_from(r).map(|a| (a.id, a)))
+        .collect()
+}
+
+/// Writes `$values` and the update time to one user, returning the account.
+macro_rules! update_user {
+    ($conn:expr, $id:expr, $now:expr, $values:expr) => {
+        diesel::update(users::table.find($id.0))
+            .set(($values, users::updated_at.eq(DbTime($now))))
+            .returning(returned())
+            .get_result::<UserRow>($conn)
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("user"))
+            .and_then(User::try_from)
+    };
+}
+
+/// Replaces the public profile. With no slug, the slug stays as it is.
+pub fn update_profile(
+    conn: &mut AnyConnection,
+    id: AuthorId,
+    profile: &Profile,
+    slug: Option<&Slug>,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    conn.transaction(|c| {
+        let current = get(c, id)?.ok_or_else(|| StoreError::not_found("user"))?;
+        let slug = slug.cloned().unwrap_or(current.author.slug);
+        update_user!(c, id, now, ProfileFields::new(profile, &slug))
+    })
+}
+
+/// Changes what the user may do.
+pub fn set_role(
+    conn: &mut AnyConnection,
+    id: AuthorId,
+    role: Role,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    update_user!(conn, id, now, users::role.eq(role.as_str()))
+}
+
+/// Sets or removes (`None`: the user can no longer sign in) the password.
+pub fn set_password(
+    conn: &mut AnyConnection,
+    id: AuthorId,
+    hash: Option<&PasswordHash>,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    update_user!(
+        conn,
+        id,
+        now,
+        users::password_hash.eq(hash.map(PasswordHash::as_phc))
+    )
+}
+
+/// Activates or deactivates the account. A deactivated user cannot sign in; their bylines
+/// stay.
+pub fn set_active(
+    conn: &mut AnyConnection,
+    id: AuthorId,
+    active: bool,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    update_user!(conn, id, now, users::active.eq(active))
+}
+
+/// Deletes an account that has no bylines. One that has is a conflict: deactivate it
+/// instead, so that no article loses its author.
+pub fn delete(conn: &mut AnyConnection, id: AuthorId) -> Result<(), StoreError> {
+    conn.transaction(|c| {
+        let bylines: i64 = article_authors::table
+            .filter(article_authors::user_id.eq(id.0))
+            .count()
+            .get_result(c)?;
+        if bylines > 0 {
+            return Err(StoreError::conflict(
+                "id",
+                format!("the user is the author of {bylines} articles; deactivate them instead"),
+            ));
+        }
+        match diesel::delete(users::table.find(id.0)).execute(c)? {
+            0 => Err(StoreError::not_found("user")),
+            _ => Ok(()),
+        }
+    })
+}
+
+/// One page of authors by name, A to Z.
+pub fn list_authors(
+    conn: &mut AnyConnection,
+    page: &PageRequest<NameCursor>,
+) -> Result<Page<Author>, StoreError> {
+    let (forward, size, cursor) = page.parts();
+    let q = users::table.select(select_author()).into_boxed();
+    let q = keyset::by_name!(q, users::sort_name, users::id, forward, cursor);
+    let rows: Vec<AuthorRow> = q.limit(walk_limit(size)).load(conn)?;
+    Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Author::try_from)
+}
+
+/// How many users there are.
+pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+/// Each article's authors in order (the first is the primary author), in one statement.
+pub fn of_articles(
+    conn: &mut AnyConnection,
+    ids: &[ArticleId],
+) -> Result<HashMap<ArticleId, Vec<Author>>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let rows: Vec<(i64, AuthorRow)> = article_authors::table
+        .inner_join(users::table)
+        .filter(article_authors::article_id.eq_any(raw))
+        .order((article_authors::article_id, article_authors::position))
+        .select((article_authors::article_id, select_author()))
+        .load(conn)?;
+    let mut out: HashMap<ArticleId, Vec<Author>> = HashMap::with_capacity(ids.len());
+    for (article, row) in rows {
+        out.entry(ArticleId(article))
+            .or_default()
+            .push(Author::try_from(row)?);
+    }
+    Ok(out)
+}
+
+/// How many articles each author has a byline on, counting only what the public may read at
+/// `live` when given; authors with none are absent from the map.
+pub fn article_counts(
+    conn: &mut AnyConnection,
+    ids: &[AuthorId],
+    live: Option<Timestamp>,
+) -> Result<HashMap<AuthorId, i64>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let mut q = article_authors::table
+        .inner_join(articles::table)
+        .filter(article_authors::user_id.eq_any(raw))
+        .group_by(article_authors::user_id)
+        .select((article_authors::user_id, count_star()))
+        .into_boxed();
+    if let Some(now) = live {
+        q = q.filter(live_at(DbTime(now)));
+    }
+    let rows: Vec<(i64, i64)> = q.load(conn)?;
+    Ok(rows.into_iter().map(|(a, n)| (AuthorId(a), n)).collect())
+}

@@ -1,0 +1,8 @@
+//! The persistence suite: every test runs on SQLite and, when
+//! `BROADSHEET_TEST_POSTGRES_URL` is set, on PostgreSQL, unchanged.
+
+mod articles;
+mod listing;
+mod related;
+mod tags;
+mod users;
