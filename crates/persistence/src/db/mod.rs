@@ -104,15 +104,21 @@ impl Default for PoolOptions {
 pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, StoreError> {
     if let DatabaseUrl::Sqlite(path) = url {
         // SQLite creates a missing file but not a missing directory; say so plainly.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.is_dir() {
-                return Err(StoreError::Unavailable(Cause::new(format!(
-                    "directory {} does not exist",
-                    dir.display()
-                ))));
-            }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(StoreError::Unavailable(Cause::new(format!(
+                "directory {} does not exist",
+                dir.display()
+            ))));
         }
     }
+    // One direct attempt first: a wrong password or a refused connection fails at once with
+    // the server's reason, rather than after the pool's whole acquire timeout.
+    let manager = Manager::new(url.clone());
+    manager
+        .connect()
+        .map_err(|e| StoreError::Unavailable(Cause::new(e)))?;
     r2d2::Pool::builder()
         .max_size(options.max_connections.max(1))
         .min_idle(Some(1))
@@ -121,7 +127,7 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, StoreEr
         // it. SQLite connections cannot go away, so skip the extra statement.
         .test_on_check_out(url.backend() == Backend::Postgres)
         .error_handler(Box::new(LogErrors))
-        .build(Manager::new(url.clone()))
+        .build(manager)
         .map_err(|e| StoreError::Unavailable(Cause::new(e)))
 }
 
@@ -131,6 +137,8 @@ struct LogErrors;
 
 impl r2d2::HandleError<r2d2::Error> for LogErrors {
     fn handle_error(&self, error: r2d2::Error) {
+        let error = error.to_string();
+        let error = error.split_whitespace().collect::<Vec<_>>().join(" ");
         tracing::warn!(%error, "database connection failed");
     }
 }

@@ -128,7 +128,7 @@ fn keyset_pages_never_skip_or_repeat(db: &TestDb) {
     });
     let by_title: Vec<ArticleId> = by_title.iter().map(|a| a.id).collect();
     let mut updated: Vec<&Article> = made.iter().collect();
-    updated.sort_by(|a, b| (b.updated_at, b.id).cmp(&(a.updated_at, a.id)));
+    updated.sort_by_key(|a| std::cmp::Reverse((a.updated_at, a.id)));
     let updated: Vec<ArticleId> = updated.iter().map(|a| a.id).collect();
 
     for (order, expected) in [

@@ -80,8 +80,8 @@ fn duplicates_and_unknown_articles_are_refused(db: &TestDb) {
     ));
     assert_eq!(
         NewRelatedLink::new(ids[0], ids[0], None)
-            .map_err(|e| e.field)
-            .unwrap_err(),
+            .expect_err("self link")
+            .field,
         "related_id"
     );
     assert_eq!(targets(&mut c, ids[0]), [ids[1]]);

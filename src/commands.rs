@@ -1,0 +1,92 @@
+//! The commands that manage a database and exit.
+
+use std::io::BufRead;
+
+use anyhow::{Context as _, bail};
+use broadsheet_domain::author::{NewUser, ProfileInput, Role, UserInput};
+use broadsheet_domain::time::now;
+use broadsheet_persistence::{PoolOptions, Store, users};
+
+use crate::cli::{DatabaseArgs, UserCreateArgs};
+use crate::demo;
+
+fn open(args: &DatabaseArgs) -> anyhow::Result<Store> {
+    let options = PoolOptions {
+        max_connections: args.db_max_connections.min(2),
+        ..PoolOptions::default()
+    };
+    Store::open(&args.url, &options).with_context(|| format!("cannot open database {}", args.url))
+}
+
+/// `broadsheet migrate`.
+pub fn migrate(args: &DatabaseArgs) -> anyhow::Result<()> {
+    let options = PoolOptions {
+        max_connections: 1,
+        ..PoolOptions::default()
+    };
+    let store = Store::connect(&args.url, &options)
+        .with_context(|| format!("cannot open database {}", args.url))?;
+    let applied = store.migrate().context("migration failed")?;
+    if applied.is_empty() {
+        println!("{}: up to date", args.url);
+    } else {
+        println!("{}: applied {}", args.url, applied.join(", "));
+    }
+    Ok(())
+}
+
+/// `broadsheet demo`.
+pub fn demo(args: &DatabaseArgs) -> anyhow::Result<()> {
+    let store = open(args)?;
+    let summary = demo::load(&store).context("loading the sample publication")?;
+    println!("{}: {summary}", args.url);
+    Ok(())
+}
+
+/// `broadsheet user create`. With `--password-stdin`, the first line of `input` is the
+/// password (a prompt is shown when `interactive`).
+pub fn create_user(
+    args: &UserCreateArgs,
+    input: &mut dyn BufRead,
+    interactive: bool,
+) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role)?;
+    let password = if args.password_stdin {
+        if interactive {
+            eprint!("password: ");
+        }
+        let mut line = String::new();
+        input.read_line(&mut line).context("reading the password")?;
+        let password = line.trim_end_matches(['\n', '\r']).to_owned();
+        if password.is_empty() {
+            bail!("password: nothing on standard input");
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let new = NewUser::parse(&UserInput {
+        profile: ProfileInput {
+            name: args.name.clone(),
+            ..ProfileInput::default()
+        },
+        email: args.email.clone(),
+        role,
+        password,
+    })?;
+    let store = open(&args.database)?;
+    let user = store.write_blocking(|c| users::create(c, &new, now()))?;
+    println!(
+        "created {} {} ({}) with author page slug {}{}",
+        user.role.as_str(),
+        user.author.profile.name,
+        user.email.as_str(),
+        user.author.slug,
+        if user.password_hash.is_some() {
+            ""
+        } else {
+            "; no password: cannot sign in yet"
+        },
+    );
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! The `broadsheet` command: configuration, startup, the sample publication, and the
+//! commands that manage a database. `main.rs` only parses arguments and reports errors.
+
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod startup;
+pub mod telemetry;

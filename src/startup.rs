@@ -1,0 +1,75 @@
+//! Building and running the server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use anyhow::Context as _;
+use broadsheet_api::{AppState, ServerOptions};
+use broadsheet_persistence::{PoolOptions, Store};
+
+use crate::cli::ServeArgs;
+use crate::demo;
+
+/// A server that is bound, connected and migrated, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database (loading the sample publication with `--demo`), binds
+    /// the listener, and builds the server. Fails with a one-line reason if any of it cannot
+    /// be done.
+    pub async fn build(args: &ServeArgs) -> anyhow::Result<Self> {
+        let store = open_store(&args.database).await?;
+        if args.demo {
+            let store = store.clone();
+            let loaded = tokio::task::spawn_blocking(move || demo::load_if_empty(&store))
+                .await
+                .context("loading the sample publication")??;
+            if let Some(summary) = loaded {
+                tracing::info!(%summary, "loaded the sample publication");
+            }
+        }
+        let listener = TcpListener::bind(args.bind)
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let port = listener.local_addr()?.port();
+        let options = ServerOptions {
+            workers: args.workers.map(usize::from),
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        };
+        let server = broadsheet_api::server(listener, AppState::new(store), &options)?;
+        tracing::info!(address = %args.bind.ip(), port, "serving");
+        Ok(Self { port, server })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped by a signal or the handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects to and migrates the database, off the async threads.
+pub async fn open_store(args: &crate::cli::DatabaseArgs) -> anyhow::Result<Store> {
+    let url = args.url.clone();
+    let options = PoolOptions {
+        max_connections: args.db_max_connections,
+        ..PoolOptions::default()
+    };
+    tokio::task::spawn_blocking(move || {
+        Store::open(&url, &options).with_context(|| format!("cannot open database {url}"))
+    })
+    .await
+    .context("opening the database")?
+}

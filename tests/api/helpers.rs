@@ -1,0 +1,196 @@
+//! Spawning the app, and a switchable TCP proxy for taking the database away.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::StatusCode;
+use broadsheet::cli::{DatabaseArgs, ServeArgs};
+use broadsheet::startup::Application;
+use broadsheet_persistence::DatabaseUrl;
+use broadsheet_persistence::testing::TestDb;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub address: String,
+    /// Kept alive for as long as the server uses it.
+    _db: TestDb,
+    handle: ServerHandle,
+    client: awc::Client,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: actix_web::web::Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// Serves `db` on a free port.
+    pub async fn spawn(db: TestDb) -> Self {
+        let url = db.url().clone();
+        Self::spawn_with_url(db, url).await
+    }
+
+    /// Serves with `url` as the database (for a proxied URL), keeping `db` alive.
+    pub async fn spawn_with_url(db: TestDb, url: DatabaseUrl) -> Self {
+        let args = ServeArgs {
+            database: DatabaseArgs {
+                url,
+                db_max_connections: 4,
+            },
+            bind: "127.0.0.1:0".parse().expect("address"),
+            demo: false,
+            workers: Some(1),
+            shutdown_timeout: 10,
+        };
+        let app = Application::build(&args).await.expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        Self {
+            address,
+            _db: db,
+            handle,
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+        }
+    }
+
+    /// The server's handle, to stop it.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let mut res = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        let body = res.body().limit(16 * 1024 * 1024).await.expect("body read");
+        Reply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// Declares async test functions that take a [`TestApp`] and runs each on both backends.
+macro_rules! e2e_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let db = broadsheet_persistence::testing::TestDb::sqlite();
+                    super::$name($crate::helpers::TestApp::spawn(db).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(db) = broadsheet_persistence::testing::TestDb::postgres() {
+                        super::$name($crate::helpers::TestApp::spawn(db).await).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use e2e_tests;
+
+/// A TCP proxy to `target` that can be cut (every connection dropped, new ones refused) and
+/// restored on the same port: a database server going down and coming back.
+pub struct Proxy {
+    pub address: SocketAddr,
+    target: SocketAddr,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    pub async fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let address = listener.local_addr().expect("proxy address");
+        let proxy = Self {
+            address,
+            target,
+            tasks: Arc::new(Mutex::new(Vec::new())),
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&self, listener: TcpListener) {
+        let target = self.target;
+        let tasks = Arc::clone(&self.tasks);
+        let acceptor = actix_web::rt::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let pipe = actix_web::rt::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks.lock().expect("lock").push(pipe);
+            }
+        });
+        self.tasks.lock().expect("lock").push(acceptor);
+    }
+
+    /// Drops every connection and stops listening.
+    pub fn cut(&self) {
+        for task in self.tasks.lock().expect("lock").drain(..) {
+            task.abort();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn restore(&self) {
+        let listener = TcpListener::bind(self.address).await.expect("rebind proxy");
+        self.serve(listener);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+    }
+}
+
+/// Polls `path` until it answers `status`, for up to `within`.
+pub async fn eventually(app: &TestApp, path: &str, status: StatusCode, within: Duration) -> Reply {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let reply = app.get(path).await;
+        if reply.status == status || std::time::Instant::now() > deadline {
+            return reply;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real server over HTTP, and the real binary, on a fresh database
+//! per test. Every test runs on SQLite and, when `BROADSHEET_TEST_POSTGRES_URL` is set, on
+//! PostgreSQL.
+
+mod cli;
+mod demo;
+mod health;
+mod helpers;
