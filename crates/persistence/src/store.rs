@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use diesel::Connection as _;
+use diesel::connection::{AnsiTransactionManager, TransactionManager as _};
+use diesel::{Connection as _, SqliteConnection};
 
 use crate::db::{self, AnyConnection, Backend, DatabaseUrl, Pool, PoolOptions, PooledConnection};
 use crate::error::{Cause, StoreError};
@@ -64,6 +65,11 @@ impl Store {
     }
 
     /// Runs `f` in one transaction, committed if it returns `Ok`. Blocking.
+    ///
+    /// On SQLite the transaction is `BEGIN IMMEDIATE`: it takes the write lock up front
+    /// (waiting for it under the busy timeout) instead of failing at once when a transaction
+    /// that has read tries to write while another process holds the lock. Transactions that
+    /// `f` opens itself become savepoints inside it.
     pub fn write_blocking<T>(
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
@@ -72,9 +78,27 @@ impl Store {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
-        let mut conn = self.conn()?;
-        let conn: &mut AnyConnection = &mut conn;
-        conn.transaction(f)
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        if !matches!(conn, AnyConnection::Sqlite(_)) {
+            return conn.transaction(f);
+        }
+        sqlite_tx(conn, |c| {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        })?;
+        match f(conn) {
+            Ok(value) => {
+                sqlite_tx(conn, AnsiTransactionManager::commit_transaction)?;
+                Ok(value)
+            }
+            Err(e) => {
+                if let Err(rollback) = sqlite_tx(conn, AnsiTransactionManager::rollback_transaction)
+                {
+                    tracing::error!(error = %rollback, "rollback failed");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Runs read-only `f` on a blocking thread.
@@ -109,6 +133,17 @@ impl Store {
             diesel::r2d2::R2D2Connection::ping(&mut *conn).map_err(StoreError::from)
         })
         .await
+    }
+}
+
+/// Runs a transaction-manager step on the SQLite connection inside `conn`.
+fn sqlite_tx(
+    conn: &mut AnyConnection,
+    step: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<()>,
+) -> Result<(), StoreError> {
+    match conn {
+        AnyConnection::Sqlite(c) => Ok(step(c)?),
+        AnyConnection::Postgres(_) => Err(StoreError::internal("not a SQLite connection")),
     }
 }
 

@@ -181,3 +181,45 @@ where
         .map(|versions| versions.iter().map(ToString::to_string).collect())
         .map_err(|e| StoreError::Internal(Cause::new(format!("migration failed: {e}"))))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn versions(backend: &str) -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../migrations")
+            .join(backend);
+        std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
+    /// Both backends have the same migrations, by the same names, each with up and down.
+    #[test]
+    fn migration_folders_match() {
+        let sqlite = versions("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, versions("postgres"));
+        for backend in ["sqlite", "postgres"] {
+            for version in &sqlite {
+                for file in ["up.sql", "down.sql"] {
+                    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("../../migrations")
+                        .join(backend)
+                        .join(version)
+                        .join(file);
+                    assert!(path.is_file(), "{} is missing", path.display());
+                }
+            }
+        }
+    }
+}

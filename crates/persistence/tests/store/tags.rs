@@ -11,6 +11,7 @@ backend_tests!(
     duplicate_slug_is_a_conflict_and_derived_slugs_are_suffixed,
     listing_and_counts,
     deleting_a_tag_removes_it_from_articles,
+    concurrent_writers_all_succeed,
 );
 
 fn create_read_update_delete(db: &TestDb) {
@@ -172,4 +173,36 @@ fn deleting_a_tag_removes_it_from_articles(db: &TestDb) {
         Some(vec![b.id])
     );
     assert!(articles::get(&mut c, article.id).expect("read").is_some());
+}
+
+/// Writers racing through the store all succeed: SQLite's single writer is queued, not
+/// refused, and PostgreSQL takes them as they come.
+fn concurrent_writers_all_succeed(db: &TestDb) {
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let store = db.store.clone();
+            std::thread::spawn(move || {
+                for i in 0..8 {
+                    let new = NewTag::parse(&TagInput {
+                        name: format!("Tag {t}-{i}"),
+                        ..TagInput::default()
+                    })
+                    .expect("valid");
+                    store
+                        .write_blocking(|c| {
+                            // Read, then write: the pattern that fails on SQLite without an
+                            // up-front write lock.
+                            tags::count(c, None)?;
+                            tags::create(c, &new, now())
+                        })
+                        .expect("write succeeds");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("writer thread");
+    }
+    let mut c = db.store.conn().expect("connection");
+    assert_eq!(tags::count(&mut c, None).expect("count"), 48);
 }
