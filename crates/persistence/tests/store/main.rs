@@ -5,4 +5,5 @@ mod articles;
 mod listing;
 mod related;
 mod tags;
+mod tls;
 mod users;
