@@ -7,10 +7,12 @@
 pub mod article;
 pub mod author;
 mod error;
+pub mod filter;
 pub mod ids;
 pub mod listing;
 pub mod markdown;
 pub mod related;
+pub mod search;
 mod slug;
 pub mod tag;
 pub mod text;

@@ -9,13 +9,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::DateTime;
 
 use crate::article::{Article, ArticleStatus};
+use crate::filter::articles::Condition;
 use crate::ids::ArticleId;
 use crate::text::sort_key;
 use crate::time::Timestamp;
 use crate::{Slug, ValidationError};
 
 /// Which articles a list holds. Empty lists and `None` mean "no condition".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFilter {
     /// Stored statuses to include.
     pub statuses: Vec<ArticleStatus>,
@@ -33,6 +34,8 @@ pub struct ArticleFilter {
     pub published_after: Option<Timestamp>,
     /// Published strictly before this instant.
     pub published_before: Option<Timestamp>,
+    /// A condition in the filter language (see [`crate::filter`]).
+    pub condition: Option<Condition>,
 }
 
 impl ArticleFilter {

@@ -73,6 +73,8 @@ fn plaintext(markdown: &str) -> String {
             _ => {}
         }
     }
+    // U+E000 and U+E001 mark matches in search snippets; keep them out of article text.
+    out.retain(|c| c != '\u{E000}' && c != '\u{E001}');
     out.trim().to_owned()
 }
 

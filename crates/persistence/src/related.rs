@@ -185,3 +185,83 @@ pub fn of_articles(
     }
     Ok(out)
 }
+
+#[derive(diesel::QueryableByName)]
+struct Suggestion {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    source: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    candidate: i64,
+}
+
+/// For each of `sources`, up to `per_source` other articles the public may read at `now`
+/// that share its public tags, best first: shared tags weighted by how rare each tag is
+/// (1 / the number of live articles that carry it), then newest first. Never the article
+/// itself, never one of its curated links, never twice. One statement for all sources.
+pub fn suggestions(
+    conn: &mut AnyConnection,
+    sources: &[ArticleId],
+    per_source: usize,
+    now: broadsheet_domain::time::Timestamp,
+) -> Result<HashMap<ArticleId, Vec<ArticleId>>, StoreError> {
+    use crate::db::sql_types::{DbTime, Instant};
+    use diesel::sql_types::BigInt;
+
+    if sources.is_empty() || per_source == 0 {
+        return Ok(HashMap::new());
+    }
+    let live = |a: &str| {
+        format!(
+            "({a}.status = 'published' OR ({a}.status = 'scheduled' AND {a}.published_at <= ?))"
+        )
+    };
+    let sql = format!(
+        "WITH src AS ( \
+             SELECT tg.article_id AS source, tg.tag_id \
+             FROM article_tags tg JOIN tags t ON t.id = tg.tag_id AND t.visibility = 'public' \
+             WHERE tg.article_id IN ({ids}) \
+         ), weights AS ( \
+             SELECT tg.tag_id, 1.0 / COUNT(*) AS weight \
+             FROM article_tags tg JOIN articles w ON w.id = tg.article_id \
+             WHERE tg.tag_id IN (SELECT tag_id FROM src) AND {live_w} \
+             GROUP BY tg.tag_id \
+         ), scored AS ( \
+             SELECT src.source, cand.article_id AS candidate, SUM(weights.weight) AS score \
+             FROM src \
+             JOIN article_tags cand ON cand.tag_id = src.tag_id AND cand.article_id <> src.source \
+             JOIN weights ON weights.tag_id = src.tag_id \
+             GROUP BY src.source, cand.article_id \
+         ), ranked AS ( \
+             SELECT s.source, s.candidate, ROW_NUMBER() OVER ( \
+                 PARTITION BY s.source \
+                 ORDER BY s.score DESC, a.published_at DESC, s.candidate DESC \
+             ) AS n \
+             FROM scored s JOIN articles a ON a.id = s.candidate \
+             WHERE {live_a} AND NOT EXISTS ( \
+                 SELECT 1 FROM related_articles r \
+                 WHERE r.article_id = s.source AND r.related_id = s.candidate \
+             ) \
+         ) \
+         SELECT source, candidate FROM ranked WHERE n <= ? ORDER BY source, n",
+        ids = crate::raw::list(sources.len()),
+        live_w = live("w"),
+        live_a = live("a"),
+    );
+    let sql = crate::raw::for_backend(conn, &sql);
+    let mut query = diesel::sql_query(sql).into_boxed();
+    for id in sources {
+        query = query.bind::<BigInt, _>(id.0);
+    }
+    let rows: Vec<Suggestion> = query
+        .bind::<Instant, _>(DbTime(now))
+        .bind::<Instant, _>(DbTime(now))
+        .bind::<BigInt, _>(i64::try_from(per_source).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let mut out: HashMap<ArticleId, Vec<ArticleId>> = HashMap::with_capacity(sources.len());
+    for row in rows {
+        out.entry(ArticleId(row.source))
+            .or_default()
+            .push(ArticleId(row.candidate));
+    }
+    Ok(out)
+}

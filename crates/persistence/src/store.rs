@@ -1,5 +1,6 @@
 //! The async face of the store.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ pub struct Store {
     /// SQLite's busy handler, means a transaction that read first never loses its lock
     /// upgrade to another of our transactions (which SQLite reports as `SQLITE_BUSY` at once).
     write_lock: Arc<Mutex<()>>,
+    statements: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -38,10 +40,12 @@ impl Store {
 
     /// Connects without migrating. Blocking.
     pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
+        let statements = Arc::new(AtomicU64::new(0));
         Ok(Self {
-            pool: db::connect(url, options)?,
+            pool: db::connect(url, options, Arc::clone(&statements))?,
             backend: url.backend(),
             write_lock: Arc::new(Mutex::new(())),
+            statements,
         })
     }
 
@@ -52,6 +56,11 @@ impl Store {
             tracing::info!(%version, "applied migration");
         }
         Ok(applied)
+    }
+
+    /// How many SQL statements this store's connections have run since it opened.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Which backend this store is on.

@@ -1,5 +1,6 @@
 //! Article queries.
 
+mod condition;
 mod rows;
 
 use std::collections::HashMap;
@@ -386,6 +387,9 @@ fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
     }
     if let Some(before) = filter.published_before {
         q = q.filter(articles::published_at.lt(DbTime(before)));
+    }
+    if let Some(condition) = &filter.condition {
+        q = q.filter(condition::compile(condition));
     }
     q
 }

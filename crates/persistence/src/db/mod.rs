@@ -4,9 +4,12 @@ mod connection;
 pub mod sql_types;
 mod url;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection as _;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::r2d2::{self, ManageConnection, R2D2Connection as _};
 use diesel::{Connection as _, PgConnection, RunQueryDsl as _, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -34,12 +37,28 @@ const MIGRATION_LOCK_KEY: i64 = 0x6272_6f61_6473;
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    statements: Arc<AtomicU64>,
 }
 
 impl Manager {
-    /// A manager for `url`.
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+    /// A manager for `url` that counts the statements its connections run in `statements`.
+    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
+        Self { url, statements }
+    }
+}
+
+/// Counts every statement a connection runs (the figure behind the N+1 tests) and logs its
+/// SQL at `trace` level.
+struct StatementCounter(Arc<AtomicU64>);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(sql = %query, "query");
+            }
+        }
     }
 }
 
@@ -48,6 +67,22 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        let mut conn = self.open()?;
+        conn.set_instrumentation(StatementCounter(Arc::clone(&self.statements)));
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<AnyConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| {
@@ -65,14 +100,6 @@ impl ManageConnection for Manager {
                 .map(AnyConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
         }
-    }
-
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
     }
 }
 
@@ -100,8 +127,13 @@ impl Default for PoolOptions {
     }
 }
 
-/// Opens a pool on `url`, failing if the database cannot be reached.
-pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, StoreError> {
+/// Opens a pool on `url`, failing if the database cannot be reached; its connections count
+/// their statements in `statements`.
+pub fn connect(
+    url: &DatabaseUrl,
+    options: &PoolOptions,
+    statements: Arc<AtomicU64>,
+) -> Result<Pool, StoreError> {
     if let DatabaseUrl::Sqlite(path) = url {
         // SQLite creates a missing file but not a missing directory; say so plainly.
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
@@ -115,9 +147,9 @@ pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Pool, StoreEr
     }
     // One direct attempt first: a wrong password or a refused connection fails at once with
     // the server's reason, rather than after the pool's whole acquire timeout.
-    let manager = Manager::new(url.clone());
+    let manager = Manager::new(url.clone(), statements);
     manager
-        .connect()
+        .open()
         .map_err(|e| StoreError::Unavailable(Cause::new(e)))?;
     r2d2::Pool::builder()
         .max_size(options.max_connections.max(1))

@@ -2,8 +2,10 @@
 //! `BROADSHEET_TEST_POSTGRES_URL` is set, on PostgreSQL, unchanged.
 
 mod articles;
+mod filters;
 mod listing;
 mod related;
+mod search;
 mod tags;
 mod tls;
 mod users;

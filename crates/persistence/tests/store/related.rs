@@ -133,3 +133,108 @@ fn reorder_and_replace(db: &TestDb) {
     ));
     assert_eq!(targets(&mut c, ids[0]), [ids[4], ids[2]]);
 }
+
+mod suggested {
+    use broadsheet_domain::ids::ArticleId;
+    use broadsheet_domain::related::NewRelatedLink;
+    use broadsheet_domain::time::now;
+    use broadsheet_persistence::testing::{ArticleBuilder, TagBuilder, TestDb, UserBuilder};
+    use broadsheet_persistence::{backend_tests, related};
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    backend_tests!(
+        rare_shared_tags_first_then_newest,
+        never_self_curated_draft_or_twice
+    );
+
+    fn day(d: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2014, 6, d, 9, 0, 0)
+            .single()
+            .expect("date")
+    }
+
+    fn rare_shared_tags_first_then_newest(db: &TestDb) {
+        let mut c = db.store.conn().expect("connection");
+        let w = UserBuilder::new("Writer").create(&mut c).id();
+        let rare = TagBuilder::new("Ofsted").create(&mut c).id;
+        let common = TagBuilder::new("Birmingham").create(&mut c).id;
+        let internal = TagBuilder::new("#homepage").create(&mut c).id;
+        let source = ArticleBuilder::new("Source", w)
+            .published_at(day(1))
+            .tags(&[common, rare, internal])
+            .create(&mut c);
+        let shares_rare = ArticleBuilder::new("Old but rare", w)
+            .published_at(day(2))
+            .tags(&[rare])
+            .create(&mut c);
+        let newer = ArticleBuilder::new("Newer common", w)
+            .published_at(day(9))
+            .tags(&[common])
+            .create(&mut c);
+        let older = ArticleBuilder::new("Older common", w)
+            .published_at(day(5))
+            .tags(&[common])
+            .create(&mut c);
+        for i in 0..4 {
+            // Make "Birmingham" common.
+            ArticleBuilder::new(&format!("Filler {i}"), w)
+                .published_at(day(3))
+                .tags(&[common])
+                .create(&mut c);
+        }
+        ArticleBuilder::new("Only internal", w)
+            .published_at(day(20))
+            .tags(&[internal])
+            .create(&mut c);
+
+        let got = related::suggestions(&mut c, &[source.id], 3, now()).expect("suggestions");
+        assert_eq!(got[&source.id], [shares_rare.id, newer.id, older.id]);
+    }
+
+    fn never_self_curated_draft_or_twice(db: &TestDb) {
+        let mut c = db.store.conn().expect("connection");
+        let w = UserBuilder::new("Writer").create(&mut c).id();
+        let a = TagBuilder::new("A").create(&mut c).id;
+        let b = TagBuilder::new("B").create(&mut c).id;
+        let one = ArticleBuilder::new("One", w)
+            .published_at(day(1))
+            .tags(&[a, b])
+            .create(&mut c);
+        let two = ArticleBuilder::new("Two", w)
+            .published_at(day(2))
+            .tags(&[a, b])
+            .create(&mut c);
+        let curated = ArticleBuilder::new("Curated", w)
+            .published_at(day(3))
+            .tags(&[a])
+            .create(&mut c);
+        ArticleBuilder::new("Draft", w)
+            .draft()
+            .tags(&[a, b])
+            .create(&mut c);
+        ArticleBuilder::new("Future", w)
+            .scheduled_for(now() + TimeDelta::days(2))
+            .tags(&[a])
+            .create(&mut c);
+        related::add(
+            &mut c,
+            &NewRelatedLink::new(one.id, curated.id, None).expect("valid"),
+        )
+        .expect("link");
+
+        let got = related::suggestions(&mut c, &[one.id, two.id], 10, now()).expect("suggestions");
+        assert_eq!(
+            got[&one.id],
+            [two.id],
+            "shares two tags but appears once; no curated, draft or future"
+        );
+        let mut for_two: Vec<ArticleId> = got[&two.id].clone();
+        for_two.sort();
+        assert_eq!(for_two, [one.id, curated.id]);
+        assert!(
+            related::suggestions(&mut c, &[], 5, now())
+                .expect("empty")
+                .is_empty()
+        );
+    }
+}

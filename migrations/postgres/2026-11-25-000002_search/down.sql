@@ -1,0 +1,2 @@
+DROP INDEX articles_search_idx;
+ALTER TABLE articles DROP COLUMN search;
