@@ -50,6 +50,8 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print the GraphQL schema (SDL), as `schema.graphql` holds it.
+    Schema,
 }
 
 /// Where the database is.
@@ -97,6 +99,84 @@ pub struct ServeArgs {
     /// Seconds that requests in flight may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "BROADSHEET_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+
+    /// The publication's public address; article, tag and author URLs start with it.
+    #[arg(long, env = "BROADSHEET_SITE_URL", default_value = "http://localhost:8080",
+          value_parser = parse_site_url)]
+    pub site_url: String,
+
+    /// Origins whose pages may call the API from a browser, comma-separated, or `*` for any.
+    #[arg(
+        long,
+        env = "BROADSHEET_CORS_ORIGINS",
+        default_value = "*",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// GraphQL settings.
+    #[command(flatten)]
+    pub graphql: GraphqlArgs,
+}
+
+fn parse_site_url(value: &str) -> Result<String, String> {
+    broadsheet_domain::url::WebUrl::parse("site_url", value)
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .map_err(|e| e.message)
+}
+
+/// Limits and switches of the GraphQL endpoint.
+#[derive(Debug, Clone, Args)]
+pub struct GraphqlArgs {
+    /// Answer introspection queries (`true` or `false`).
+    #[arg(long, env = "BROADSHEET_GRAPHQL_INTROSPECTION", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub graphql_introspection: bool,
+
+    /// Suggest field names in validation errors ("did you mean …").
+    #[arg(long, env = "BROADSHEET_GRAPHQL_SUGGESTIONS", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub graphql_suggestions: bool,
+
+    /// Serve GraphiQL to browsers at GET /graphql.
+    #[arg(long, env = "BROADSHEET_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "BROADSHEET_GRAPHQL_MAX_DEPTH", default_value_t = 12)]
+    pub graphql_max_depth: usize,
+
+    /// Highest query complexity (list fields count once per row asked for).
+    #[arg(
+        long,
+        env = "BROADSHEET_GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 10_000
+    )]
+    pub graphql_max_complexity: usize,
+
+    /// Seconds a query may run.
+    #[arg(long, env = "BROADSHEET_GRAPHQL_TIMEOUT", default_value_t = 10)]
+    pub graphql_timeout: u64,
+
+    /// `max-age`, in seconds, of cacheable responses.
+    #[arg(long, env = "BROADSHEET_CACHE_MAX_AGE", default_value_t = 60)]
+    pub cache_max_age: u32,
+}
+
+impl GraphqlArgs {
+    /// The API's configuration from these flags.
+    pub fn config(&self) -> broadsheet_api::GraphqlConfig {
+        broadsheet_api::GraphqlConfig {
+            max_depth: self.graphql_max_depth,
+            max_complexity: self.graphql_max_complexity,
+            timeout: std::time::Duration::from_secs(self.graphql_timeout.max(1)),
+            introspection: self.graphql_introspection,
+            suggestions: self.graphql_suggestions,
+            graphiql: self.graphiql,
+            cache_max_age: self.cache_max_age,
+            ..broadsheet_api::GraphqlConfig::default()
+        }
+    }
 }
 
 /// `broadsheet user …`.

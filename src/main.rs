@@ -28,6 +28,10 @@ fn main() -> ExitCode {
         }),
         Command::Migrate(args) => commands::migrate(&args),
         Command::Demo(args) => commands::demo(&args),
+        Command::Schema => {
+            print!("{}", broadsheet_api::graphql::sdl());
+            Ok(())
+        }
         Command::User(UserCommand::Create(args)) => {
             let stdin = std::io::stdin();
             let interactive = stdin.is_terminal();
@@ -54,7 +58,9 @@ fn bad_arguments(e: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("error: a command is required (serve, migrate, demo or user); see --help");
+            eprintln!(
+                "error: a command is required (serve, migrate, demo, user or schema); see --help"
+            );
             ExitCode::from(2)
         }
         ErrorKind::ValueValidation => {

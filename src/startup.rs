@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
-use broadsheet_api::{AppState, ServerOptions};
+use broadsheet_api::{AppState, Cors, ServerOptions};
 use broadsheet_persistence::{PoolOptions, Store};
 
 use crate::cli::ServeArgs;
@@ -15,6 +15,7 @@ use crate::demo;
 pub struct Application {
     port: u16,
     server: Server,
+    store: Store,
 }
 
 impl Application {
@@ -38,15 +39,36 @@ impl Application {
         let options = ServerOptions {
             workers: args.workers.map(usize::from),
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+            site_url: args.site_url.clone(),
+            graphql: args.graphql.config(),
+            cors: if args.cors_origins.iter().any(|o| o.trim() == "*") {
+                Cors::AnyOrigin
+            } else {
+                Cors::Origins(
+                    args.cors_origins
+                        .iter()
+                        .map(|o| o.trim().to_owned())
+                        .collect(),
+                )
+            },
         };
-        let server = broadsheet_api::server(listener, AppState::new(store), &options)?;
+        let server = broadsheet_api::server(listener, AppState::new(store.clone()), &options)?;
         tracing::info!(address = %args.bind.ip(), port, "serving");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            store,
+        })
     }
 
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server's store (for its statement count, in tests and benchmarks).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// A handle to stop the server.

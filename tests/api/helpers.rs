@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
-use broadsheet::cli::{DatabaseArgs, ServeArgs};
+use broadsheet::cli::{DatabaseArgs, GraphqlArgs, ServeArgs};
 use broadsheet::startup::Application;
 use broadsheet_persistence::DatabaseUrl;
 use broadsheet_persistence::testing::TestDb;
@@ -16,8 +16,10 @@ use tokio::task::JoinHandle;
 /// A running server on its own database.
 pub struct TestApp {
     pub address: String,
-    /// Kept alive for as long as the server uses it.
-    _db: TestDb,
+    /// The database, for seeding fixtures (kept alive as long as the server uses it).
+    pub db: TestDb,
+    /// The server's own store, whose statement count tells how many queries a request ran.
+    pub server_store: broadsheet_persistence::Store,
     handle: ServerHandle,
     client: awc::Client,
 }
@@ -48,7 +50,21 @@ impl TestApp {
 
     /// Serves with `url` as the database (for a proxied URL), keeping `db` alive.
     pub async fn spawn_with_url(db: TestDb, url: DatabaseUrl) -> Self {
-        let args = ServeArgs {
+        Self::spawn_with(db, url, |_| {}).await
+    }
+
+    /// Serves `db` with changed settings.
+    pub async fn spawn_configured(db: TestDb, configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        let url = db.url().clone();
+        Self::spawn_with(db, url, configure).await
+    }
+
+    async fn spawn_with(
+        db: TestDb,
+        url: DatabaseUrl,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Self {
+        let mut args = ServeArgs {
             database: DatabaseArgs {
                 url,
                 db_max_connections: 4,
@@ -57,14 +73,28 @@ impl TestApp {
             demo: false,
             workers: Some(1),
             shutdown_timeout: 10,
+            site_url: "https://news.example.com".to_owned(),
+            cors_origins: vec!["*".to_owned()],
+            graphql: GraphqlArgs {
+                graphql_introspection: true,
+                graphql_suggestions: true,
+                graphiql: true,
+                graphql_max_depth: 12,
+                graphql_max_complexity: 10_000,
+                graphql_timeout: 10,
+                cache_max_age: 60,
+            },
         };
+        configure(&mut args);
         let app = Application::build(&args).await.expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
+        let server_store = app.store().clone();
         actix_web::rt::spawn(app.run_until_stopped());
         Self {
+            server_store,
             address,
-            _db: db,
+            db,
             handle,
             client: awc::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -77,19 +107,62 @@ impl TestApp {
         self.handle.clone()
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
-        let mut res = self
+    /// POSTs a GraphQL query as JSON, accepting JSON.
+    pub async fn graphql(&self, query: &str, variables: serde_json::Value) -> Reply {
+        self.post_json(
+            "/graphql",
+            &[("accept", "application/json")],
+            &serde_json::json!({ "query": query, "variables": variables }).to_string(),
+        )
+        .await
+    }
+
+    /// POSTs `body` with content type `application/json` and the given headers.
+    pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut req = self
             .client
-            .get(format!("{}{path}", self.address))
-            .send()
+            .post(format!("{}{path}", self.address))
+            .insert_header(("content-type", "application/json"));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        Self::read(req.send_body(body.to_owned()).await.expect("request sent")).await
+    }
+
+    /// Sends any request.
+    pub async fn request(
+        &self,
+        method: actix_web::http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        Self::read(req.send_body(body).await.expect("request sent")).await
+    }
+
+    /// GETs with headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.request(actix_web::http::Method::GET, path, headers, Vec::new())
             .await
-            .expect("request sent");
+    }
+
+    async fn read(mut res: awc::ClientResponse) -> Reply {
         let body = res.body().limit(16 * 1024 * 1024).await.expect("body read");
         Reply {
             status: res.status(),
             headers: res.headers().clone(),
             body,
         }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[]).await
     }
 }
 

@@ -4,5 +4,6 @@
 
 mod cli;
 mod demo;
+mod graphql;
 mod health;
 mod helpers;

@@ -1,10 +1,12 @@
 //! Broadsheet's transport: the HTTP server, its middleware and its handlers. Handlers read
 //! like sentences (authorize, call the store, map the result) and hold no business rules.
 
+pub mod graphql;
 mod health;
 mod request_id;
 mod server;
 mod state;
 
-pub use server::{ServerOptions, server};
+pub use graphql::GraphqlConfig;
+pub use server::{Cors, ServerOptions, server};
 pub use state::AppState;

@@ -4,11 +4,23 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::graphql::http::GraphqlService;
+use crate::graphql::{self, GraphqlConfig};
 use crate::{AppState, health, request_id};
+
+/// Which other sites' pages may call the API from a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cors {
+    /// Any origin may read (the default: the API serves public content).
+    AnyOrigin,
+    /// Only these origins (`https://www.example.com`).
+    Origins(Vec<String>),
+}
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -17,6 +29,12 @@ pub struct ServerOptions {
     pub workers: Option<usize>,
     /// On SIGTERM or SIGINT, how long requests in flight may take to finish.
     pub shutdown_timeout: Duration,
+    /// The publication's public address, for article, tag and author URLs.
+    pub site_url: String,
+    /// GraphQL limits and switches.
+    pub graphql: GraphqlConfig,
+    /// Cross-origin access.
+    pub cors: Cors,
 }
 
 impl Default for ServerOptions {
@@ -24,7 +42,24 @@ impl Default for ServerOptions {
         Self {
             workers: None,
             shutdown_timeout: Duration::from_secs(30),
+            site_url: "http://localhost:8080".to_owned(),
+            graphql: GraphqlConfig::default(),
+            cors: Cors::AnyOrigin,
         }
+    }
+}
+
+fn cors(config: &Cors) -> actix_cors::Cors {
+    let base = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .expose_headers([header::ETAG, request_id::X_REQUEST_ID])
+        .max_age(86_400);
+    match config {
+        Cors::AnyOrigin => base.allow_any_origin().send_wildcard(),
+        Cors::Origins(origins) => origins
+            .iter()
+            .fold(base, |cors, origin| cors.allowed_origin(origin)),
     }
 }
 
@@ -36,15 +71,29 @@ pub fn server(
     options: &ServerOptions,
 ) -> std::io::Result<Server> {
     let data = web::Data::new(state);
+    // The schema is built once here and shared, never rebuilt per worker.
+    let graphql = web::Data::new(GraphqlService::new(
+        options.graphql.clone(),
+        &options.site_url,
+    ));
+    let cors_config = options.cors.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(graphql.clone())
+            .wrap(cors(&cors_config))
             .wrap(Compress::default())
             .wrap(from_fn(request_id::echo))
             // Outermost: gives each request its id and span before anything else runs.
             .wrap(TracingLogger::default())
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
+            .service(
+                web::resource("/graphql")
+                    .route(web::get().to(graphql::http::get))
+                    .route(web::post().to(graphql::http::post))
+                    .default_service(web::to(graphql::http::other_method)),
+            )
     })
     .shutdown_timeout(options.shutdown_timeout.as_secs());
     if let Some(workers) = options.workers {

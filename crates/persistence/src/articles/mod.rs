@@ -156,6 +156,21 @@ pub fn by_ids(
         .collect()
 }
 
+/// The articles with these public ids, in one statement.
+pub fn by_uuids(
+    conn: &mut AnyConnection,
+    uuids: &[Uuid],
+) -> Result<HashMap<Uuid, Article>, StoreError> {
+    let raw: Vec<DbUuid> = uuids.iter().copied().map(DbUuid).collect();
+    articles::table
+        .filter(articles::uuid.eq_any(raw))
+        .select(select())
+        .load::<ArticleRow>(conn)?
+        .into_iter()
+        .map(|r| Article::try_from(r).map(|a| (a.uuid, a)))
+        .collect()
+}
+
 /// Saves `revised` (an article changed through `Article::revise` or a new publication
 /// state) if the stored version is still `revised.version`; the stored version then goes up
 /// by one. A stale version is refused, so no edit silently overwrites another.

@@ -1,0 +1,495 @@
+//! The `Article` type and its connection.
+
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use broadsheet_domain::article::Article;
+use broadsheet_domain::filter::{articles::resolve, parse};
+use broadsheet_domain::listing::{ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest};
+use broadsheet_domain::tag::Visibility;
+use broadsheet_domain::time::Timestamp;
+use broadsheet_domain::{Slug, ValidationError};
+use broadsheet_persistence::articles;
+
+use super::author::AuthorNode;
+use super::context::request;
+use super::error::{ApiError, ApiResult};
+use super::ids::GlobalId;
+use super::loaders::{AuthorsOf, CuratedOf, SuggestedFor, TagsOf};
+use super::pagination::{PageInfo, int};
+use super::tag::TagNode;
+
+/// Most related articles one article lists.
+pub const MAX_RELATED: i32 = 20;
+
+/// A published article.
+pub struct ArticleNode(pub Arc<Article>);
+
+/// The lead image of an article.
+#[derive(SimpleObject)]
+pub struct FeatureImage {
+    /// Where the image is: an absolute URL, or a path on the site.
+    url: String,
+    /// Text for readers who cannot see it.
+    alt: Option<String>,
+    /// Shown under it.
+    caption: Option<String>,
+}
+
+/// Why an article is listed as related.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RelatedReason {
+    /// Chosen by an editor.
+    Curated,
+    /// Shares tags with the article (rarer tags count for more), newest first.
+    Suggested,
+}
+
+/// One related article.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RelatedArticleEdge {
+    /// Curated or suggested.
+    reason: RelatedReason,
+    /// The editor's note on a curated link.
+    note: Option<String>,
+    #[graphql(skip)]
+    article: Arc<Article>,
+}
+
+#[ComplexObject]
+impl RelatedArticleEdge {
+    /// The related article.
+    async fn node(&self) -> ArticleNode {
+        ArticleNode(Arc::clone(&self.article))
+    }
+}
+
+#[Object(name = "Article")]
+impl ArticleNode {
+    /// Global id (for `node`).
+    pub async fn id(&self) -> ID {
+        GlobalId::Article(self.0.uuid).encode().into()
+    }
+
+    /// Stable public identity; unchanged when the slug changes.
+    async fn uuid(&self) -> String {
+        self.0.uuid.to_string()
+    }
+
+    /// Address on the site: `https://site/{slug}/`.
+    async fn slug(&self) -> &str {
+        self.0.slug.as_str()
+    }
+
+    /// Headline.
+    async fn title(&self) -> &str {
+        self.0.title.as_str()
+    }
+
+    /// The standfirst, as the editor wrote it.
+    async fn custom_excerpt(&self) -> Option<&str> {
+        self.0.custom_excerpt.as_deref()
+    }
+
+    /// The standfirst, or the start of the text cut at a word.
+    async fn excerpt(&self) -> &str {
+        &self.0.content.excerpt
+    }
+
+    /// The body as sanitized HTML, safe to insert into a page.
+    async fn html(&self) -> &str {
+        &self.0.content.html
+    }
+
+    /// The body as plain text.
+    async fn plaintext(&self) -> &str {
+        &self.0.content.plaintext
+    }
+
+    /// Minutes to read.
+    async fn reading_time(&self) -> i32 {
+        i32::try_from(self.0.content.reading_time).unwrap_or(i32::MAX)
+    }
+
+    /// Words in the body.
+    async fn word_count(&self) -> i32 {
+        i32::try_from(self.0.content.word_count).unwrap_or(i32::MAX)
+    }
+
+    /// When it was published.
+    async fn published_at(&self) -> Option<Timestamp> {
+        self.0.publication.published_at()
+    }
+
+    /// When it was created.
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// Promoted by the editors.
+    async fn featured(&self) -> bool {
+        self.0.featured
+    }
+
+    /// The lead image.
+    async fn feature_image(&self) -> Option<FeatureImage> {
+        self.0.feature_image.as_ref().map(|f| FeatureImage {
+            url: f.url.to_string(),
+            alt: f.alt.clone(),
+            caption: f.caption.clone(),
+        })
+    }
+
+    /// Where the original lives, for syndicated copies.
+    async fn canonical_url(&self) -> Option<String> {
+        self.0.seo.canonical_url.as_ref().map(ToString::to_string)
+    }
+
+    /// `<title>` override.
+    async fn meta_title(&self) -> Option<&str> {
+        self.0.seo.meta_title.as_deref()
+    }
+
+    /// `<meta name=description>` override.
+    async fn meta_description(&self) -> Option<&str> {
+        self.0.seo.meta_description.as_deref()
+    }
+
+    /// Open Graph image.
+    async fn og_image(&self) -> Option<String> {
+        self.0.seo.og_image.as_ref().map(ToString::to_string)
+    }
+
+    /// Open Graph title.
+    async fn og_title(&self) -> Option<&str> {
+        self.0.seo.og_title.as_deref()
+    }
+
+    /// Open Graph description.
+    async fn og_description(&self) -> Option<&str> {
+        self.0.seo.og_description.as_deref()
+    }
+
+    /// Twitter card image.
+    async fn twitter_image(&self) -> Option<String> {
+        self.0.seo.twitter_image.as_ref().map(ToString::to_string)
+    }
+
+    /// Twitter card title.
+    async fn twitter_title(&self) -> Option<&str> {
+        self.0.seo.twitter_title.as_deref()
+    }
+
+    /// Twitter card description.
+    async fn twitter_description(&self) -> Option<&str> {
+        self.0.seo.twitter_description.as_deref()
+    }
+
+    /// The article's page on the site.
+    async fn url(&self, ctx: &Context<'_>) -> String {
+        request(ctx).site.page(self.0.slug.as_str())
+    }
+
+    /// Public tags, in order.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TagNode>> {
+        Ok(self
+            .all_tags(ctx)
+            .await?
+            .into_iter()
+            .filter(|t| t.is_public())
+            .collect())
+    }
+
+    /// The first tag, when it is public (an internal first tag gives none, as in Ghost).
+    async fn primary_tag(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<TagNode>> {
+        Ok(self
+            .all_tags(ctx)
+            .await?
+            .into_iter()
+            .next()
+            .filter(TagNode::is_public))
+    }
+
+    /// Authors, in order.
+    async fn authors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AuthorNode>> {
+        Ok(self.all_authors(ctx).await?)
+    }
+
+    /// The first author.
+    async fn primary_author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AuthorNode>> {
+        Ok(self.all_authors(ctx).await?.into_iter().next())
+    }
+
+    /// Related articles: the editor's choices in their order, then, while fewer than
+    /// `first`, articles sharing its tags. Never the article itself, a draft, or one twice.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(Some(first), None, child_complexity)"
+    )]
+    async fn related_articles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: i32,
+    ) -> async_graphql::Result<Vec<RelatedArticleEdge>> {
+        Ok(self.related(ctx, first).await?)
+    }
+}
+
+impl ArticleNode {
+    async fn all_tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<TagNode>> {
+        let tags = request(ctx).loader.load_one(TagsOf(self.0.id)).await?;
+        Ok(tags.unwrap_or_default().into_iter().map(TagNode).collect())
+    }
+
+    async fn all_authors(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuthorNode>> {
+        let authors = request(ctx).loader.load_one(AuthorsOf(self.0.id)).await?;
+        Ok(authors
+            .unwrap_or_default()
+            .into_iter()
+            .map(AuthorNode)
+            .collect())
+    }
+
+    async fn related(&self, ctx: &Context<'_>, first: i32) -> ApiResult<Vec<RelatedArticleEdge>> {
+        if !(0..=MAX_RELATED).contains(&first) {
+            return Err(ApiError::bad_input(
+                "first",
+                format!("must be between 0 and {MAX_RELATED}"),
+            ));
+        }
+        let wanted = usize::try_from(first).unwrap_or(0);
+        let req = request(ctx);
+        let me = self.0.id;
+        let links = req
+            .loader
+            .load_one(CuratedOf(me))
+            .await?
+            .unwrap_or_default();
+        let curated = req.loader.load_many(links.iter().map(|l| l.to)).await?;
+        let mut edges: Vec<RelatedArticleEdge> = Vec::with_capacity(wanted);
+        for link in &links {
+            if edges.len() == wanted {
+                return Ok(edges);
+            }
+            let Some(article) = curated.get(&link.to) else {
+                continue;
+            };
+            let seen = edges.iter().any(|e| e.article.id == link.to);
+            if link.to != me && !seen && article.publication.is_live_at(req.now) {
+                edges.push(RelatedArticleEdge {
+                    reason: RelatedReason::Curated,
+                    note: link.note.clone(),
+                    article: Arc::clone(article),
+                });
+            }
+        }
+        if edges.len() < wanted {
+            let ids = req
+                .loader
+                .load_one(SuggestedFor(me, wanted))
+                .await?
+                .unwrap_or_default();
+            let suggested = req.loader.load_many(ids.iter().copied()).await?;
+            for id in ids {
+                if edges.len() == wanted {
+                    break;
+                }
+                let Some(article) = suggested.get(&id) else {
+                    continue;
+                };
+                let seen = edges.iter().any(|e| e.article.id == id);
+                if id != me && !seen && article.publication.is_live_at(req.now) {
+                    edges.push(RelatedArticleEdge {
+                        reason: RelatedReason::Suggested,
+                        note: None,
+                        article: Arc::clone(article),
+                    });
+                }
+            }
+        }
+        Ok(edges)
+    }
+}
+
+/// How a list of articles is ordered.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum ArticleOrderBy {
+    /// Newest first (the default).
+    #[default]
+    NewestFirst,
+    /// Oldest first.
+    OldestFirst,
+    /// By title, A to Z, ignoring case and accents.
+    Title,
+}
+
+impl From<ArticleOrderBy> for ArticleOrder {
+    fn from(o: ArticleOrderBy) -> Self {
+        match o {
+            ArticleOrderBy::NewestFirst => Self::NewestFirst,
+            ArticleOrderBy::OldestFirst => Self::OldestFirst,
+            ArticleOrderBy::Title => Self::TitleAsc,
+        }
+    }
+}
+
+/// Which articles to list. Conditions combine with AND.
+#[derive(InputObject, Default)]
+pub struct ArticleFilterInput {
+    /// With at least one of these tags (slugs).
+    tags: Option<Vec<String>>,
+    /// With every one of these tags (slugs).
+    all_tags: Option<Vec<String>>,
+    /// By at least one of these authors (slugs).
+    authors: Option<Vec<String>>,
+    /// Featured, or not.
+    featured: Option<bool>,
+    /// Published after this instant.
+    published_after: Option<Timestamp>,
+    /// Published before this instant.
+    published_before: Option<Timestamp>,
+    /// A condition in Ghost's filter language (NQL), e.g.
+    /// `tag:[politics,brexit]+published_at:>now-1y`.
+    nql: Option<String>,
+}
+
+fn slugs(field: &'static str, values: Option<Vec<String>>) -> ApiResult<Vec<Slug>> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            Slug::parse(s).map_err(|e| ApiError::BadInput(ValidationError::new(field, e.message)))
+        })
+        .collect()
+}
+
+impl ArticleFilterInput {
+    /// The filter for what the public may read at `now`.
+    pub fn into_public_filter(self, now: Timestamp) -> ApiResult<ArticleFilter> {
+        let condition = match self.nql.as_deref() {
+            Some(nql) => Some(resolve(&parse(nql, now, "filter.nql")?, "filter.nql")?),
+            None => None,
+        };
+        let filter = ArticleFilter {
+            live_at: Some(now),
+            tags_any: slugs("filter.tags", self.tags)?,
+            tags_all: slugs("filter.allTags", self.all_tags)?,
+            authors_any: slugs("filter.authors", self.authors)?,
+            featured: self.featured,
+            published_after: self.published_after,
+            published_before: self.published_before,
+            condition,
+            ..ArticleFilter::default()
+        };
+        filter.check().map_err(|e| {
+            ApiError::BadInput(ValidationError::new(
+                format!("filter.{}", e.field),
+                e.message,
+            ))
+        })?;
+        Ok(filter)
+    }
+}
+
+/// A page of articles.
+pub struct ArticleConnection {
+    page: Page<Arc<Article>>,
+    order: ArticleOrder,
+    filter: Arc<ArticleFilter>,
+}
+
+/// An article in a page, with its position.
+#[derive(SimpleObject)]
+pub struct ArticleEdge {
+    /// Opaque position, for `after` and `before`.
+    cursor: String,
+    /// The article.
+    node: ArticleNode,
+}
+
+impl ArticleConnection {
+    /// Reads one page.
+    pub async fn load(
+        ctx: &Context<'_>,
+        filter: ArticleFilter,
+        order: ArticleOrder,
+        page: PageRequest<ArticleCursor>,
+    ) -> ApiResult<Self> {
+        let filter = Arc::new(filter);
+        let for_query = Arc::clone(&filter);
+        let page = request(ctx)
+            .store
+            .read(move |c| articles::list(c, &for_query, order, &page))
+            .await?;
+        Ok(Self {
+            page: Page {
+                items: page.items.into_iter().map(Arc::new).collect(),
+                has_next_page: page.has_next_page,
+                has_previous_page: page.has_previous_page,
+            },
+            order,
+            filter,
+        })
+    }
+
+    fn cursor(&self, a: &Article) -> String {
+        ArticleCursor::of(a, self.order).encode()
+    }
+}
+
+#[Object]
+impl ArticleConnection {
+    /// The articles with their cursors.
+    async fn edges(&self) -> Vec<ArticleEdge> {
+        self.page
+            .items
+            .iter()
+            .map(|a| ArticleEdge {
+                cursor: self.cursor(a),
+                node: ArticleNode(Arc::clone(a)),
+            })
+            .collect()
+    }
+
+    /// The articles, without cursors.
+    async fn nodes(&self) -> Vec<ArticleNode> {
+        self.page
+            .items
+            .iter()
+            .map(|a| ArticleNode(Arc::clone(a)))
+            .collect()
+    }
+
+    /// Where this page is in the list.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.page.has_next_page,
+            has_previous_page: self.page.has_previous_page,
+            start_cursor: self.page.items.first().map(|a| self.cursor(a)),
+            end_cursor: self.page.items.last().map(|a| self.cursor(a)),
+        }
+    }
+
+    /// Articles in the whole list.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let (filter, order) = (Arc::clone(&self.filter), self.order);
+        let n = request(ctx)
+            .store
+            .read(move |c| articles::count(c, &filter, order))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(int(n))
+    }
+}
+
+impl TagNode {
+    /// Whether the public may see this tag.
+    pub fn is_public(&self) -> bool {
+        self.0.visibility() == Visibility::Public
+    }
+}

@@ -1,0 +1,59 @@
+//! What one GraphQL request carries: the store, the instant it is answered as of, the site's
+//! address, and its DataLoaders.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+use broadsheet_domain::time::Timestamp;
+use broadsheet_persistence::Store;
+
+use super::loaders::StoreLoader;
+
+/// The public address of the publication, without a trailing slash; article, tag and author
+/// URLs are built from it.
+#[derive(Debug, Clone)]
+pub struct SiteUrl(Arc<str>);
+
+impl SiteUrl {
+    /// `url` with any trailing slash removed.
+    pub fn new(url: &str) -> Self {
+        Self(Arc::from(url.trim_end_matches('/')))
+    }
+
+    /// `{site}/{path}/`.
+    pub fn page(&self, path: &str) -> String {
+        format!("{}/{path}/", self.0)
+    }
+}
+
+/// Per-request data.
+pub struct RequestContext {
+    /// The database.
+    pub store: Store,
+    /// "Now" for this request: what is live is decided once, so one response never mixes two
+    /// instants.
+    pub now: Timestamp,
+    /// The site's address.
+    pub site: SiteUrl,
+    /// Batches and caches loads for this request.
+    pub loader: DataLoader<StoreLoader>,
+}
+
+impl RequestContext {
+    /// A context answering as of `now`.
+    pub fn new(store: Store, now: Timestamp, site: SiteUrl) -> Self {
+        let loader = DataLoader::new(StoreLoader::new(store.clone(), now), tokio::spawn);
+        Self {
+            store,
+            now,
+            site,
+            loader,
+        }
+    }
+}
+
+/// The request context, which the HTTP handler always provides.
+pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
+    ctx.data_unchecked::<RequestContext>()
+}

@@ -1,0 +1,125 @@
+//! Errors as clients see them.
+//!
+//! Policy: every failure reaches the client with a stable `extensions.code`:
+//!
+//! | code | meaning | HTTP status where one applies |
+//! |---|---|---|
+//! | `BAD_USER_INPUT` | an argument is invalid; `extensions.field` names it | 200 (field error) |
+//! | `NOT_FOUND` | the thing acted on does not exist | 200 |
+//! | `UNAUTHENTICATED` / `FORBIDDEN` | sign in / not allowed | 200 |
+//! | `CONFLICT` | the change clashes with stored data | 200 |
+//! | `RATE_LIMITED` | too many requests | 429 |
+//! | `INTERNAL` | our fault; the detail is in our logs, never in the response | 200 |
+//! | `GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED` | the document is not valid | 400 with `graphql-response+json` |
+//! | `QUERY_TOO_DEEP` / `QUERY_TOO_COMPLEX` | a limit on the document | 400 with `graphql-response+json` |
+//! | `BAD_REQUEST` | the HTTP request is malformed (bad JSON, no query, …) | 400 |
+//! | `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`, `NOT_ACCEPTABLE`, `METHOD_NOT_ALLOWED` | transport | 413, 415, 406, 405 |
+//! | `TIMEOUT` | the query ran longer than allowed | 503 |
+//!
+//! Resolvers return [`ApiError`]; it converts to a GraphQL error in one place, here. Nothing
+//! converts implicitly (async-graphql's `custom-error-conversion` is on), so no internal
+//! message can reach a client by accident through `?`.
+
+use async_graphql::ErrorExtensions as _;
+use broadsheet_domain::ValidationError;
+use broadsheet_persistence::StoreError;
+
+/// A resolver's failure.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Invalid input, naming the argument.
+    BadInput(ValidationError),
+    /// The thing acted on does not exist.
+    NotFound(&'static str),
+    /// The change clashes with stored data.
+    Conflict(String),
+    /// Our fault; logged here with its cause.
+    Internal,
+}
+
+impl ApiError {
+    /// Invalid input in `field`.
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadInput(ValidationError::new(field, message))
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadInput(_) => "BAD_USER_INPUT",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        Self::BadInput(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(v) => Self::BadInput(v),
+            StoreError::NotFound { entity } => Self::NotFound(entity),
+            StoreError::Conflict { field, message } => {
+                Self::Conflict(format!("{field}: {message}"))
+            }
+            StoreError::StaleVersion { current_version } => Self::Conflict(format!(
+                "the article was changed by someone else (now at version {current_version})"
+            )),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                Self::Internal
+            }
+            StoreError::Internal(cause) => {
+                tracing::error!(error = %cause, "storage error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<std::sync::Arc<StoreError>> for ApiError {
+    fn from(e: std::sync::Arc<StoreError>) -> Self {
+        match std::sync::Arc::try_unwrap(e) {
+            Ok(e) => e.into(),
+            Err(shared) => {
+                tracing::error!(error = %shared, cause = ?std::error::Error::source(&*shared), "storage error");
+                match &*shared {
+                    StoreError::Invalid(v) => Self::BadInput(v.clone()),
+                    StoreError::NotFound { entity } => Self::NotFound(entity),
+                    _ => Self::Internal,
+                }
+            }
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        let code = e.code();
+        match e {
+            ApiError::BadInput(v) => {
+                let field = v.field.to_string();
+                async_graphql::Error::new(v.to_string()).extend_with(move |_, ext| {
+                    ext.set("code", code);
+                    ext.set("field", field.as_str());
+                })
+            }
+            ApiError::NotFound(entity) => async_graphql::Error::new(format!("{entity} not found"))
+                .extend_with(|_, ext| ext.set("code", code)),
+            ApiError::Conflict(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+            }
+            ApiError::Internal => async_graphql::Error::new("internal error")
+                .extend_with(|_, ext| ext.set("code", code)),
+        }
+    }
+}
+
+/// What resolvers return.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,606 @@
+//! GraphQL over HTTP, as the GraphQL-over-HTTP specification describes it.
+//!
+//! - `POST` with `Content-Type: application/json`; anything else is 415 (which also stops
+//!   form posts from other sites). `GET` with `query`, `variables`, `operationName` and
+//!   `extensions` in the URL; a mutation by `GET` is 405.
+//! - The response is `application/graphql-response+json` when the client accepts it, else
+//!   `application/json`; a client that accepts neither gets 406. Browsers asking for
+//!   `text/html` get GraphiQL (unless switched off).
+//! - Bad JSON, no query, a batch, an unknown operation: 400. A document that does not parse
+//!   or validate, or breaks a limit: 400 without a `data` key under
+//!   `graphql-response+json`, 200 under plain `application/json` (as older clients expect).
+//! - Successful `GET` responses are cacheable (`Cache-Control`, `ETag`, `304`).
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{Request, Variables};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::context::{RequestContext, SiteUrl};
+use super::extension::REQUEST_ERROR_CODES;
+use super::{BroadsheetSchema, GraphqlConfig};
+use crate::AppState;
+
+/// The schema and its settings, built once and shared by every worker.
+pub struct GraphqlService {
+    schema: BroadsheetSchema,
+    config: GraphqlConfig,
+    site: SiteUrl,
+}
+
+impl GraphqlService {
+    /// Builds the schema.
+    pub fn new(config: GraphqlConfig, site_url: &str) -> Self {
+        Self {
+            schema: super::schema(&config),
+            config,
+            site: SiteUrl::new(site_url),
+        }
+    }
+}
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type of the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    GraphqlResponse,
+    Json,
+    Html,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+            Self::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+/// A failure before execution, answered with one error and a status.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    fn answer(self, format: Format) -> Answer {
+        let format = if format == Format::Html {
+            Format::Json
+        } else {
+            format
+        };
+        let body =
+            json!({ "errors": [{ "message": self.message, "extensions": { "code": self.code } }] });
+        Answer {
+            status: self.status,
+            format,
+            body: body.to_string(),
+            cacheable: false,
+        }
+    }
+
+    fn respond(self, format: Format) -> HttpResponse {
+        self.answer(format).into_response()
+    }
+}
+
+/// A response body and what to say about it.
+struct Answer {
+    status: StatusCode,
+    format: Format,
+    body: String,
+    /// A successful read with no errors: fine for shared caches.
+    cacheable: bool,
+}
+
+impl Answer {
+    fn into_response(self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.content_type(self.format.content_type());
+        if !self.cacheable {
+            res.insert_header((header::CACHE_CONTROL, "no-store"));
+        }
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            res.insert_header((header::ALLOW, "POST"));
+        }
+        res.body(self.body)
+    }
+}
+
+/// Picks the response format from `Accept`: the acceptable type with the highest quality,
+/// `graphql-response+json` winning ties; no header means `application/json`.
+fn negotiate(req: &HttpRequest, html_allowed: bool) -> Option<Format> {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Some(Format::Json);
+    };
+    let mut best: Option<(f32, u8, Format)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        // (format, preference among equal qualities)
+        let candidates: &[(Format, u8)] = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => &[(Format::GraphqlResponse, 3)],
+            JSON => &[(Format::Json, 2)],
+            "text/html" if html_allowed => &[(Format::Html, 4)],
+            "application/*" | "*/*" => &[(Format::Json, 1)],
+            _ => &[],
+        };
+        for (format, rank) in candidates {
+            if best.is_none_or(|(bq, br, _)| q > bq || (q == bq && *rank > br)) {
+                best = Some((q, *rank, *format));
+            }
+        }
+    }
+    best.map(|(_, _, f)| f)
+}
+
+/// The parameters of a GraphQL request, from a URL or a JSON body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+    extensions: Option<Value>,
+}
+
+/// `GET /graphql`.
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    service: web::Data<GraphqlService>,
+) -> HttpResponse {
+    let Some(format) = negotiate(&req, service.config.graphiql) else {
+        return not_acceptable();
+    };
+    if format == Format::Html {
+        return HttpResponse::Ok()
+            .content_type(Format::Html.content_type())
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(GRAPHIQL);
+    }
+    let params = match url_params(req.query_string()) {
+        Ok(p) => p,
+        Err(refusal) => return refusal.respond(format),
+    };
+    let answer = execute(&state, &service, params, format, true).await;
+    cached(&req, answer, service.config.cache_max_age)
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    service: web::Data<GraphqlService>,
+) -> HttpResponse {
+    let Some(format) = negotiate(&req, false) else {
+        return not_acceptable();
+    };
+    let params = match body_params(&req, payload, service.config.max_body_bytes).await {
+        Ok(p) => p,
+        Err(refusal) => return refusal.respond(format),
+    };
+    let mut answer = execute(&state, &service, params, format, false).await;
+    // Shared caches do not keep POST responses; GET (or persisted queries) is for caching.
+    answer.cacheable = false;
+    answer.into_response()
+}
+
+/// Any other method on `/graphql`.
+pub async fn other_method(req: HttpRequest) -> HttpResponse {
+    let _ = req;
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, POST"))
+        .content_type(Format::Json.content_type())
+        .body(
+            json!({ "errors": [{ "message": "use GET or POST", "extensions": { "code": "METHOD_NOT_ALLOWED" } }] })
+                .to_string(),
+        )
+}
+
+fn not_acceptable() -> HttpResponse {
+    Refusal::new(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        format!("accept {GRAPHQL_RESPONSE_JSON} or {JSON}"),
+    )
+    .respond(Format::Json)
+}
+
+fn url_params(query_string: &str) -> Result<Params, Refusal> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Raw {
+        query: Option<String>,
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let raw: Raw = serde_urlencoded::from_str(query_string)
+        .map_err(|e| Refusal::bad_request(format!("invalid query string: {e}")))?;
+    let json = |name: &str, text: Option<String>| -> Result<Option<Value>, Refusal> {
+        text.filter(|t| !t.is_empty())
+            .map(|t| {
+                serde_json::from_str(&t)
+                    .map_err(|e| Refusal::bad_request(format!("{name} is not valid JSON: {e}")))
+            })
+            .transpose()
+    };
+    Ok(Params {
+        variables: json("variables", raw.variables)?,
+        extensions: json("extensions", raw.extensions)?,
+        query: raw.query,
+        operation_name: raw.operation_name,
+    })
+}
+
+async fn body_params(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Params, Refusal> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut parts = content_type.split(';').map(str::trim);
+    let media = parts.next().unwrap_or("");
+    let utf8 = parts
+        .filter_map(|p| p.strip_prefix("charset="))
+        .all(|c| c.trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    if media != JSON || !utf8 {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as application/json",
+        ));
+    }
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let body = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => return Err(Refusal::bad_request("the request body could not be read")),
+        Err(_) => return Err(too_large()),
+    };
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| Refusal::bad_request(format!("the body is not valid JSON: {e}")))?;
+    match value {
+        Value::Object(_) => serde_json::from_value(value)
+            .map_err(|e| Refusal::bad_request(format!("invalid request: {e}"))),
+        Value::Array(_) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "BATCH_NOT_SUPPORTED",
+            "batched requests are not supported: send one operation per request",
+        )),
+        _ => Err(Refusal::bad_request("the body must be a JSON object")),
+    }
+}
+
+/// Validates, executes and answers one operation.
+async fn execute(
+    state: &AppState,
+    service: &GraphqlService,
+    params: Params,
+    format: Format,
+    by_get: bool,
+) -> Answer {
+    let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
+        return Refusal::bad_request("the request has no query").answer(format);
+    };
+    let variables = match params.variables {
+        None | Some(Value::Null) => Variables::default(),
+        Some(v @ Value::Object(_)) => Variables::from_json(v),
+        Some(_) => return Refusal::bad_request("variables must be a JSON object").answer(format),
+    };
+    if !matches!(
+        params.extensions,
+        None | Some(Value::Null) | Some(Value::Object(_))
+    ) {
+        return Refusal::bad_request("extensions must be a JSON object").answer(format);
+    }
+    let mut request = Request::new(query).variables(variables);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
+    }
+    let document = match request.parsed_query() {
+        Ok(doc) => doc,
+        Err(e) => {
+            return document_error(format, &e.message, "GRAPHQL_PARSE_FAILED");
+        }
+    };
+    let operation = match select_operation(document, params.operation_name.as_deref()) {
+        Ok(op) => op,
+        Err(refusal) => return refusal.answer(format),
+    };
+    if by_get && operation != OperationType::Query {
+        return Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations and subscriptions must be sent by POST",
+        )
+        .answer(format);
+    }
+    if let Err(message) = check_size(document, &service.config) {
+        return document_error(format, &message, "QUERY_TOO_COMPLEX");
+    }
+
+    let document = document.clone();
+    let context = RequestContext::new(
+        state.store.clone(),
+        broadsheet_domain::time::now(),
+        service.site.clone(),
+    );
+    let request = request.data(context);
+    let mut response =
+        match tokio::time::timeout(service.config.timeout, service.schema.execute(request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::warn!(timeout = ?service.config.timeout, "query timed out");
+                return Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TIMEOUT",
+                    format!(
+                        "the query took longer than {}",
+                        seconds(service.config.timeout)
+                    ),
+                )
+                .answer(format);
+            }
+        };
+
+    super::ordering::order_like_selection(
+        &mut response.data,
+        &document,
+        params.operation_name.as_deref(),
+    );
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| matches!(c, async_graphql::Value::String(s) if REQUEST_ERROR_CODES.contains(&s.as_str())))
+        });
+    let (status, body) = if request_error {
+        let status = match format {
+            Format::GraphqlResponse => StatusCode::BAD_REQUEST,
+            _ => StatusCode::OK,
+        };
+        (status, json!({ "errors": response.errors }).to_string())
+    } else {
+        let body = serde_json::to_string(&response).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "could not serialise a response");
+            json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] })
+                .to_string()
+        });
+        (StatusCode::OK, body)
+    };
+    Answer {
+        status,
+        format,
+        body,
+        cacheable: response.errors.is_empty(),
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{} seconds", d.as_secs_f32())
+}
+
+/// A document that does not parse, validate, or fit the limits: a request error.
+fn document_error(format: Format, message: &str, code: &'static str) -> Answer {
+    let status = match format {
+        Format::GraphqlResponse => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    Refusal::new(status, code, message).answer(format)
+}
+
+fn select_operation(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+) -> Result<OperationType, Refusal> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Ok(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty)
+            .ok_or_else(|| {
+                Refusal::bad_request(format!("the document has no operation named {name:?}"))
+            }),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => Ok(ops
+            .values()
+            .next()
+            .map_or(OperationType::Query, |op| op.node.ty)),
+        (DocumentOperations::Multiple(_), None) => Err(Refusal::bad_request(
+            "the document has several operations: say which with operationName",
+        )),
+    }
+}
+
+/// Counts the fields and aliases written in a document (fragments once each).
+fn check_size(doc: &ExecutableDocument, config: &GraphqlConfig) -> Result<(), String> {
+    fn walk(set: &SelectionSet, fields: &mut usize, aliases: &mut usize) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    *fields += 1;
+                    if f.node.alias.is_some() {
+                        *aliases += 1;
+                    }
+                    walk(&f.node.selection_set.node, fields, aliases);
+                }
+                Selection::InlineFragment(f) => walk(&f.node.selection_set.node, fields, aliases),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    let (mut fields, mut aliases) = (0, 0);
+    for (_, op) in doc.operations.iter() {
+        walk(&op.node.selection_set.node, &mut fields, &mut aliases);
+    }
+    for fragment in doc.fragments.values() {
+        walk(&fragment.node.selection_set.node, &mut fields, &mut aliases);
+    }
+    if aliases > config.max_aliases {
+        return Err(format!(
+            "the document uses {aliases} aliases; at most {} are allowed",
+            config.max_aliases
+        ));
+    }
+    if fields > config.max_fields {
+        return Err(format!(
+            "the document selects {fields} fields; at most {} are allowed",
+            config.max_fields
+        ));
+    }
+    Ok(())
+}
+
+/// Answers a `GET`: a successful read gets `Cache-Control`, a strong `ETag` of the body,
+/// and `304 Not Modified` when the client already holds that body.
+fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
+    if !(answer.cacheable && answer.status == StatusCode::OK) {
+        let mut res = answer.into_response();
+        res.headers_mut().insert(
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Encoding"),
+        );
+        return res;
+    }
+    let etag = format!("\"{}\"", hex(&Sha256::digest(answer.body.as_bytes())[..16]));
+    let cache_control = format!("public, max-age={max_age}");
+    let held = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if held {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    if held {
+        res.finish()
+    } else {
+        res.content_type(answer.format.content_type())
+            .body(answer.body)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const GRAPHIQL: &str = include_str!("graphiql.html");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn accept(value: &str, html: bool) -> Option<Format> {
+        negotiate(
+            &TestRequest::default()
+                .insert_header((header::ACCEPT, value))
+                .to_http_request(),
+            html,
+        )
+    }
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(
+            accept(GRAPHQL_RESPONSE_JSON, true),
+            Some(Format::GraphqlResponse)
+        );
+        assert_eq!(accept("application/json", true), Some(Format::Json));
+        assert_eq!(
+            accept(
+                "application/graphql-response+json, application/json;q=0.9",
+                true
+            ),
+            Some(Format::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/json, application/graphql-response+json", true),
+            Some(Format::GraphqlResponse)
+        );
+        assert_eq!(
+            accept(
+                "application/json, application/graphql-response+json;q=0.5",
+                true
+            ),
+            Some(Format::Json)
+        );
+        assert_eq!(accept("*/*", true), Some(Format::Json));
+        assert_eq!(
+            accept("text/html,application/xhtml+xml,*/*;q=0.8", true),
+            Some(Format::Html)
+        );
+        assert_eq!(
+            accept("text/html,application/xhtml+xml,*/*;q=0.8", false),
+            Some(Format::Json)
+        );
+        assert_eq!(accept("text/plain", true), None);
+        assert_eq!(accept("application/json;q=0", true), None);
+        let none = TestRequest::default().to_http_request();
+        assert_eq!(negotiate(&none, true), Some(Format::Json));
+    }
+}

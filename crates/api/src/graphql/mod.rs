@@ -1,0 +1,92 @@
+//! The GraphQL API: schema, types, loaders, limits, and the HTTP handler.
+
+mod article;
+mod author;
+pub mod context;
+pub mod error;
+mod extension;
+pub mod http;
+mod ids;
+mod loaders;
+mod ordering;
+mod pagination;
+mod query;
+mod search;
+mod tag;
+
+use std::time::Duration;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+
+pub use query::Query;
+
+/// The schema type.
+pub type BroadsheetSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits and switches for the GraphQL endpoint.
+#[derive(Debug, Clone)]
+pub struct GraphqlConfig {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest complexity (list fields count once per row asked for).
+    pub max_complexity: usize,
+    /// Most fields selected in one document (aliases included).
+    pub max_fields: usize,
+    /// Most aliases in one document.
+    pub max_aliases: usize,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a query may run.
+    pub timeout: Duration,
+    /// Whether introspection queries are answered.
+    pub introspection: bool,
+    /// Whether validation errors suggest field names ("did you mean …").
+    pub suggestions: bool,
+    /// Whether GET /graphql serves GraphiQL to browsers.
+    pub graphiql: bool,
+    /// `max-age` for cacheable responses, in seconds.
+    pub cache_max_age: u32,
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 10_000,
+            max_fields: 500,
+            max_aliases: 50,
+            max_body_bytes: 256 * 1024,
+            timeout: Duration::from_secs(10),
+            introspection: true,
+            suggestions: true,
+            graphiql: true,
+            cache_max_age: 60,
+        }
+    }
+}
+
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+}
+
+/// Builds the schema once, at startup.
+pub fn schema(config: &GraphqlConfig) -> BroadsheetSchema {
+    let mut b = builder()
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(10)
+        .extension(extension::RequestErrors);
+    if !config.introspection {
+        b = b.disable_introspection();
+    }
+    if !config.suggestions {
+        b = b.disable_suggestions();
+    }
+    b.finish()
+}
+
+/// The schema in SDL, as `schema.graphql` holds it.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

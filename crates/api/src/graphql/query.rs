@@ -1,0 +1,272 @@
+//! The root query.
+
+use async_graphql::futures_util::future::join_all;
+use async_graphql::{Context, ID, Interface, Object};
+use broadsheet_domain::Slug;
+use broadsheet_domain::ids::ArticleId;
+use broadsheet_domain::listing::{ArticleOrder, PageRequest};
+use broadsheet_domain::search::SearchQuery;
+use broadsheet_domain::tag::Visibility;
+use broadsheet_persistence::{articles, search, tags, users};
+use uuid::Uuid;
+
+use super::article::{ArticleConnection, ArticleFilterInput, ArticleNode, ArticleOrderBy};
+use super::author::{AuthorConnection, AuthorNode};
+use super::context::{RequestContext, request};
+use super::error::{ApiError, ApiResult};
+use super::ids::GlobalId;
+use super::pagination::{DEFAULT_PAGE, MAX_PAGE, article_page, name_page};
+use super::search::{SearchConnection, SearchEdge, offset_after};
+use super::tag::{TagConnection, TagNode};
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id."))]
+pub enum Node {
+    /// An article.
+    Article(ArticleNode),
+    /// A tag.
+    Tag(TagNode),
+    /// An author.
+    Author(AuthorNode),
+}
+
+/// Reads of the publication. Only published articles and public tags are visible.
+pub struct Query;
+
+/// A slug argument: a malformed one is bad input, a well-formed unknown one finds nothing.
+fn slug(field: &'static str, value: &str) -> ApiResult<Slug> {
+    Slug::parse(value).map_err(|e| ApiError::bad_input(field, e.message))
+}
+
+async fn live_article(req: &RequestContext, uuid: Uuid) -> ApiResult<Option<ArticleNode>> {
+    let article = req.loader.load_one(uuid).await?;
+    Ok(article
+        .filter(|a| a.publication.is_live_at(req.now))
+        .map(ArticleNode))
+}
+
+async fn resolve_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>> {
+    Ok(match id {
+        GlobalId::Article(uuid) => live_article(req, uuid).await?.map(Node::Article),
+        GlobalId::Tag(tag) => req
+            .loader
+            .load_one(tag)
+            .await?
+            .map(TagNode)
+            .filter(TagNode::is_public)
+            .map(Node::Tag),
+        GlobalId::Author(author) => req
+            .loader
+            .load_one(author)
+            .await?
+            .map(|a| Node::Author(AuthorNode(a))),
+    })
+}
+
+#[Object]
+impl Query {
+    /// Anything, by global id; `null` when there is nothing visible with that id.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let id = GlobalId::decode(&id, "id")?;
+        Ok(resolve_node(request(ctx), id).await?)
+    }
+
+    /// Several things by global id, in the order asked (at most 100).
+    #[graphql(complexity = "ids.len().saturating_mul(child_complexity)")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE {
+            return Err(
+                ApiError::bad_input("ids", format!("may hold at most {MAX_PAGE} ids")).into(),
+            );
+        }
+        let ids = ids
+            .iter()
+            .map(|id| GlobalId::decode(id, "ids"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let req = request(ctx);
+        // Resolved together, so their loads share batches.
+        let found = join_all(ids.into_iter().map(|id| resolve_node(req, id))).await;
+        Ok(found.into_iter().collect::<ApiResult<Vec<_>>>()?)
+    }
+
+    /// A published article, by global id or by slug (give exactly one); `null` if there is
+    /// none.
+    async fn article(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<ArticleNode>> {
+        let req = request(ctx);
+        match (id, slug) {
+            (Some(id), None) => match GlobalId::decode(&id, "id")? {
+                GlobalId::Article(uuid) => Ok(live_article(req, uuid).await?),
+                _ => Ok(None),
+            },
+            (None, Some(value)) => {
+                let slug = self::slug("slug", &value)?;
+                let now = req.now;
+                let article = req
+                    .store
+                    .read(move |c| articles::by_slug(c, &slug))
+                    .await
+                    .map_err(ApiError::from)?;
+                Ok(article
+                    .filter(|a| a.publication.is_live_at(now))
+                    .map(|a| ArticleNode(a.into())))
+            }
+            _ => Err(ApiError::bad_input("id", "give either id or slug").into()),
+        }
+    }
+
+    /// Published articles, newest first unless told otherwise.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ArticleFilterInput>,
+        order_by: Option<ArticleOrderBy>,
+    ) -> async_graphql::Result<ArticleConnection> {
+        let order: ArticleOrder = order_by.unwrap_or_default().into();
+        let page = article_page(first, after, last, before, order)?;
+        let filter = filter
+            .unwrap_or_default()
+            .into_public_filter(request(ctx).now)?;
+        Ok(ArticleConnection::load(ctx, filter, order, page).await?)
+    }
+
+    /// A public tag by slug; `null` if there is none.
+    async fn tag(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<TagNode>> {
+        let slug = self::slug("slug", &slug)?;
+        let tag = request(ctx)
+            .store
+            .read(move |c| tags::by_slug(c, &slug))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(tag.map(TagNode).filter(TagNode::is_public))
+    }
+
+    /// Public tags, A to Z.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)")]
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TagConnection> {
+        let page = name_page(first, after, last, before)?;
+        let (page, total) = request(ctx)
+            .store
+            .read(move |c| {
+                let public = Some(Visibility::Public);
+                Ok((tags::list(c, public, &page)?, tags::count(c, public)?))
+            })
+            .await
+            .map_err(ApiError::from)?;
+        Ok(TagConnection { page, total })
+    }
+
+    /// An author by slug; `null` if there is none.
+    async fn author(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<AuthorNode>> {
+        let slug = self::slug("slug", &slug)?;
+        let author = request(ctx)
+            .store
+            .read(move |c| users::author_by_slug(c, &slug))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(author.map(AuthorNode))
+    }
+
+    /// Authors, A to Z.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)")]
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<AuthorConnection> {
+        let page = name_page(first, after, last, before)?;
+        let (page, total) = request(ctx)
+            .store
+            .read(move |c| Ok((users::list_authors(c, &page)?, users::count(c)?)))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(AuthorConnection { page, total })
+    }
+
+    /// Full-text search over titles, excerpts and bodies of published articles, best match
+    /// first (a title holding every word ranks above body-only matches). The query is taken
+    /// as plain words: quotes, `*`, `OR` and the like have no special meaning.
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, None, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SearchConnection> {
+        let query = SearchQuery::parse(&query).map_err(ApiError::from)?;
+        let size = match PageRequest::<()>::from_relay(
+            first.map(i64::from),
+            None,
+            None,
+            None,
+            DEFAULT_PAGE,
+            MAX_PAGE,
+        )
+        .map_err(ApiError::from)?
+        {
+            PageRequest::Forward { first, .. } => first,
+            PageRequest::Backward { last, .. } => last,
+        };
+        let offset = offset_after(after.as_deref())?;
+        let req = request(ctx);
+        let now = req.now;
+        let (hits, total) = req
+            .store
+            .read(move |c| {
+                let hits = search::search(c, &query, now, offset, size + 1)?;
+                let total = search::count(c, &query, now)?;
+                Ok((hits, total))
+            })
+            .await
+            .map_err(ApiError::from)?;
+        let has_next_page = hits.len() > size;
+        let ids: Vec<ArticleId> = hits.iter().take(size).map(|h| h.article).collect();
+        let found = req.loader.load_many(ids).await.map_err(ApiError::from)?;
+        let edges = hits
+            .into_iter()
+            .take(size)
+            .enumerate()
+            .filter_map(|(i, hit)| {
+                found
+                    .get(&hit.article)
+                    .map(|a| SearchEdge::new(offset + i, hit.snippet, a.clone()))
+            })
+            .collect();
+        Ok(SearchConnection {
+            edges,
+            has_next_page,
+            has_previous_page: offset > 0,
+            total,
+        })
+    }
+}

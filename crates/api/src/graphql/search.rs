@@ -1,0 +1,106 @@
+//! Search results as a connection.
+
+use std::sync::Arc;
+
+use async_graphql::{Object, SimpleObject};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use broadsheet_domain::article::Article;
+
+use super::article::ArticleNode;
+use super::error::{ApiError, ApiResult};
+use super::pagination::{PageInfo, int};
+
+/// One search result.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct SearchEdge {
+    /// Opaque position, for `after`.
+    cursor: String,
+    /// A passage of the article as HTML: escaped text with `<mark>` around the words found.
+    snippet: String,
+    #[graphql(skip)]
+    article: Arc<Article>,
+}
+
+#[async_graphql::ComplexObject]
+impl SearchEdge {
+    /// The article found.
+    async fn node(&self) -> ArticleNode {
+        ArticleNode(Arc::clone(&self.article))
+    }
+}
+
+impl SearchEdge {
+    /// A result at `offset` in the ranking.
+    pub fn new(offset: usize, snippet: String, article: Arc<Article>) -> Self {
+        Self {
+            cursor: encode(offset),
+            snippet,
+            article,
+        }
+    }
+}
+
+/// A page of search results, best first.
+pub struct SearchConnection {
+    /// The results.
+    pub edges: Vec<SearchEdge>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+    /// Whether some precede.
+    pub has_previous_page: bool,
+    /// Results in all.
+    pub total: i64,
+}
+
+#[Object]
+impl SearchConnection {
+    /// The results with their cursors.
+    async fn edges(&self) -> Vec<SearchEdge> {
+        self.edges
+            .iter()
+            .map(|e| SearchEdge {
+                cursor: e.cursor.clone(),
+                snippet: e.snippet.clone(),
+                article: Arc::clone(&e.article),
+            })
+            .collect()
+    }
+
+    /// Where this page is in the results.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            start_cursor: self.edges.first().map(|e| e.cursor.clone()),
+            end_cursor: self.edges.last().map(|e| e.cursor.clone()),
+        }
+    }
+
+    /// Results in all.
+    async fn total_count(&self) -> i32 {
+        int(self.total)
+    }
+}
+
+/// Search pages are ranked, not keyed: a cursor is a position in the ranking.
+fn encode(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("s1:{offset}"))
+}
+
+/// The position after the result `after` names.
+pub fn offset_after(after: Option<&str>) -> ApiResult<usize> {
+    let Some(token) = after else { return Ok(0) };
+    let invalid = || ApiError::bad_input("after", "is not a valid cursor");
+    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+    let raw = String::from_utf8(raw).map_err(|_| invalid())?;
+    let n: usize = raw
+        .strip_prefix("s1:")
+        .ok_or_else(invalid)?
+        .parse()
+        .map_err(|_| invalid())?;
+    n.checked_add(1)
+        .filter(|n| *n <= 100_000)
+        .ok_or_else(invalid)
+}

@@ -1,0 +1,80 @@
+//! No N+1: a page costs the same number of SQL statements whatever its size.
+
+use broadsheet_domain::ids::ArticleId;
+use broadsheet_domain::related::NewRelatedLink;
+use broadsheet_persistence::testing::{ArticleBuilder, TagBuilder, UserBuilder};
+use broadsheet_persistence::{Backend, related};
+use chrono::{TimeDelta, TimeZone, Utc};
+use serde_json::json;
+
+use super::data;
+use crate::helpers::{TestApp, e2e_tests};
+
+e2e_tests!(a_page_costs_a_constant_number_of_statements);
+
+const HOME: &str =
+    "query($first: Int!) { articles(first: $first) { totalCount edges { cursor node {
+    title slug excerpt publishedAt url
+    primaryTag { name slug } tags { name slug articleCount }
+    primaryAuthor { name slug } authors { name slug }
+    relatedArticles(first: 5) { reason node { title slug tags { slug } } } } } } }";
+
+async fn statements_for(app: &TestApp, first: usize) -> u64 {
+    let before = app.server_store.statements_run();
+    let body = app.graphql(HOME, json!({ "first": first })).await.json();
+    let after = app.server_store.statements_run();
+    let edges = data(&body, &["articles", "edges"])
+        .as_array()
+        .expect("edges");
+    assert_eq!(edges.len(), first);
+    assert!(edges.iter().all(|e| {
+        e["node"]["relatedArticles"]
+            .as_array()
+            .is_some_and(|r| r.len() == 5)
+    }));
+    after - before
+}
+
+async fn a_page_costs_a_constant_number_of_statements(app: TestApp) {
+    let mut c = app.db.store.conn().expect("connection");
+    let writers: Vec<_> = (0..3)
+        .map(|i| UserBuilder::new(&format!("Writer {i}")).create(&mut c).id())
+        .collect();
+    let tags: Vec<_> = (0..6)
+        .map(|i| TagBuilder::new(&format!("Topic {i}")).create(&mut c).id)
+        .collect();
+    let start = Utc
+        .with_ymd_and_hms(2021, 1, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    let ids: Vec<ArticleId> = (0..40usize)
+        .map(|i| {
+            ArticleBuilder::new(&format!("Story {i}"), writers[i % 3])
+                .published_at(start + TimeDelta::hours(i as i64))
+                .tags(&[tags[i % 6], tags[(i + 1) % 6]])
+                .create(&mut c)
+                .id
+        })
+        .collect();
+    // Every article has two curated links; the other three come from suggestions.
+    for (i, id) in ids.iter().enumerate() {
+        for step in [7, 13] {
+            let to = ids[(i + step) % ids.len()];
+            related::add(&mut c, &NewRelatedLink::new(*id, to, None).expect("valid"))
+                .expect("link");
+        }
+    }
+    drop(c);
+
+    let small = statements_for(&app, 5).await;
+    let large = statements_for(&app, 25).await;
+    assert_eq!(small, large, "statements must not grow with the page size");
+    // Articles, count, tags, tag counts, authors, curated links, curated articles,
+    // suggestions, suggested articles, their tags: one each. PostgreSQL checks each pooled
+    // connection with one more statement when it is lent.
+    let bound = match app.server_store.backend() {
+        Backend::Sqlite => 12,
+        Backend::Postgres => 24,
+    };
+    assert!(large <= bound, "{large} statements for a page of 25");
+}
