@@ -309,3 +309,25 @@ async fn cors_lets_any_origin_read(app: TestApp) {
             .is_some_and(|m| m.contains("POST"))
     );
 }
+
+/// With a list of origins, only those may read from a browser.
+#[actix_web::test]
+async fn cors_can_be_limited_to_some_origins() {
+    let app =
+        TestApp::spawn_configured(broadsheet_persistence::testing::TestDb::sqlite(), |args| {
+            args.cors_origins = vec!["https://www.example.com".to_owned()];
+        })
+        .await;
+    let path = "/graphql?query=%7Btags%7BtotalCount%7D%7D";
+    let allowed = app
+        .get_with(path, &[("origin", "https://www.example.com")])
+        .await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://www.example.com")
+    );
+    let other = app
+        .get_with(path, &[("origin", "https://evil.example")])
+        .await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}

@@ -6,7 +6,6 @@ use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Simpl
 use broadsheet_domain::article::Article;
 use broadsheet_domain::filter::{articles::resolve, parse};
 use broadsheet_domain::listing::{ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest};
-use broadsheet_domain::tag::Visibility;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_domain::{Slug, ValidationError};
 use broadsheet_persistence::articles;
@@ -484,12 +483,5 @@ impl ArticleConnection {
             .await
             .map_err(ApiError::from)?;
         Ok(int(n))
-    }
-}
-
-impl TagNode {
-    /// Whether the public may see this tag.
-    pub fn is_public(&self) -> bool {
-        self.0.visibility() == Visibility::Public
     }
 }

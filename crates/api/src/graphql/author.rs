@@ -1,15 +1,15 @@
 //! The `Author` type and its connection.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object};
 use broadsheet_domain::author::Author;
-use broadsheet_domain::listing::{ArticleFilter, NameCursor, Page};
+use broadsheet_domain::listing::ArticleFilter;
 
 use super::article::{ArticleConnection, ArticleOrderBy};
 use super::context::request;
 use super::error::ApiError;
 use super::ids::GlobalId;
 use super::loaders::AuthorArticleCount;
-use super::pagination::{PageInfo, article_page, int};
+use super::pagination::{article_page, int};
 
 /// A writer, as the public sees them.
 pub struct AuthorNode(pub Author);
@@ -113,61 +113,5 @@ impl AuthorNode {
             ..ArticleFilter::default()
         };
         Ok(ArticleConnection::load(ctx, filter, order, page).await?)
-    }
-}
-
-/// A page of authors.
-pub struct AuthorConnection {
-    /// The authors.
-    pub page: Page<Author>,
-    /// Authors in the whole list.
-    pub total: i64,
-}
-
-/// An author in a page, with its position.
-#[derive(SimpleObject)]
-pub struct AuthorEdge {
-    /// Opaque position, for `after` and `before`.
-    cursor: String,
-    /// The author.
-    node: AuthorNode,
-}
-
-fn cursor(a: &Author) -> String {
-    NameCursor::of(&a.profile.name, a.id.0).encode()
-}
-
-#[Object]
-impl AuthorConnection {
-    /// The authors with their cursors.
-    async fn edges(&self) -> Vec<AuthorEdge> {
-        self.page
-            .items
-            .iter()
-            .map(|a| AuthorEdge {
-                cursor: cursor(a),
-                node: AuthorNode(a.clone()),
-            })
-            .collect()
-    }
-
-    /// The authors, without cursors.
-    async fn nodes(&self) -> Vec<AuthorNode> {
-        self.page.items.iter().cloned().map(AuthorNode).collect()
-    }
-
-    /// Where this page is in the list.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.page.has_next_page,
-            has_previous_page: self.page.has_previous_page,
-            start_cursor: self.page.items.first().map(cursor),
-            end_cursor: self.page.items.last().map(cursor),
-        }
-    }
-
-    /// Authors in the whole list.
-    async fn total_count(&self) -> i32 {
-        int(self.total)
     }
 }

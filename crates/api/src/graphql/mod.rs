@@ -2,6 +2,7 @@
 
 mod article;
 mod author;
+mod connection;
 pub mod context;
 pub mod error;
 mod extension;

@@ -11,13 +11,16 @@ use broadsheet_persistence::{articles, search, tags, users};
 use uuid::Uuid;
 
 use super::article::{ArticleConnection, ArticleFilterInput, ArticleNode, ArticleOrderBy};
-use super::author::{AuthorConnection, AuthorNode};
+use super::author::AuthorNode;
+use super::connection::NameConnection;
 use super::context::{RequestContext, request};
 use super::error::{ApiError, ApiResult};
 use super::ids::GlobalId;
 use super::pagination::{DEFAULT_PAGE, MAX_PAGE, article_page, name_page};
 use super::search::{SearchConnection, SearchEdge, offset_after};
-use super::tag::{TagConnection, TagNode};
+use super::tag::TagNode;
+use broadsheet_domain::author::Author;
+use broadsheet_domain::tag::Tag;
 
 /// Anything with a global id.
 #[derive(Interface)]
@@ -165,7 +168,7 @@ impl Query {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<TagConnection> {
+    ) -> async_graphql::Result<NameConnection<Tag>> {
         let page = name_page(first, after, last, before)?;
         let (page, total) = request(ctx)
             .store
@@ -175,7 +178,7 @@ impl Query {
             })
             .await
             .map_err(ApiError::from)?;
-        Ok(TagConnection { page, total })
+        Ok(NameConnection { page, total })
     }
 
     /// An author by slug; `null` if there is none.
@@ -202,14 +205,14 @@ impl Query {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<AuthorConnection> {
+    ) -> async_graphql::Result<NameConnection<Author>> {
         let page = name_page(first, after, last, before)?;
         let (page, total) = request(ctx)
             .store
             .read(move |c| Ok((users::list_authors(c, &page)?, users::count(c)?)))
             .await
             .map_err(ApiError::from)?;
-        Ok(AuthorConnection { page, total })
+        Ok(NameConnection { page, total })
     }
 
     /// Full-text search over titles, excerpts and bodies of published articles, best match

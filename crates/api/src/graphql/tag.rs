@@ -1,17 +1,24 @@
 //! The `Tag` type and its connection.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
-use broadsheet_domain::listing::{ArticleFilter, NameCursor, Page};
-use broadsheet_domain::tag::Tag;
+use async_graphql::{Context, ID, Object};
+use broadsheet_domain::listing::ArticleFilter;
+use broadsheet_domain::tag::{Tag, Visibility};
 
 use super::article::{ArticleConnection, ArticleOrderBy};
 use super::context::request;
 use super::ids::GlobalId;
 use super::loaders::TagArticleCount;
-use super::pagination::{PageInfo, article_page, int};
+use super::pagination::{article_page, int};
 
 /// A public tag: a section or topic.
 pub struct TagNode(pub Tag);
+
+impl TagNode {
+    /// Whether the public may see this tag.
+    pub fn is_public(&self) -> bool {
+        self.0.visibility() == Visibility::Public
+    }
+}
 
 #[Object(name = "Tag")]
 impl TagNode {
@@ -83,61 +90,5 @@ impl TagNode {
             ..ArticleFilter::default()
         };
         Ok(ArticleConnection::load(ctx, filter, order, page).await?)
-    }
-}
-
-/// A page of tags.
-pub struct TagConnection {
-    /// The tags.
-    pub page: Page<Tag>,
-    /// Tags in the whole list.
-    pub total: i64,
-}
-
-/// A tag in a page, with its position.
-#[derive(SimpleObject)]
-pub struct TagEdge {
-    /// Opaque position, for `after` and `before`.
-    cursor: String,
-    /// The tag.
-    node: TagNode,
-}
-
-fn cursor(t: &Tag) -> String {
-    NameCursor::of(t.name.as_str(), t.id.0).encode()
-}
-
-#[Object]
-impl TagConnection {
-    /// The tags with their cursors.
-    async fn edges(&self) -> Vec<TagEdge> {
-        self.page
-            .items
-            .iter()
-            .map(|t| TagEdge {
-                cursor: cursor(t),
-                node: TagNode(t.clone()),
-            })
-            .collect()
-    }
-
-    /// The tags, without cursors.
-    async fn nodes(&self) -> Vec<TagNode> {
-        self.page.items.iter().cloned().map(TagNode).collect()
-    }
-
-    /// Where this page is in the list.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.page.has_next_page,
-            has_previous_page: self.page.has_previous_page,
-            start_cursor: self.page.items.first().map(cursor),
-            end_cursor: self.page.items.last().map(cursor),
-        }
-    }
-
-    /// Tags in the whole list.
-    async fn total_count(&self) -> i32 {
-        int(self.total)
     }
 }
