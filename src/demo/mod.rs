@@ -184,7 +184,7 @@ fn load_into(c: &mut AnyConnection, p: &Publication) -> anyhow::Result<Summary> 
                 let new = NewArticle::parse(&input, now)
                     .with_context(|| format!("article {}", a.slug))?;
                 summary.articles += 1;
-                articles::create(c, &new, now)?.id
+                articles::create(c, &new, None, now)?.id
             }
         };
         article_ids.insert(&a.slug, id);

@@ -36,6 +36,8 @@ pub struct ArticleFilter {
     pub published_before: Option<Timestamp>,
     /// A condition in the filter language (see [`crate::filter`]).
     pub condition: Option<Condition>,
+    /// Only articles with this author among their authors.
+    pub author: Option<crate::ids::AuthorId>,
 }
 
 impl ArticleFilter {

@@ -36,6 +36,8 @@ pub enum StoreError {
     StaleVersion {
         /// The version now stored.
         current_version: i64,
+        /// The name of whoever saved it, if known.
+        saved_by: Option<String>,
     },
     /// Input refused.
     #[error(transparent)]

@@ -13,11 +13,14 @@ mod raw;
 pub mod related;
 mod schema;
 pub mod search;
+pub mod sessions;
+pub mod settings;
 mod slugs;
 mod store;
 pub mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod throttle;
 pub mod users;
 
 pub use db::{AnyConnection, Backend, DatabaseUrl, PoolOptions};

@@ -82,6 +82,72 @@ diesel::table! {
         version -> BigInt,
         created_at -> Instant,
         updated_at -> Instant,
+        updated_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        version -> BigInt,
+        title -> Text,
+        custom_excerpt -> Nullable<Text>,
+        markdown -> Text,
+        saved_by -> Nullable<BigInt>,
+        saved_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    article_slug_aliases (slug) {
+        slug -> Text,
+        article_id -> BigInt,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        family -> Text,
+        created_at -> Instant,
+        expires_at -> Instant,
+        used_at -> Nullable<Instant>,
+        revoked_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Instant,
     }
 }
 
@@ -115,6 +181,9 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> users (user_id));
 
+diesel::joinable!(article_revisions -> users (saved_by));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     tags,
@@ -122,4 +191,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_authors,
     related_articles,
+    article_revisions,
+    article_slug_aliases,
+    refresh_tokens,
 );

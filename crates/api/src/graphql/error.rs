@@ -6,9 +6,9 @@
 //! |---|---|---|
 //! | `BAD_USER_INPUT` | an argument is invalid; `extensions.field` names it | 200 (field error) |
 //! | `NOT_FOUND` | the thing acted on does not exist | 200 |
-//! | `UNAUTHENTICATED` / `FORBIDDEN` | sign in / not allowed | 200 |
-//! | `CONFLICT` | the change clashes with stored data | 200 |
-//! | `RATE_LIMITED` | too many requests | 429 |
+//! | `UNAUTHENTICATED` / `FORBIDDEN` | sign in / not allowed | 200; 401 when the request's own token is bad |
+//! | `CONFLICT` | the change clashes with stored data; a stale `expectedVersion` adds `extensions.currentVersion` and `extensions.savedBy` | 200 |
+//! | `RATE_LIMITED` | too many attempts; `extensions.retryAfter` says how long to wait | 200 (429 for whole requests) |
 //! | `INTERNAL` | our fault; the detail is in our logs, never in the response | 200 |
 //! | `GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED` | the document is not valid | 400 with `graphql-response+json` |
 //! | `QUERY_TOO_DEEP` / `QUERY_TOO_COMPLEX` | a limit on the document | 400 with `graphql-response+json` |
@@ -33,6 +33,19 @@ pub enum ApiError {
     NotFound(&'static str),
     /// The change clashes with stored data.
     Conflict(String),
+    /// The article was saved by someone else since the version the change was made against.
+    StaleVersion {
+        /// The version now stored.
+        current_version: i64,
+        /// Who saved it.
+        saved_by: Option<String>,
+    },
+    /// Not signed in, or the credentials are not valid.
+    Unauthenticated(&'static str),
+    /// Signed in, but not allowed to do this.
+    Forbidden(&'static str),
+    /// Too many attempts; try again after this many seconds.
+    RateLimited(u64),
     /// Our fault; logged here with its cause.
     Internal,
 }
@@ -48,7 +61,10 @@ impl ApiError {
         match self {
             Self::BadInput(_) => "BAD_USER_INPUT",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::Conflict(_) => "CONFLICT",
+            Self::Conflict(_) | Self::StaleVersion { .. } => "CONFLICT",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -68,9 +84,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { field, message } => {
                 Self::Conflict(format!("{field}: {message}"))
             }
-            StoreError::StaleVersion { current_version } => Self::Conflict(format!(
-                "the article was changed by someone else (now at version {current_version})"
-            )),
+            StoreError::StaleVersion {
+                current_version,
+                saved_by,
+            } => Self::StaleVersion {
+                current_version,
+                saved_by,
+            },
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
                 Self::Internal
@@ -115,6 +135,33 @@ impl From<ApiError> for async_graphql::Error {
             ApiError::Conflict(message) => {
                 async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
             }
+            ApiError::StaleVersion {
+                current_version,
+                saved_by,
+            } => {
+                let who = saved_by.as_deref().unwrap_or("someone else");
+                async_graphql::Error::new(format!(
+                    "the article was saved by {who} since you opened it (it is now at version \
+                     {current_version}); reload it and apply your change again"
+                ))
+                .extend_with(move |_, ext| {
+                    ext.set("code", code);
+                    ext.set("currentVersion", current_version);
+                    if let Some(name) = &saved_by {
+                        ext.set("savedBy", name.as_str());
+                    }
+                })
+            }
+            ApiError::Unauthenticated(message) | ApiError::Forbidden(message) => {
+                async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+            }
+            ApiError::RateLimited(seconds) => async_graphql::Error::new(format!(
+                "too many attempts; try again in {seconds} seconds"
+            ))
+            .extend_with(move |_, ext| {
+                ext.set("code", code);
+                ext.set("retryAfter", seconds);
+            }),
             ApiError::Internal => async_graphql::Error::new("internal error")
                 .extend_with(|_, ext| ext.set("code", code)),
         }

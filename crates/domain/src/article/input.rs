@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Article, ArticleContent, ArticleStatus, FeatureImage, Publication, Seo};
+use super::{Article, ArticleContent, ArticleStatus, FeatureImage, Publication, Revision, Seo};
 use crate::ids::{AuthorId, TagId};
 use crate::text::{Title, optional};
 use crate::time::Timestamp;
@@ -291,6 +291,17 @@ impl Article {
         }
         Ok(next)
     }
+
+    /// This article with the words of `revision` back: title, standfirst and body. The
+    /// store saves it as a new version; nothing is lost.
+    pub fn restore(&self, revision: &Revision) -> Result<Article, ValidationError> {
+        self.revise(&ArticlePatch {
+            title: Some(revision.title.clone()),
+            custom_excerpt: Some(revision.custom_excerpt.clone()),
+            body: Some(revision.markdown.clone()),
+            ..ArticlePatch::default()
+        })
+    }
 }
 
 /// Replaces the fields `patch` names; an empty string clears one.
@@ -346,6 +357,7 @@ mod tests {
             version: 1,
             created_at: now,
             updated_at: now,
+            updated_by: None,
         }
     }
 
@@ -483,5 +495,24 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(err.field, "feature_image_caption");
+    }
+
+    #[test]
+    fn restore_brings_back_the_words() {
+        let a = stored(NewArticle::parse(&input(), crate::time::now()).expect("valid"));
+        let old = Revision {
+            article: a.id,
+            version: 1,
+            title: "Old headline".into(),
+            custom_excerpt: Some("Old standfirst".into()),
+            markdown: "Old *body*".into(),
+            saved_by: None,
+            saved_at: a.created_at,
+        };
+        let restored = a.restore(&old).expect("valid");
+        assert_eq!(restored.title.as_str(), "Old headline");
+        assert_eq!(restored.content.excerpt, "Old standfirst");
+        assert_eq!(restored.content.html, "<p>Old <em>body</em></p>\n");
+        assert_eq!(restored.slug, a.slug, "the address stays");
     }
 }

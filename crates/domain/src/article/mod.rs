@@ -11,7 +11,7 @@ pub use publication::{ArticleStatus, Publication};
 use uuid::Uuid;
 
 use crate::Slug;
-use crate::ids::ArticleId;
+use crate::ids::{ArticleId, AuthorId};
 use crate::text::Title;
 use crate::time::Timestamp;
 use crate::url::{ImageUrl, WebUrl};
@@ -46,6 +46,27 @@ pub struct Article {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Who saved the current version (`None` for the system, or a deleted user).
+    pub updated_by: Option<AuthorId>,
+}
+
+/// An earlier version of an article's words, kept when a newer one was saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// The article.
+    pub article: ArticleId,
+    /// The version these words were.
+    pub version: i64,
+    /// The headline then.
+    pub title: String,
+    /// The standfirst then.
+    pub custom_excerpt: Option<String>,
+    /// The Markdown body then.
+    pub markdown: String,
+    /// Who saved that version.
+    pub saved_by: Option<AuthorId>,
+    /// When it was saved.
+    pub saved_at: Timestamp,
 }
 
 /// The lead image with its alternative text and caption.

@@ -1,6 +1,7 @@
 //! Article queries.
 
 mod condition;
+mod history;
 mod rows;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use diesel::dsl::{AsSelect, exists};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+pub use history::{revision_at, revisions};
 pub(crate) use rows::stored;
 use rows::{ArticleFields, ArticleRow, FieldSource, NewArticleRow};
 
@@ -33,12 +35,13 @@ const SLUG_ATTEMPTS: usize = 3;
 pub fn create(
     conn: &mut AnyConnection,
     new: &NewArticle,
+    by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match conn.transaction(|c| create_once(c, new, now)) {
+        match conn.transaction(|c| create_once(c, new, by, now)) {
             Err(StoreError::Conflict { field, .. })
                 if field == "slug" && new.slug.is_none() && attempt < SLUG_ATTEMPTS =>
             {
@@ -52,6 +55,7 @@ pub fn create(
 fn create_once(
     c: &mut AnyConnection,
     new: &NewArticle,
+    by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
     ensure_tags_exist(c, &new.tags)?;
@@ -75,6 +79,7 @@ fn create_once(
         .into(),
         created_at: DbTime(now),
         updated_at: DbTime(now),
+        updated_by: by.map(|a| a.0),
     };
     let stored: ArticleRow = diesel::insert_into(articles::table)
         .values(&row)
@@ -173,42 +178,121 @@ pub fn by_uuids(
 
 /// Saves `revised` (an article changed through `Article::revise` or a new publication
 /// state) if the stored version is still `revised.version`; the stored version then goes up
-/// by one. A stale version is refused, so no edit silently overwrites another.
+/// by one, `by` is recorded as who saved it, and the words it replaces are kept as a
+/// revision. A stale version is refused, so no edit silently overwrites another. When a
+/// published article's slug changes, the old slug becomes an alias.
 pub fn update(
     conn: &mut AnyConnection,
     revised: &Article,
+    by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
-    let row: Option<ArticleRow> = diesel::update(
-        articles::table
-            .filter(articles::id.eq(revised.id.0))
-            .filter(articles::version.eq(revised.version)),
-    )
-    .set((
-        ArticleFields::from(revised),
-        articles::version.eq(articles::version + 1),
-        articles::updated_at.eq(DbTime(now)),
-    ))
-    .returning(returned())
-    .get_result(conn)
-    .optional()?;
-    match row {
-        Some(row) => Article::try_from(row),
-        None => Err(stale_or_missing(conn, revised.id)?),
+    conn.transaction(|c| {
+        let old = current(c, revised.id)?;
+        if old.version != revised.version {
+            return Err(stale(c, revised.id)?);
+        }
+        let row: Option<ArticleRow> = diesel::update(
+            articles::table
+                .filter(articles::id.eq(revised.id.0))
+                .filter(articles::version.eq(revised.version)),
+        )
+        .set((
+            ArticleFields::from(revised),
+            articles::version.eq(articles::version + 1),
+            articles::updated_at.eq(DbTime(now)),
+            articles::updated_by.eq(by.map(|a| a.0)),
+        ))
+        .returning(returned())
+        .get_result(c)
+        .optional()?;
+        let Some(row) = row else {
+            return Err(stale(c, revised.id)?);
+        };
+        history::record(c, &old)?;
+        history::follow_slug(c, &old, &row.slug, now)?;
+        Article::try_from(row)
+    })
+}
+
+/// The stored row, for a write about to replace it.
+fn current(c: &mut AnyConnection, id: ArticleId) -> Result<ArticleRow, StoreError> {
+    articles::table
+        .find(id.0)
+        .select(select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("article"))
+}
+
+/// The error for a save made against an old version: the version now stored, and who saved it.
+fn stale(conn: &mut AnyConnection, id: ArticleId) -> Result<StoreError, StoreError> {
+    let current: Option<(i64, Option<String>)> = articles::table
+        .left_join(users::table.on(users::id.nullable().eq(articles::updated_by)))
+        .filter(articles::id.eq(id.0))
+        .select((articles::version, users::name.nullable()))
+        .first(conn)
+        .optional()?;
+    Ok(match current {
+        Some((current_version, saved_by)) => StoreError::StaleVersion {
+            current_version,
+            saved_by,
+        },
+        None => StoreError::not_found("article"),
+    })
+}
+
+/// The article at `slug`, or the article that had `slug` before it was renamed (the second
+/// value then says so).
+pub fn by_slug_or_alias(
+    conn: &mut AnyConnection,
+    slug: &Slug,
+) -> Result<Option<(Article, bool)>, StoreError> {
+    if let Some(article) = by_slug(conn, slug)? {
+        return Ok(Some((article, false)));
+    }
+    match history::alias_target(conn, slug)? {
+        Some(id) => Ok(get(conn, id)?.map(|a| (a, true))),
+        None => Ok(None),
     }
 }
 
-/// Why an update matched no row: the article is gone, or its version moved on.
-fn stale_or_missing(conn: &mut AnyConnection, id: ArticleId) -> Result<StoreError, StoreError> {
-    let current = articles::table
-        .find(id.0)
-        .select(articles::version)
-        .first::<i64>(conn)
-        .optional()?;
-    Ok(match current {
-        Some(current_version) => StoreError::StaleVersion { current_version },
-        None => StoreError::not_found("article"),
-    })
+/// Publishes every scheduled article whose time has come; returns them. Safe to run from
+/// several processes at once: each article is published once.
+pub fn publish_due(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<Article>, StoreError> {
+    let due: Vec<ArticleRow> = articles::table
+        .filter(articles::status.eq("scheduled"))
+        .filter(articles::published_at.le(DbTime(now)))
+        .select(select())
+        .load(conn)?;
+    let mut published = Vec::with_capacity(due.len());
+    for old in due {
+        let row: Option<ArticleRow> = conn.transaction(|c| {
+            let row: Option<ArticleRow> = diesel::update(
+                articles::table
+                    .filter(articles::id.eq(old.id))
+                    .filter(articles::version.eq(old.version)),
+            )
+            .set((
+                articles::status.eq("published"),
+                articles::version.eq(articles::version + 1),
+                articles::updated_at.eq(DbTime(now)),
+                articles::updated_by.eq(None::<i64>),
+            ))
+            .returning(returned())
+            .get_result(c)
+            .optional()?;
+            if row.is_some() {
+                history::record(c, &old)?;
+            }
+            Ok::<_, StoreError>(row)
+        })?;
+        // None: someone changed it meanwhile (or another process published it).
+        if let Some(row) = row {
+            published.push(Article::try_from(row)?);
+        }
+    }
+    Ok(published)
 }
 
 /// Deletes an article; its tag, author and related links (both ways) go with it.
@@ -225,13 +309,15 @@ pub fn set_tags(
     conn: &mut AnyConnection,
     id: ArticleId,
     tag_ids: &[TagId],
+    by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
     conn.transaction(|c| {
+        let old = current(c, id)?;
         ensure_tags_exist(c, tag_ids)?;
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id.0))).execute(c)?;
         insert_tags(c, id, tag_ids)?;
-        touch(c, id, now)
+        touch(c, &old, by, now)
     })
 }
 
@@ -240,32 +326,48 @@ pub fn set_authors(
     conn: &mut AnyConnection,
     id: ArticleId,
     author_ids: &[AuthorId],
+    by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
     if author_ids.is_empty() {
         return Err(ValidationError::new("authors", "needs at least one author").into());
     }
     conn.transaction(|c| {
+        let old = current(c, id)?;
         ensure_authors_exist(c, author_ids)?;
         diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id.0)))
             .execute(c)?;
         insert_authors(c, id, author_ids)?;
-        touch(c, id, now)
+        touch(c, &old, by, now)
     })
 }
 
-/// Records a change to an article made outside its own row: new version, new time.
-fn touch(c: &mut AnyConnection, id: ArticleId, now: Timestamp) -> Result<Article, StoreError> {
-    diesel::update(articles::table.find(id.0))
+/// Records a change to an article made outside its own row (its tags, its authors): a new
+/// version, by `by`, now, with the replaced version kept as a revision.
+pub(crate) fn touch(
+    c: &mut AnyConnection,
+    old: &ArticleRow,
+    by: Option<AuthorId>,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
+    let row: ArticleRow = diesel::update(articles::table.find(old.id))
         .set((
             articles::version.eq(articles::version + 1),
             articles::updated_at.eq(DbTime(now)),
+            articles::updated_by.eq(by.map(|a| a.0)),
         ))
         .returning(returned())
-        .get_result::<ArticleRow>(c)
-        .optional()?
-        .ok_or_else(|| StoreError::not_found("article"))
-        .and_then(Article::try_from)
+        .get_result(c)?;
+    history::record(c, old)?;
+    Article::try_from(row)
+}
+
+/// The row of an article, for [`touch`].
+pub(crate) fn row_for_touch(
+    c: &mut AnyConnection,
+    id: ArticleId,
+) -> Result<ArticleRow, StoreError> {
+    current(c, id)
 }
 
 fn position(i: usize) -> i32 {
@@ -405,6 +507,15 @@ fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
     }
     if let Some(condition) = &filter.condition {
         q = q.filter(condition::compile(condition));
+    }
+    if let Some(author) = filter.author {
+        q = q.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .filter(article_authors::user_id.eq(author.0))
+                    .select(article_authors::article_id),
+            ),
+        );
     }
     q
 }

@@ -4,7 +4,7 @@ use broadsheet_domain::Slug;
 use broadsheet_domain::article::{
     Article, ArticleContent, ArticleStatus, FeatureImage, Publication, Seo,
 };
-use broadsheet_domain::ids::ArticleId;
+use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::text::{Title, sort_key};
 use broadsheet_domain::url::{ImageUrl, WebUrl};
 use diesel::prelude::*;
@@ -17,7 +17,7 @@ use crate::schema::articles;
 /// An `articles` row.
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = articles, check_for_backend(MultiBackend))]
-pub(crate) struct ArticleRow {
+pub struct ArticleRow {
     pub id: i64,
     pub uuid: DbUuid,
     pub slug: String,
@@ -47,6 +47,7 @@ pub(crate) struct ArticleRow {
     pub version: i64,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub updated_by: Option<i64>,
 }
 
 /// The columns an edit may change, written whole on every update.
@@ -89,6 +90,7 @@ pub(crate) struct NewArticleRow<'a> {
     pub fields: ArticleFields<'a>,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub updated_by: Option<i64>,
 }
 
 /// The parts of an article that [`ArticleFields`] is made from, shared by new and revised
@@ -220,6 +222,7 @@ impl TryFrom<ArticleRow> for Article {
             version: r.version,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
+            updated_by: r.updated_by.map(AuthorId),
         })
     }
 }

@@ -189,3 +189,50 @@ pub fn article_counts(
     let rows: Vec<(i64, i64)> = q.load(conn)?;
     Ok(rows.into_iter().map(|(t, n)| (TagId(t), n)).collect())
 }
+
+/// Moves every article from tag `from` to tag `into` (an article that has both keeps `into`
+/// once, in its place), then deletes `from`. Each article moved gets a new version, by `by`.
+pub fn merge(
+    conn: &mut AnyConnection,
+    from: TagId,
+    into: TagId,
+    by: Option<broadsheet_domain::ids::AuthorId>,
+    now: Timestamp,
+) -> Result<Tag, StoreError> {
+    if from == into {
+        return Err(broadsheet_domain::ValidationError::new(
+            "into",
+            "a tag cannot be merged into itself",
+        )
+        .into());
+    }
+    conn.transaction(|c| {
+        let target = get(c, into)?.ok_or_else(|| StoreError::not_found("tag"))?;
+        get(c, from)?.ok_or_else(|| StoreError::not_found("tag"))?;
+        let moved: Vec<i64> = article_tags::table
+            .filter(article_tags::tag_id.eq(from.0))
+            .select(article_tags::article_id)
+            .load(c)?;
+        let already: Vec<i64> = article_tags::table
+            .filter(article_tags::tag_id.eq(into.0))
+            .filter(article_tags::article_id.eq_any(&moved))
+            .select(article_tags::article_id)
+            .load(c)?;
+        for article in &moved {
+            let old = crate::articles::row_for_touch(c, ArticleId(*article))?;
+            let link = article_tags::table
+                .filter(article_tags::article_id.eq(article))
+                .filter(article_tags::tag_id.eq(from.0));
+            if already.contains(article) {
+                diesel::delete(link).execute(c)?;
+            } else {
+                diesel::update(link)
+                    .set(article_tags::tag_id.eq(into.0))
+                    .execute(c)?;
+            }
+            crate::articles::touch(c, &old, by, now)?;
+        }
+        diesel::delete(tags::table.find(from.0)).execute(c)?;
+        Ok(target)
+    })
+}

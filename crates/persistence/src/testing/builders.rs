@@ -168,6 +168,6 @@ impl ArticleBuilder {
     /// Stores the article.
     pub fn create(self, conn: &mut AnyConnection) -> Article {
         let new = NewArticle::parse(&self.input, now()).expect("valid article fixture");
-        articles::create(conn, &new, now()).expect("store article fixture")
+        articles::create(conn, &new, None, now()).expect("store article fixture")
     }
 }

@@ -66,7 +66,7 @@ fn create_read_update_delete(db: &TestDb) {
             ..ArticlePatch::default()
         })
         .expect("valid patch");
-    let saved = articles::update(&mut c, &revised, now()).expect("updated");
+    let saved = articles::update(&mut c, &revised, None, now()).expect("updated");
     assert_eq!(saved.version, 2);
     assert_eq!(saved.title.as_str(), "Council budget agreed");
     assert_eq!(saved.slug, article.slug, "the slug stays unless changed");
@@ -77,7 +77,7 @@ fn create_read_update_delete(db: &TestDb) {
 
     let mut unpublished = saved.clone();
     unpublished.publication = Publication::Draft;
-    let draft = articles::update(&mut c, &unpublished, now()).expect("updated");
+    let draft = articles::update(&mut c, &unpublished, None, now()).expect("updated");
     assert_eq!(draft.publication, Publication::Draft);
     assert_eq!(draft.version, 3);
 
@@ -88,7 +88,7 @@ fn create_read_update_delete(db: &TestDb) {
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(
-        articles::update(&mut c, &draft, now()),
+        articles::update(&mut c, &draft, None, now()),
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -127,7 +127,7 @@ fn every_field_round_trips(db: &TestDb) {
         authors: vec![author.id()],
     };
     let new = NewArticle::parse(&input, now()).expect("valid");
-    let stored = articles::create(&mut c, &new, now()).expect("created");
+    let stored = articles::create(&mut c, &new, None, now()).expect("created");
     let read = articles::get(&mut c, stored.id)
         .expect("read")
         .expect("found");
@@ -185,6 +185,7 @@ fn duplicate_slug_is_a_conflict(db: &TestDb) {
     match articles::create(
         &mut c,
         &NewArticle::parse(&input, now()).expect("valid"),
+        None,
         now(),
     ) {
         Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "slug"),
@@ -197,7 +198,7 @@ fn duplicate_slug_is_a_conflict(db: &TestDb) {
             ..ArticlePatch::default()
         })
         .expect("valid patch");
-    match articles::update(&mut c, &clash, now()) {
+    match articles::update(&mut c, &clash, None, now()) {
         Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "slug"),
         other => panic!("expected a slug conflict, got {other:?}"),
     }
@@ -223,9 +224,11 @@ fn stale_version_is_refused(db: &TestDb) {
             ..ArticlePatch::default()
         })
         .expect("valid");
-    articles::update(&mut c, &theirs, now()).expect("first save wins");
-    match articles::update(&mut c, &mine, now()) {
-        Err(StoreError::StaleVersion { current_version }) => assert_eq!(current_version, 2),
+    articles::update(&mut c, &theirs, None, now()).expect("first save wins");
+    match articles::update(&mut c, &mine, None, now()) {
+        Err(StoreError::StaleVersion {
+            current_version, ..
+        }) => assert_eq!(current_version, 2),
         other => panic!("expected a stale version, got {other:?}"),
     }
     let stored = articles::get(&mut c, article.id)
@@ -269,17 +272,18 @@ fn tags_and_authors_keep_their_order(db: &TestDb) {
         "the first is the primary author"
     );
 
-    let reordered = articles::set_tags(&mut c, article.id, &[t[2], t[0]], now()).expect("set");
+    let reordered =
+        articles::set_tags(&mut c, article.id, &[t[2], t[0]], None, now()).expect("set");
     assert_eq!(reordered.version, 2, "a tag change is a change");
     assert_eq!(tag_ids(&mut c), [t[2], t[0]]);
-    articles::set_authors(&mut c, article.id, &[a.id()], now()).expect("set");
+    articles::set_authors(&mut c, article.id, &[a.id()], None, now()).expect("set");
     assert_eq!(author_ids(&mut c), [a.id()]);
     assert!(matches!(
-        articles::set_authors(&mut c, article.id, &[], now()),
+        articles::set_authors(&mut c, article.id, &[], None, now()),
         Err(StoreError::Invalid(e)) if e.field == "authors"
     ));
     assert!(matches!(
-        articles::set_tags(&mut c, ArticleId(424_242), &[], now()),
+        articles::set_tags(&mut c, ArticleId(424_242), &[], None, now()),
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -296,6 +300,7 @@ fn unknown_tags_or_authors_are_refused_by_field(db: &TestDb) {
     match articles::create(
         &mut c,
         &NewArticle::parse(&input, now()).expect("valid"),
+        None,
         now(),
     ) {
         Err(StoreError::Invalid(e)) => {
@@ -312,6 +317,7 @@ fn unknown_tags_or_authors_are_refused_by_field(db: &TestDb) {
     match articles::create(
         &mut c,
         &NewArticle::parse(&input, now()).expect("valid"),
+        None,
         now(),
     ) {
         Err(StoreError::Invalid(e)) => assert_eq!(e.field, "authors"),

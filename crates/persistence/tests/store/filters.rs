@@ -70,7 +70,7 @@ fn every_operator_and_property(db: &TestDb) {
             ..Default::default()
         })
         .expect("valid");
-    articles::update(&mut c, &revised, now()).expect("saved");
+    articles::update(&mut c, &revised, None, now()).expect("saved");
 
     let all = set(&["budget", "brexit-talks", "sport"]);
     let cases: &[(&str, &[&str])] = &[

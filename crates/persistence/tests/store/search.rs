@@ -132,7 +132,7 @@ fn the_index_follows_edits_and_deletes(db: &TestDb) {
             ..ArticlePatch::default()
         })
         .expect("valid");
-    articles::update(&mut c, &revised, now()).expect("saved");
+    articles::update(&mut c, &revised, None, now()).expect("saved");
     assert!(ids(&mut c, "trams").is_empty());
     assert!(ids(&mut c, "rail").is_empty());
     assert_eq!(ids(&mut c, "lanes"), [a.id]);

@@ -1,0 +1,144 @@
+//! What an article used to be: earlier versions of its words, and the slugs it used to have.
+
+use broadsheet_domain::Slug;
+use broadsheet_domain::article::Revision;
+use broadsheet_domain::ids::{ArticleId, AuthorId};
+use broadsheet_domain::time::Timestamp;
+use diesel::prelude::*;
+
+use super::rows::ArticleRow;
+use crate::StoreError;
+use crate::db::AnyConnection;
+use crate::db::sql_types::DbTime;
+use crate::schema::{article_revisions, article_slug_aliases};
+
+type RevisionRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    DbTime,
+);
+
+const COLUMNS: (
+    article_revisions::article_id,
+    article_revisions::version,
+    article_revisions::title,
+    article_revisions::custom_excerpt,
+    article_revisions::markdown,
+    article_revisions::saved_by,
+    article_revisions::saved_at,
+) = (
+    article_revisions::article_id,
+    article_revisions::version,
+    article_revisions::title,
+    article_revisions::custom_excerpt,
+    article_revisions::markdown,
+    article_revisions::saved_by,
+    article_revisions::saved_at,
+);
+
+fn revision(
+    (article, version, title, custom_excerpt, markdown, saved_by, saved_at): RevisionRow,
+) -> Revision {
+    Revision {
+        article: ArticleId(article),
+        version,
+        title,
+        custom_excerpt,
+        markdown,
+        saved_by: saved_by.map(AuthorId),
+        saved_at: saved_at.0,
+    }
+}
+
+/// Keeps the words of `old`, the version a save is replacing.
+pub(super) fn record(c: &mut AnyConnection, old: &ArticleRow) -> Result<(), StoreError> {
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(old.id),
+            article_revisions::version.eq(old.version),
+            article_revisions::title.eq(&old.title),
+            article_revisions::custom_excerpt.eq(old.custom_excerpt.as_deref()),
+            article_revisions::markdown.eq(&old.markdown),
+            article_revisions::saved_by.eq(old.updated_by),
+            article_revisions::saved_at.eq(old.updated_at),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// After a slug change: the old slug of a published article keeps leading to it, and the
+/// new slug is no longer an alias of it.
+pub(super) fn follow_slug(
+    c: &mut AnyConnection,
+    old: &ArticleRow,
+    new_slug: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if old.slug == new_slug {
+        return Ok(());
+    }
+    diesel::delete(
+        article_slug_aliases::table
+            .filter(article_slug_aliases::slug.eq(new_slug))
+            .filter(article_slug_aliases::article_id.eq(old.id)),
+    )
+    .execute(c)?;
+    if old.status == "draft" {
+        return Ok(());
+    }
+    // The alias moves to this article if another article had it.
+    diesel::delete(article_slug_aliases::table.filter(article_slug_aliases::slug.eq(&old.slug)))
+        .execute(c)?;
+    diesel::insert_into(article_slug_aliases::table)
+        .values((
+            article_slug_aliases::slug.eq(&old.slug),
+            article_slug_aliases::article_id.eq(old.id),
+            article_slug_aliases::created_at.eq(DbTime(now)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// The article an old slug now leads to.
+pub(super) fn alias_target(
+    c: &mut AnyConnection,
+    slug: &Slug,
+) -> Result<Option<ArticleId>, StoreError> {
+    Ok(article_slug_aliases::table
+        .filter(article_slug_aliases::slug.eq(slug.as_str()))
+        .select(article_slug_aliases::article_id)
+        .first::<i64>(c)
+        .optional()?
+        .map(ArticleId))
+}
+
+/// The article's earlier versions, newest first.
+pub fn revisions(conn: &mut AnyConnection, id: ArticleId) -> Result<Vec<Revision>, StoreError> {
+    Ok(article_revisions::table
+        .filter(article_revisions::article_id.eq(id.0))
+        .order(article_revisions::version.desc())
+        .select(COLUMNS)
+        .load::<RevisionRow>(conn)?
+        .into_iter()
+        .map(revision)
+        .collect())
+}
+
+/// One earlier version.
+pub fn revision_at(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+    version: i64,
+) -> Result<Option<Revision>, StoreError> {
+    Ok(article_revisions::table
+        .filter(article_revisions::article_id.eq(id.0))
+        .filter(article_revisions::version.eq(version))
+        .select(COLUMNS)
+        .first::<RevisionRow>(conn)
+        .optional()?
+        .map(revision))
+}
