@@ -52,6 +52,28 @@ pub enum Command {
     User(UserCommand),
     /// Print the GraphQL schema (SDL), as `schema.graphql` holds it.
     Schema,
+    /// Print an access token for a staff member, for scripts.
+    Token(TokenArgs),
+}
+
+/// `broadsheet token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Sign-in settings (the same as the server's).
+    #[command(flatten)]
+    pub auth: AuthArgs,
+
+    /// Whose token.
+    #[arg(long, env = "BROADSHEET_TOKEN_EMAIL")]
+    pub email: String,
+
+    /// How long it lives.
+    #[arg(long, env = "BROADSHEET_TOKEN_TTL", default_value = "1h", value_parser = parse_duration)]
+    pub ttl: std::time::Duration,
 }
 
 /// Where the database is.
@@ -117,6 +139,101 @@ pub struct ServeArgs {
     /// GraphQL settings.
     #[command(flatten)]
     pub graphql: GraphqlArgs,
+
+    /// Sign-in settings.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+
+    /// Seconds between runs of the task that publishes scheduled articles (0: never; an
+    /// article due still reads as published).
+    #[arg(long, env = "BROADSHEET_SCHEDULER_INTERVAL", default_value_t = 5)]
+    pub scheduler_interval: u64,
+}
+
+/// A value that must never be printed (a secret).
+#[derive(Clone)]
+pub struct Hidden(pub String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+fn parse_hidden(value: &str) -> Result<Hidden, String> {
+    Ok(Hidden(value.to_owned()))
+}
+
+/// `45s`, `15m`, `2h`, `30d`.
+pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{value:?} is not a duration like 15m, 2h or 30d"))?;
+    let seconds = match unit {
+        "s" | "" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("{value:?}: use s, m, h or d")),
+    };
+    if seconds == 0 {
+        return Err("a duration must be more than zero".into());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// Public-key algorithms for tokens from an external identity provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyAlgorithm {
+    /// RSA with SHA-256.
+    #[value(name = "RS256")]
+    Rs256,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+/// How staff sign in and how their tokens are made and checked.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Secret for signing tokens (HS256), at least 32 bytes. Without one, a random secret is
+    /// generated once and kept in the database.
+    #[arg(long, env = "BROADSHEET_JWT_SECRET", hide_env_values = true, value_parser = parse_hidden)]
+    pub jwt_secret: Option<Hidden>,
+
+    /// `iss` of the tokens made, and the only issuer accepted.
+    #[arg(long, env = "BROADSHEET_JWT_ISSUER", default_value = "broadsheet")]
+    pub jwt_issuer: String,
+
+    /// `aud` of the tokens made, and the only audience accepted.
+    #[arg(long, env = "BROADSHEET_JWT_AUDIENCE", default_value = "broadsheet")]
+    pub jwt_audience: String,
+
+    /// How long an access token lives.
+    #[arg(long, env = "BROADSHEET_ACCESS_TOKEN_TTL", default_value = "15m", value_parser = parse_duration)]
+    pub access_token_ttl: std::time::Duration,
+
+    /// How long a refresh token lives.
+    #[arg(long, env = "BROADSHEET_REFRESH_TOKEN_TTL", default_value = "30d", value_parser = parse_duration)]
+    pub refresh_token_ttl: std::time::Duration,
+
+    /// PEM file of the public key of an external identity provider whose tokens are accepted
+    /// too.
+    #[arg(long, env = "BROADSHEET_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<std::path::PathBuf>,
+
+    /// The algorithm of that key.
+    #[arg(
+        long,
+        env = "BROADSHEET_JWT_PUBLIC_KEY_ALGORITHM",
+        default_value = "RS256"
+    )]
+    pub jwt_public_key_algorithm: KeyAlgorithm,
 }
 
 fn parse_site_url(value: &str) -> Result<String, String> {

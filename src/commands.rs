@@ -7,7 +7,7 @@ use broadsheet_domain::author::{NewUser, ProfileInput, Role, UserInput};
 use broadsheet_domain::time::now;
 use broadsheet_persistence::{PoolOptions, Store, users};
 
-use crate::cli::{DatabaseArgs, UserCreateArgs};
+use crate::cli::{DatabaseArgs, TokenArgs, UserCreateArgs};
 use crate::demo;
 
 fn open(args: &DatabaseArgs) -> anyhow::Result<Store> {
@@ -87,6 +87,22 @@ pub fn create_user(
         } else {
             "; no password: cannot sign in yet"
         },
+    );
+    Ok(())
+}
+
+/// `broadsheet token`: prints an access token for an active staff member.
+pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    let email = broadsheet_domain::author::Email::parse(&args.email)?;
+    let store = open(&args.database)?;
+    let jwt = crate::auth::jwt_config(&args.auth, &store)?;
+    let user = users::by_email(&mut *store.conn()?, &email)?
+        .filter(|u| u.active)
+        .ok_or_else(|| anyhow::anyhow!("email: no active staff member has this address"))?;
+    let ttl = crate::auth::delta(args.ttl)?;
+    println!(
+        "{}",
+        jwt.issue_access(user.id().0, user.role.as_str(), now(), ttl)
     );
     Ok(())
 }

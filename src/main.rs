@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         }),
         Command::Migrate(args) => commands::migrate(&args),
         Command::Demo(args) => commands::demo(&args),
+        Command::Token(args) => commands::token(&args),
         Command::Schema => {
             print!("{}", broadsheet_api::graphql::sdl());
             Ok(())
@@ -59,7 +60,7 @@ fn bad_arguments(e: &clap::Error) -> ExitCode {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!(
-                "error: a command is required (serve, migrate, demo, user or schema); see --help"
+                "error: a command is required (serve, migrate, demo, user, token or schema); see --help"
             );
             ExitCode::from(2)
         }

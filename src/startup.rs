@@ -52,7 +52,17 @@ impl Application {
                 )
             },
         };
-        let server = broadsheet_api::server(listener, AppState::new(store.clone()), &options)?;
+        let jwt = {
+            let (store, auth) = (store.clone(), args.auth.clone());
+            tokio::task::spawn_blocking(move || crate::auth::jwt_config(&auth, &store))
+                .await
+                .context("reading the token settings")??
+        };
+        let server = broadsheet_api::server(listener, AppState::new(store.clone(), jwt), &options)?;
+        if args.scheduler_interval > 0 {
+            let interval = Duration::from_secs(args.scheduler_interval);
+            actix_web::rt::spawn(crate::scheduler::run(store.clone(), interval));
+        }
         tracing::info!(address = %args.bind.ip(), port, "serving");
         Ok(Self {
             port,

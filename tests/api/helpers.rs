@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
-use broadsheet::cli::{DatabaseArgs, GraphqlArgs, ServeArgs};
+use broadsheet::cli::{Cli, Command, ServeArgs};
 use broadsheet::startup::Application;
 use broadsheet_persistence::DatabaseUrl;
 use broadsheet_persistence::testing::TestDb;
+use clap::Parser as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+/// The signing secret of test servers, so that tests can make (and forge) tokens.
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// A running server on its own database.
 pub struct TestApp {
@@ -64,26 +68,33 @@ impl TestApp {
         url: DatabaseUrl,
         configure: impl FnOnce(&mut ServeArgs),
     ) -> Self {
-        let mut args = ServeArgs {
-            database: DatabaseArgs {
-                url,
-                db_max_connections: 4,
-            },
-            bind: "127.0.0.1:0".parse().expect("address"),
-            demo: false,
-            workers: Some(1),
-            shutdown_timeout: 10,
-            site_url: "https://news.example.com".to_owned(),
-            cors_origins: vec!["*".to_owned()],
-            graphql: GraphqlArgs {
-                graphql_introspection: true,
-                graphql_suggestions: true,
-                graphiql: true,
-                graphql_max_depth: 12,
-                graphql_max_complexity: 10_000,
-                graphql_timeout: 10,
-                cache_max_age: 60,
-            },
+        let url = match &url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        };
+        let cli = Cli::try_parse_from([
+            "broadsheet",
+            "serve",
+            "--database",
+            &url,
+            "--db-max-connections",
+            "4",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--shutdown-timeout",
+            "10",
+            "--site-url",
+            "https://news.example.com",
+            "--jwt-secret",
+            TEST_SECRET,
+            "--scheduler-interval",
+            "0",
+        ])
+        .expect("test arguments parse");
+        let Command::Serve(mut args) = cli.command else {
+            unreachable!("serve")
         };
         configure(&mut args);
         let app = Application::build(&args).await.expect("app builds");

@@ -1,6 +1,7 @@
 //! Broadsheet's transport: the HTTP server, its middleware and its handlers. Handlers read
 //! like sentences (authorize, call the store, map the result) and hold no business rules.
 
+pub mod auth;
 pub mod graphql;
 mod health;
 mod request_id;

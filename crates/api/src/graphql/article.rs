@@ -3,15 +3,20 @@
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
-use broadsheet_domain::article::Article;
+use broadsheet_domain::article::{Article, ArticleStatus};
 use broadsheet_domain::filter::{articles::resolve, parse};
+use broadsheet_domain::ids::AuthorId;
 use broadsheet_domain::listing::{ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest};
+use broadsheet_domain::policy::Action;
+use broadsheet_domain::policy::Ownership;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_domain::{Slug, ValidationError};
+
+use crate::auth::Viewer;
 use broadsheet_persistence::articles;
 
 use super::author::AuthorNode;
-use super::context::request;
+use super::context::{RequestContext, request};
 use super::error::{ApiError, ApiResult};
 use super::ids::GlobalId;
 use super::loaders::{AuthorsOf, CuratedOf, SuggestedFor, TagsOf};
@@ -21,8 +26,106 @@ use super::tag::TagNode;
 /// Most related articles one article lists.
 pub const MAX_RELATED: i32 = 20;
 
-/// A published article.
-pub struct ArticleNode(pub Arc<Article>);
+/// How long a preview link works.
+const PREVIEW_TTL: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// An article: published, or a draft shown to staff who may see it. The second field is the
+/// old slug it was found by, when it was.
+pub struct ArticleNode(pub Arc<Article>, pub Option<String>);
+
+impl ArticleNode {
+    /// The node for `article`.
+    pub fn new(article: Arc<Article>) -> Self {
+        Self(article, None)
+    }
+
+    /// Whether the viewer may see this article: published (or due), or a draft their role
+    /// lets them read.
+    pub async fn visible(req: &RequestContext, article: &Article) -> ApiResult<bool> {
+        if article.publication.is_live_at(req.now) {
+            return Ok(true);
+        }
+        if req.viewer.staff().is_none() {
+            return Ok(false);
+        }
+        let authors = req
+            .loader
+            .load_one(AuthorsOf(article.id))
+            .await?
+            .unwrap_or_default();
+        let owners: Vec<AuthorId> = authors.iter().map(|a| a.id).collect();
+        Ok(req
+            .viewer
+            .may(Action::ViewDraft, req.viewer.ownership(&owners)))
+    }
+
+    /// Whether the viewer may see the editorial side of this article (its version, source,
+    /// revisions, preview link).
+    async fn editorial(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let req = request(ctx);
+        if req.viewer.staff().is_none() {
+            return Ok(false);
+        }
+        let authors = req
+            .loader
+            .load_one(AuthorsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let owners: Vec<AuthorId> = authors.iter().map(|a| a.id).collect();
+        Ok(req
+            .viewer
+            .may(Action::ViewDraft, req.viewer.ownership(&owners)))
+    }
+}
+
+/// Where an article stands.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(name = "ArticleStatus")]
+pub enum StatusValue {
+    /// Being written.
+    Draft,
+    /// Will be published at `publishedAt`.
+    Scheduled,
+    /// Public.
+    Published,
+}
+
+impl From<ArticleStatus> for StatusValue {
+    fn from(s: ArticleStatus) -> Self {
+        match s {
+            ArticleStatus::Draft => Self::Draft,
+            ArticleStatus::Scheduled => Self::Scheduled,
+            ArticleStatus::Published => Self::Published,
+        }
+    }
+}
+
+impl From<StatusValue> for ArticleStatus {
+    fn from(s: StatusValue) -> Self {
+        match s {
+            StatusValue::Draft => Self::Draft,
+            StatusValue::Scheduled => Self::Scheduled,
+            StatusValue::Published => Self::Published,
+        }
+    }
+}
+
+/// An earlier version of an article's words.
+#[derive(SimpleObject)]
+pub struct RevisionNode {
+    /// The version these words were.
+    version: i32,
+    /// The headline then.
+    title: String,
+    /// The standfirst then.
+    custom_excerpt: Option<String>,
+    /// The Markdown body then.
+    markdown: String,
+    /// Who saved that version.
+    saved_by: Option<AuthorNode>,
+    /// When.
+    saved_at: Timestamp,
+}
 
 /// The lead image of an article.
 #[derive(SimpleObject)]
@@ -60,7 +163,7 @@ pub struct RelatedArticleEdge {
 impl RelatedArticleEdge {
     /// The related article.
     async fn node(&self) -> ArticleNode {
-        ArticleNode(Arc::clone(&self.article))
+        ArticleNode::new(Arc::clone(&self.article))
     }
 }
 
@@ -195,6 +298,104 @@ impl ArticleNode {
         request(ctx).site.page(self.0.slug.as_str())
     }
 
+    /// Draft, scheduled or published.
+    async fn status(&self, ctx: &Context<'_>) -> StatusValue {
+        let req = request(ctx);
+        // A scheduled article whose time has come reads as published, scheduler or not.
+        if self.0.publication.is_live_at(req.now) {
+            StatusValue::Published
+        } else {
+            self.0.publication.status().into()
+        }
+    }
+
+    /// The old slug this article was found by, if it was: a frontend should redirect to
+    /// `slug`.
+    async fn redirected_from(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
+
+    /// The version to send as `expectedVersion` when changing it (staff only).
+    async fn version(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        Ok(self
+            .editorial(ctx)
+            .await?
+            .then(|| i32::try_from(self.0.version).unwrap_or(i32::MAX)))
+    }
+
+    /// The body as written, in Markdown (staff only).
+    async fn markdown(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        Ok(self
+            .editorial(ctx)
+            .await?
+            .then_some(self.0.content.markdown.as_str()))
+    }
+
+    /// Earlier versions, newest first (staff only).
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<RevisionNode>>> {
+        if !self.editorial(ctx).await? {
+            return Ok(None);
+        }
+        let req = request(ctx);
+        let id = self.0.id;
+        let revisions = req
+            .store
+            .read(move |c| articles::revisions(c, id))
+            .await
+            .map_err(ApiError::from)?;
+        let savers = req
+            .loader
+            .load_many(revisions.iter().filter_map(|r| r.saved_by))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Some(
+            revisions
+                .into_iter()
+                .map(|r| RevisionNode {
+                    version: i32::try_from(r.version).unwrap_or(i32::MAX),
+                    saved_by: r
+                        .saved_by
+                        .and_then(|id| savers.get(&id).cloned())
+                        .map(AuthorNode),
+                    title: r.title,
+                    custom_excerpt: r.custom_excerpt,
+                    markdown: r.markdown,
+                    saved_at: r.saved_at,
+                })
+                .collect(),
+        ))
+    }
+
+    /// A token that shows this article, published or not, to anyone who has it, for seven
+    /// days (staff only). Give it to `preview(token:)`.
+    async fn preview_token(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if !self.editorial(ctx).await? {
+            return Ok(None);
+        }
+        let req = request(ctx);
+        Ok(Some(req.jwt.issue_preview(
+            self.0.uuid,
+            req.now,
+            PREVIEW_TTL,
+        )))
+    }
+
+    /// The article's preview page on the site, with its token (staff only).
+    async fn preview_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if !self.editorial(ctx).await? {
+            return Ok(None);
+        }
+        let req = request(ctx);
+        let token = req.jwt.issue_preview(self.0.uuid, req.now, PREVIEW_TTL);
+        Ok(Some(format!(
+            "{}?token={token}",
+            req.site.page(&format!("p/{}", self.0.uuid))
+        )))
+    }
+
     /// Public tags, in order.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TagNode>> {
         Ok(self
@@ -325,6 +526,8 @@ pub enum ArticleOrderBy {
     OldestFirst,
     /// By title, A to Z, ignoring case and accents.
     Title,
+    /// Most recently changed first; the order that lists drafts too.
+    RecentlyUpdated,
 }
 
 impl From<ArticleOrderBy> for ArticleOrder {
@@ -333,6 +536,7 @@ impl From<ArticleOrderBy> for ArticleOrder {
             ArticleOrderBy::NewestFirst => Self::NewestFirst,
             ArticleOrderBy::OldestFirst => Self::OldestFirst,
             ArticleOrderBy::Title => Self::TitleAsc,
+            ArticleOrderBy::RecentlyUpdated => Self::RecentlyUpdated,
         }
     }
 }
@@ -355,6 +559,9 @@ pub struct ArticleFilterInput {
     /// A condition in Ghost's filter language (NQL), e.g.
     /// `tag:[politics,brexit]+published_at:>now-1y`.
     nql: Option<String>,
+    /// Staff only: these statuses instead of what is published. Contributors and authors see
+    /// their own drafts; editors see everyone's.
+    status: Option<Vec<StatusValue>>,
 }
 
 fn slugs(field: &'static str, values: Option<Vec<String>>) -> ApiResult<Vec<Slug>> {
@@ -368,6 +575,23 @@ fn slugs(field: &'static str, values: Option<Vec<String>>) -> ApiResult<Vec<Slug
 }
 
 impl ArticleFilterInput {
+    /// The filter for what `viewer` may list at `now`: what is published, or, for staff who
+    /// ask by status, the drafts their role lets them read.
+    pub fn into_filter(self, viewer: &Viewer, now: Timestamp) -> ApiResult<ArticleFilter> {
+        let statuses = self.status.clone();
+        let mut filter = self.into_public_filter(now)?;
+        if let Some(statuses) = statuses {
+            let me = viewer.signed_in()?;
+            filter.live_at = None;
+            filter.statuses = statuses.into_iter().map(Into::into).collect();
+            if !viewer.may(Action::ViewDraft, Ownership::Others) {
+                viewer.authorize(Action::ViewDraft, Ownership::Own)?;
+                filter.author = Some(me.id());
+            }
+        }
+        Ok(filter)
+    }
+
     /// The filter for what the public may read at `now`.
     pub fn into_public_filter(self, now: Timestamp) -> ApiResult<ArticleFilter> {
         let condition = match self.nql.as_deref() {
@@ -450,7 +674,7 @@ impl ArticleConnection {
             .iter()
             .map(|a| ArticleEdge {
                 cursor: self.cursor(a),
-                node: ArticleNode(Arc::clone(a)),
+                node: ArticleNode::new(Arc::clone(a)),
             })
             .collect()
     }
@@ -460,7 +684,7 @@ impl ArticleConnection {
         self.page
             .items
             .iter()
-            .map(|a| ArticleNode(Arc::clone(a)))
+            .map(|a| ArticleNode::new(Arc::clone(a)))
             .collect()
     }
 

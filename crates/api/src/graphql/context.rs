@@ -1,6 +1,7 @@
 //! What one GraphQL request carries: the store, the instant it is answered as of, the site's
 //! address, and its DataLoaders.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use async_graphql::Context;
@@ -9,6 +10,7 @@ use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
 
 use super::loaders::StoreLoader;
+use crate::auth::{JwtConfig, Viewer};
 
 /// The public address of the publication, without a trailing slash; article, tag and author
 /// URLs are built from it.
@@ -38,17 +40,33 @@ pub struct RequestContext {
     pub site: SiteUrl,
     /// Batches and caches loads for this request.
     pub loader: DataLoader<StoreLoader>,
+    /// Who is asking.
+    pub viewer: Viewer,
+    /// Signs tokens (sign-in, previews).
+    pub jwt: Arc<JwtConfig>,
+    /// The client's address, for throttling sign-ins.
+    pub address: Option<IpAddr>,
 }
 
 impl RequestContext {
-    /// A context answering as of `now`.
-    pub fn new(store: Store, now: Timestamp, site: SiteUrl) -> Self {
+    /// A context answering `viewer` as of `now`.
+    pub fn new(
+        store: Store,
+        now: Timestamp,
+        site: SiteUrl,
+        viewer: Viewer,
+        jwt: Arc<JwtConfig>,
+        address: Option<IpAddr>,
+    ) -> Self {
         let loader = DataLoader::new(StoreLoader::new(store.clone(), now), tokio::spawn);
         Self {
             store,
             now,
             site,
             loader,
+            viewer,
+            jwt,
+            address,
         }
     }
 }

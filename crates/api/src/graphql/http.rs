@@ -27,7 +27,7 @@ use sha2::{Digest as _, Sha256};
 use super::context::{RequestContext, SiteUrl};
 use super::extension::REQUEST_ERROR_CODES;
 use super::{BroadsheetSchema, GraphqlConfig};
-use crate::AppState;
+use crate::{AppState, auth};
 
 /// The schema and its settings, built once and shared by every worker.
 pub struct GraphqlService {
@@ -128,6 +128,9 @@ impl Answer {
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             res.insert_header((header::ALLOW, "POST"));
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
+        }
         res.body(self.body)
     }
 }
@@ -199,7 +202,7 @@ pub async fn get(
         Ok(p) => p,
         Err(refusal) => return refusal.respond(format),
     };
-    let answer = execute(&state, &service, params, format, true).await;
+    let answer = execute(&req, &state, &service, params, format, true).await;
     cached(&req, answer, service.config.cache_max_age)
 }
 
@@ -217,7 +220,7 @@ pub async fn post(
         Ok(p) => p,
         Err(refusal) => return refusal.respond(format),
     };
-    let mut answer = execute(&state, &service, params, format, false).await;
+    let mut answer = execute(&req, &state, &service, params, format, false).await;
     // Shared caches do not keep POST responses; GET (or persisted queries) is for caching.
     answer.cacheable = false;
     answer.into_response()
@@ -330,6 +333,7 @@ async fn body_params(
 
 /// Validates, executes and answers one operation.
 async fn execute(
+    req: &HttpRequest,
     state: &AppState,
     service: &GraphqlService,
     params: Params,
@@ -377,10 +381,30 @@ async fn execute(
     }
 
     let document = document.clone();
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let viewer = match auth::viewer(&state.store, &state.jwt, authorization).await {
+        Ok(viewer) => viewer,
+        Err(refused) => {
+            tracing::info!(reason = %refused, "credentials refused");
+            return Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "the credentials are not valid; sign in again",
+            )
+            .answer(format);
+        }
+    };
+    let anonymous = viewer.staff().is_none();
     let context = RequestContext::new(
         state.store.clone(),
         broadsheet_domain::time::now(),
         service.site.clone(),
+        viewer,
+        state.jwt.clone(),
+        req.peer_addr().map(|a| a.ip()),
     );
     let request = request.data(context);
     let mut response =
@@ -431,7 +455,8 @@ async fn execute(
         status,
         format,
         body,
-        cacheable: response.errors.is_empty(),
+        // What staff see is theirs alone: never for a shared cache.
+        cacheable: response.errors.is_empty() && anonymous,
     }
 }
 
@@ -517,7 +542,7 @@ fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
         let mut res = answer.into_response();
         res.headers_mut().insert(
             header::VARY,
-            HeaderValue::from_static("Accept, Accept-Encoding"),
+            HeaderValue::from_static("Accept, Accept-Encoding, Authorization"),
         );
         return res;
     }
@@ -535,7 +560,7 @@ fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
     };
     res.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+        .insert_header((header::VARY, "Accept, Accept-Encoding, Authorization"));
     if held {
         res.finish()
     } else {

@@ -9,20 +9,23 @@ mod extension;
 pub mod http;
 mod ids;
 mod loaders;
+mod mutation;
 mod ordering;
 mod pagination;
 mod query;
 mod search;
 mod tag;
+mod user;
 
 use std::time::Duration;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
+pub use mutation::Mutation;
 pub use query::Query;
 
 /// The schema type.
-pub type BroadsheetSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type BroadsheetSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Limits and switches for the GraphQL endpoint.
 #[derive(Debug, Clone)]
@@ -66,8 +69,8 @@ impl Default for GraphqlConfig {
     }
 }
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation::default(), EmptySubscription)
 }
 
 /// Builds the schema once, at startup.

@@ -19,6 +19,7 @@ use super::ids::GlobalId;
 use super::pagination::{DEFAULT_PAGE, MAX_PAGE, article_page, name_page};
 use super::search::{SearchConnection, SearchEdge, offset_after};
 use super::tag::TagNode;
+use super::user::UserNode;
 use broadsheet_domain::author::Author;
 use broadsheet_domain::tag::Tag;
 
@@ -42,16 +43,18 @@ fn slug(field: &'static str, value: &str) -> ApiResult<Slug> {
     Slug::parse(value).map_err(|e| ApiError::bad_input(field, e.message))
 }
 
-async fn live_article(req: &RequestContext, uuid: Uuid) -> ApiResult<Option<ArticleNode>> {
-    let article = req.loader.load_one(uuid).await?;
-    Ok(article
-        .filter(|a| a.publication.is_live_at(req.now))
-        .map(ArticleNode))
+async fn visible_article(req: &RequestContext, uuid: Uuid) -> ApiResult<Option<ArticleNode>> {
+    match req.loader.load_one(uuid).await? {
+        Some(article) if ArticleNode::visible(req, &article).await? => {
+            Ok(Some(ArticleNode::new(article)))
+        }
+        _ => Ok(None),
+    }
 }
 
 async fn resolve_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>> {
     Ok(match id {
-        GlobalId::Article(uuid) => live_article(req, uuid).await?.map(Node::Article),
+        GlobalId::Article(uuid) => visible_article(req, uuid).await?.map(Node::Article),
         GlobalId::Tag(tag) => req
             .loader
             .load_one(tag)
@@ -97,8 +100,10 @@ impl Query {
         Ok(found.into_iter().collect::<ApiResult<Vec<_>>>()?)
     }
 
-    /// A published article, by global id or by slug (give exactly one); `null` if there is
-    /// none.
+    /// An article by global id or by slug (give exactly one); `null` if there is none the
+    /// viewer may see. The public sees published articles; staff also the drafts their role
+    /// lets them read. A slug the article had before it was renamed still finds it, with
+    /// `redirectedFrom` set.
     async fn article(
         &self,
         ctx: &Context<'_>,
@@ -108,20 +113,23 @@ impl Query {
         let req = request(ctx);
         match (id, slug) {
             (Some(id), None) => match GlobalId::decode(&id, "id")? {
-                GlobalId::Article(uuid) => Ok(live_article(req, uuid).await?),
+                GlobalId::Article(uuid) => Ok(visible_article(req, uuid).await?),
                 _ => Ok(None),
             },
             (None, Some(value)) => {
                 let slug = self::slug("slug", &value)?;
-                let now = req.now;
-                let article = req
+                let found = req
                     .store
-                    .read(move |c| articles::by_slug(c, &slug))
+                    .read(move |c| articles::by_slug_or_alias(c, &slug))
                     .await
                     .map_err(ApiError::from)?;
-                Ok(article
-                    .filter(|a| a.publication.is_live_at(now))
-                    .map(|a| ArticleNode(a.into())))
+                let Some((article, aliased)) = found else {
+                    return Ok(None);
+                };
+                if !ArticleNode::visible(req, &article).await? {
+                    return Ok(None);
+                }
+                Ok(Some(ArticleNode(article.into(), aliased.then_some(value))))
             }
             _ => Err(ApiError::bad_input("id", "give either id or slug").into()),
         }
@@ -142,10 +150,30 @@ impl Query {
     ) -> async_graphql::Result<ArticleConnection> {
         let order: ArticleOrder = order_by.unwrap_or_default().into();
         let page = article_page(first, after, last, before, order)?;
+        let req = request(ctx);
         let filter = filter
             .unwrap_or_default()
-            .into_public_filter(request(ctx).now)?;
+            .into_filter(&req.viewer, req.now)?;
         Ok(ArticleConnection::load(ctx, filter, order, page).await?)
+    }
+
+    /// The signed-in staff member; `null` for anonymous readers.
+    async fn me(&self, ctx: &Context<'_>) -> Option<UserNode> {
+        request(ctx).viewer.staff().cloned().map(UserNode)
+    }
+
+    /// The article a preview token was made for, whatever its status.
+    async fn preview(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+    ) -> async_graphql::Result<Option<ArticleNode>> {
+        let req = request(ctx);
+        let uuid = req.jwt.verify_preview(&token).map_err(|_| {
+            ApiError::Unauthenticated("the preview link is not valid or has expired")
+        })?;
+        let article = req.loader.load_one(uuid).await.map_err(ApiError::from)?;
+        Ok(article.map(ArticleNode::new))
     }
 
     /// A public tag by slug; `null` if there is none.

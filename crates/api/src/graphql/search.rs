@@ -27,7 +27,7 @@ pub struct SearchEdge {
 impl SearchEdge {
     /// The article found.
     async fn node(&self) -> ArticleNode {
-        ArticleNode(Arc::clone(&self.article))
+        ArticleNode::new(Arc::clone(&self.article))
     }
 }
 

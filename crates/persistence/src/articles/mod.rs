@@ -304,7 +304,8 @@ pub fn delete(conn: &mut AnyConnection, id: ArticleId) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Replaces the article's ordered tags; the first is the primary tag.
+/// Replaces the article's ordered tags; the first is the primary tag. With `expected`, the
+/// change is refused unless the article is still at that version.
 pub fn set_tags(
     conn: &mut AnyConnection,
     id: ArticleId,
@@ -312,8 +313,23 @@ pub fn set_tags(
     by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
+    set_tags_at(conn, id, tag_ids, None, by, now)
+}
+
+/// [`set_tags`], refused unless the article is at version `expected` (when given).
+pub fn set_tags_at(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+    tag_ids: &[TagId],
+    expected: Option<i64>,
+    by: Option<AuthorId>,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
     conn.transaction(|c| {
         let old = current(c, id)?;
+        if expected.is_some_and(|v| v != old.version) {
+            return Err(stale(c, id)?);
+        }
         ensure_tags_exist(c, tag_ids)?;
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id.0))).execute(c)?;
         insert_tags(c, id, tag_ids)?;
@@ -329,11 +345,26 @@ pub fn set_authors(
     by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
+    set_authors_at(conn, id, author_ids, None, by, now)
+}
+
+/// [`set_authors`], refused unless the article is at version `expected` (when given).
+pub fn set_authors_at(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+    author_ids: &[AuthorId],
+    expected: Option<i64>,
+    by: Option<AuthorId>,
+    now: Timestamp,
+) -> Result<Article, StoreError> {
     if author_ids.is_empty() {
         return Err(ValidationError::new("authors", "needs at least one author").into());
     }
     conn.transaction(|c| {
         let old = current(c, id)?;
+        if expected.is_some_and(|v| v != old.version) {
+            return Err(stale(c, id)?);
+        }
         ensure_authors_exist(c, author_ids)?;
         diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id.0)))
             .execute(c)?;
@@ -350,14 +381,22 @@ pub(crate) fn touch(
     by: Option<AuthorId>,
     now: Timestamp,
 ) -> Result<Article, StoreError> {
-    let row: ArticleRow = diesel::update(articles::table.find(old.id))
-        .set((
-            articles::version.eq(articles::version + 1),
-            articles::updated_at.eq(DbTime(now)),
-            articles::updated_by.eq(by.map(|a| a.0)),
-        ))
-        .returning(returned())
-        .get_result(c)?;
+    let row: Option<ArticleRow> = diesel::update(
+        articles::table
+            .filter(articles::id.eq(old.id))
+            .filter(articles::version.eq(old.version)),
+    )
+    .set((
+        articles::version.eq(articles::version + 1),
+        articles::updated_at.eq(DbTime(now)),
+        articles::updated_by.eq(by.map(|a| a.0)),
+    ))
+    .returning(returned())
+    .get_result(c)
+    .optional()?;
+    let Some(row) = row else {
+        return Err(stale(c, ArticleId(old.id))?);
+    };
     history::record(c, old)?;
     Article::try_from(row)
 }

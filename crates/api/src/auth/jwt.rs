@@ -1,0 +1,265 @@
+//! Access and preview tokens (JWT).
+//!
+//! - Access tokens we issue are HS256, signed with the server's secret; their claims `sub`
+//!   (the user id), `role`, `iat`, `exp`, `iss` and `aud` are all required and checked.
+//! - Tokens from an external identity provider may be verified instead with a configured
+//!   public key (RS256 or EdDSA); they carry the same claims.
+//! - The algorithm is chosen by the key, never by the token: a token whose header names any
+//!   other algorithm (`none`, or HS256 signed with a public key) is refused.
+//! - Preview tokens are HS256 too, with an audience of their own, so that neither kind can
+//!   stand in for the other.
+
+use std::fmt;
+
+use broadsheet_domain::time::Timestamp;
+use chrono::TimeDelta;
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
+use serde::{Deserialize, Serialize};
+
+/// Clock skew tolerated between us and whoever issued a token, in seconds.
+const LEEWAY_SECONDS: u64 = 30;
+/// The audience of preview tokens.
+const PREVIEW_AUDIENCE: &str = "broadsheet-preview";
+
+/// The signing secret; never printed.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// At least 32 bytes: shorter secrets can be brute-forced.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, String> {
+        let bytes = bytes.into();
+        if bytes.len() < 32 {
+            return Err("the JWT secret must be at least 32 bytes".into());
+        }
+        Ok(Self(bytes))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// A public key that verifies tokens from an external identity provider.
+#[derive(Clone)]
+pub struct ExternalKey {
+    algorithm: Algorithm,
+    key: DecodingKey,
+}
+
+impl fmt::Debug for ExternalKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExternalKey({:?})", self.algorithm)
+    }
+}
+
+impl ExternalKey {
+    /// An RS256 key from PEM.
+    pub fn rs256(pem: &[u8]) -> Result<Self, String> {
+        DecodingKey::from_rsa_pem(pem)
+            .map(|key| Self {
+                algorithm: Algorithm::RS256,
+                key,
+            })
+            .map_err(|e| format!("invalid RSA public key: {e}"))
+    }
+
+    /// An EdDSA (Ed25519) key from PEM.
+    pub fn eddsa(pem: &[u8]) -> Result<Self, String> {
+        DecodingKey::from_ed_pem(pem)
+            .map(|key| Self {
+                algorithm: Algorithm::EdDSA,
+                key,
+            })
+            .map_err(|e| format!("invalid Ed25519 public key: {e}"))
+    }
+}
+
+/// How tokens are made and checked.
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    /// Signs and verifies our own tokens.
+    pub secret: Secret,
+    /// `iss` of our tokens, and the issuer accepted.
+    pub issuer: String,
+    /// `aud` of our tokens, and the audience accepted.
+    pub audience: String,
+    /// How long an access token lives.
+    pub access_ttl: TimeDelta,
+    /// How long a refresh token lives.
+    pub refresh_ttl: TimeDelta,
+    /// Verifies tokens from an external identity provider, when configured.
+    pub external: Option<ExternalKey>,
+}
+
+impl JwtConfig {
+    /// Defaults around `secret`: issuer and audience `broadsheet`, 15-minute access tokens,
+    /// 30-day refresh tokens, no external provider.
+    pub fn new(secret: Secret) -> Self {
+        Self {
+            secret,
+            issuer: "broadsheet".into(),
+            audience: "broadsheet".into(),
+            access_ttl: TimeDelta::minutes(15),
+            refresh_ttl: TimeDelta::days(30),
+            external: None,
+        }
+    }
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// The user's role when the token was issued.
+    pub role: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at.
+    pub exp: i64,
+    /// Not before, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct PreviewClaims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+    iss: String,
+    aud: String,
+}
+
+/// Why a token was refused. Deliberately vague towards clients: the detail is for logs.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid token: {0}")]
+pub struct InvalidToken(String);
+
+impl JwtConfig {
+    /// A signed access token for `user` with `role`, valid for `ttl`.
+    pub fn issue_access(&self, user: i64, role: &str, now: Timestamp, ttl: TimeDelta) -> String {
+        let claims = Claims {
+            sub: user.to_string(),
+            role: role.to_owned(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+            nbf: None,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        self.sign(&claims)
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> String {
+        // HS256 with a byte secret cannot fail to sign.
+        encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(&self.secret.0),
+        )
+        .unwrap_or_default()
+    }
+
+    fn validation(&self, algorithm: Algorithm, audience: &str) -> Validation {
+        let mut v = Validation::new(algorithm);
+        v.algorithms = vec![algorithm];
+        v.leeway = LEEWAY_SECONDS;
+        v.validate_nbf = true;
+        v.set_audience(&[audience]);
+        v.set_issuer(&[&self.issuer]);
+        v.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        v
+    }
+
+    /// Checks an access token: signature with the key its algorithm calls for (only HS256
+    /// with our secret, or the external provider's algorithm with its key), and every claim.
+    pub fn verify_access(&self, token: &str) -> Result<Claims, InvalidToken> {
+        let header = decode_header(token).map_err(|e| InvalidToken(e.to_string()))?;
+        let (key, algorithm) = match (&self.external, header.alg) {
+            (_, Algorithm::HS256) => (DecodingKey::from_secret(&self.secret.0), Algorithm::HS256),
+            (Some(external), alg) if alg == external.algorithm => (external.key.clone(), alg),
+            (_, alg) => return Err(InvalidToken(format!("algorithm {alg:?} is not accepted"))),
+        };
+        decode::<Claims>(token, &key, &self.validation(algorithm, &self.audience))
+            .map(|data| data.claims)
+            .map_err(|e| InvalidToken(e.to_string()))
+    }
+
+    /// A token that shows one unpublished article, by public id, until `now + ttl`.
+    pub fn issue_preview(&self, article: uuid::Uuid, now: Timestamp, ttl: TimeDelta) -> String {
+        self.sign(&PreviewClaims {
+            sub: article.to_string(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+            iss: self.issuer.clone(),
+            aud: PREVIEW_AUDIENCE.to_owned(),
+        })
+    }
+
+    /// The article a preview token shows.
+    pub fn verify_preview(&self, token: &str) -> Result<uuid::Uuid, InvalidToken> {
+        let header = decode_header(token).map_err(|e| InvalidToken(e.to_string()))?;
+        if header.alg != Algorithm::HS256 {
+            return Err(InvalidToken("preview tokens are HS256".into()));
+        }
+        let data = decode::<PreviewClaims>(
+            token,
+            &DecodingKey::from_secret(&self.secret.0),
+            &self.validation(Algorithm::HS256, PREVIEW_AUDIENCE),
+        )
+        .map_err(|e| InvalidToken(e.to_string()))?;
+        uuid::Uuid::parse_str(&data.claims.sub).map_err(|e| InvalidToken(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> JwtConfig {
+        JwtConfig::new(Secret::new(vec![7u8; 32]).expect("long enough"))
+    }
+
+    #[test]
+    fn round_trip() {
+        let c = config();
+        let token = c.issue_access(
+            42,
+            "editor",
+            broadsheet_domain::time::now(),
+            TimeDelta::minutes(5),
+        );
+        let claims = c.verify_access(&token).expect("valid");
+        assert_eq!(
+            (claims.sub.as_str(), claims.role.as_str()),
+            ("42", "editor")
+        );
+    }
+
+    #[test]
+    fn preview_and_access_tokens_do_not_mix() {
+        let c = config();
+        let now = broadsheet_domain::time::now();
+        let preview = c.issue_preview(uuid::Uuid::now_v7(), now, TimeDelta::hours(1));
+        assert!(c.verify_access(&preview).is_err());
+        let access = c.issue_access(1, "author", now, TimeDelta::minutes(5));
+        assert!(c.verify_preview(&access).is_err());
+        assert!(c.verify_preview(&preview).is_ok());
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(Secret::new(b"short".to_vec()).is_err());
+        assert_eq!(format!("{:?}", config().secret), "Secret(..)");
+    }
+}

@@ -1,0 +1,123 @@
+//! Who is asking: anonymous readers, or signed-in staff.
+//!
+//! A request carries at most one credential, `Authorization: Bearer <access token>`. No
+//! header is an anonymous reader. A header that does not check out (bad signature, expired,
+//! wrong audience, unknown or deactivated user, a role that changed since) fails the whole
+//! request with 401: a client holding a bad token should know at once, not read as the
+//! public without noticing.
+
+pub mod jwt;
+pub mod session;
+
+use broadsheet_domain::author::{Email, Role, User};
+use broadsheet_domain::ids::AuthorId;
+use broadsheet_domain::policy::{self, Action, Ownership};
+use broadsheet_persistence::{Store, users};
+
+pub use jwt::{ExternalKey, JwtConfig, Secret};
+
+use crate::graphql::error::ApiError;
+
+/// The person behind a request.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// A reader: published content only.
+    Anonymous,
+    /// A signed-in, active staff member.
+    Staff(Box<User>),
+}
+
+impl Viewer {
+    /// The staff member, if signed in.
+    pub fn staff(&self) -> Option<&User> {
+        match self {
+            Self::Staff(user) => Some(user),
+            Self::Anonymous => None,
+        }
+    }
+
+    /// The staff member, or UNAUTHENTICATED.
+    pub fn signed_in(&self) -> Result<&User, ApiError> {
+        self.staff()
+            .ok_or(ApiError::Unauthenticated("sign in to do this"))
+    }
+
+    /// Whether the viewer may do `action` to something that is `ownership`.
+    pub fn may(&self, action: Action, ownership: Ownership) -> bool {
+        self.staff()
+            .is_some_and(|u| u.active && policy::permits(u.role, action, ownership))
+    }
+
+    /// The staff member if they may do `action`; UNAUTHENTICATED or FORBIDDEN if not.
+    pub fn authorize(&self, action: Action, ownership: Ownership) -> Result<&User, ApiError> {
+        let user = self.signed_in()?;
+        if policy::permits(user.role, action, ownership) {
+            Ok(user)
+        } else {
+            Err(ApiError::Forbidden("your role does not allow this"))
+        }
+    }
+
+    /// Whether something owned by `owners` is the viewer's own.
+    pub fn ownership(&self, owners: &[AuthorId]) -> Ownership {
+        match self.staff() {
+            Some(user) if owners.contains(&user.id()) => Ownership::Own,
+            _ => Ownership::Others,
+        }
+    }
+}
+
+/// Why a request's credentials were refused (for the log; clients hear only "invalid").
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The header is not `Bearer <token>`.
+    #[error("unsupported authorization scheme")]
+    Scheme,
+    /// The token itself.
+    #[error(transparent)]
+    Token(#[from] jwt::InvalidToken),
+    /// The token is good but names nobody who may sign in.
+    #[error("no active user {0}")]
+    User(String),
+    /// The user's role is not the one in the token.
+    #[error("the role in the token is out of date")]
+    Role,
+    /// The database could not say.
+    #[error("could not load the user")]
+    Store,
+}
+
+/// Resolves the `Authorization` header of a request.
+pub async fn viewer(
+    store: &Store,
+    jwt: &JwtConfig,
+    authorization: Option<&str>,
+) -> Result<Viewer, Refused> {
+    let Some(header) = authorization else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or(Refused::Scheme)?
+        .trim();
+    let claims = jwt.verify_access(token)?;
+    let sub = claims.sub.clone();
+    let user = store
+        .read(move |c| match sub.parse::<i64>() {
+            Ok(id) => users::get(c, AuthorId(id)),
+            // An external provider may know staff by email.
+            Err(_) => match Email::parse(&sub) {
+                Ok(email) => users::by_email(c, &email),
+                Err(_) => Ok(None),
+            },
+        })
+        .await
+        .map_err(|_| Refused::Store)?
+        .filter(|u| u.active)
+        .ok_or_else(|| Refused::User(claims.sub.clone()))?;
+    if Role::parse(&claims.role).ok() != Some(user.role) {
+        return Err(Refused::Role);
+    }
+    Ok(Viewer::Staff(Box::new(user)))
+}

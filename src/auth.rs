@@ -1,0 +1,57 @@
+//! Token settings from the command line: the signing secret (configured, or generated once
+//! and kept in the database so that restarts and replicas keep sessions), lifetimes, and an
+//! external identity provider's key.
+
+use anyhow::Context as _;
+use broadsheet_api::auth::{ExternalKey, JwtConfig, Secret};
+use broadsheet_domain::time::now;
+use broadsheet_persistence::{Store, settings};
+use chrono::TimeDelta;
+use rand::RngCore as _;
+
+use crate::cli::{AuthArgs, KeyAlgorithm};
+
+const SECRET_KEY: &str = "jwt_secret";
+
+/// The token configuration for `args`, reading or creating the stored secret if none is
+/// configured. Blocking.
+pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
+    let secret = match &args.jwt_secret {
+        Some(secret) => Secret::new(secret.0.as_bytes()).map_err(anyhow::Error::msg)?,
+        None => {
+            let stored = store
+                .write_blocking(|c| {
+                    settings::get_or_insert(c, SECRET_KEY, now(), || {
+                        let mut bytes = [0u8; 32];
+                        rand::rng().fill_bytes(&mut bytes);
+                        bytes.iter().map(|b| format!("{b:02x}")).collect()
+                    })
+                })
+                .context("reading the stored signing secret")?;
+            tracing::warn!(
+                "BROADSHEET_JWT_SECRET is not set: signing tokens with a generated secret kept in \\
+                 the database; set one to manage it yourself"
+            );
+            Secret::new(stored.into_bytes()).map_err(anyhow::Error::msg)?
+        }
+    };
+    let mut config = JwtConfig::new(secret);
+    config.issuer.clone_from(&args.jwt_issuer);
+    config.audience.clone_from(&args.jwt_audience);
+    config.access_ttl = delta(args.access_token_ttl)?;
+    config.refresh_ttl = delta(args.refresh_token_ttl)?;
+    if let Some(path) = &args.jwt_public_key_file {
+        let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let key = match args.jwt_public_key_algorithm {
+            KeyAlgorithm::Rs256 => ExternalKey::rs256(&pem),
+            KeyAlgorithm::EdDsa => ExternalKey::eddsa(&pem),
+        };
+        config.external = Some(key.map_err(anyhow::Error::msg)?);
+    }
+    Ok(config)
+}
+
+/// A `TimeDelta` for a configured duration.
+pub fn delta(d: std::time::Duration) -> anyhow::Result<TimeDelta> {
+    TimeDelta::from_std(d).context("duration out of range")
+}
