@@ -128,6 +128,22 @@ impl TestApp {
         .await
     }
 
+    /// POSTs a GraphQL query as JSON with `Authorization: Bearer <token>`.
+    pub async fn graphql_as(
+        &self,
+        token: &str,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.post_json(
+            "/graphql",
+            &[("accept", "application/json"), ("authorization", &auth)],
+            &serde_json::json!({ "query": query, "variables": variables }).to_string(),
+        )
+        .await
+    }
+
     /// POSTs `body` with content type `application/json` and the given headers.
     pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
         let mut req = self

@@ -4,6 +4,7 @@
 
 mod cli;
 mod demo;
+mod editorial;
 mod graphql;
 mod health;
 mod helpers;

@@ -125,7 +125,9 @@ impl StaffMutations {
         let user = target(req, &id).await?;
         let own = ownership(req, &user);
         let me = req.viewer.signed_in()?;
-        if !(own == Ownership::Own && input.role.is_none()) {
+        if own == Ownership::Own && input.role.is_none() {
+            req.viewer.authorize(Action::EditProfile, own)?;
+        } else {
             req.viewer.authorize(managing(user.role), own)?;
         }
         if let Some(role) = input.role {
