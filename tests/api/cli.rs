@@ -355,3 +355,71 @@ fn sigterm_stops_the_server_cleanly() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn token_prints_a_working_access_token() {
+    use broadsheet_api::auth::{JwtConfig, Secret};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("b.db").display());
+    stdout(&run(broadsheet().args([
+        "user",
+        "create",
+        "--database",
+        &url,
+        "--email",
+        "ed@example.com",
+        "--name",
+        "Ed",
+        "--role",
+        "editor",
+    ])));
+    let secret = crate::helpers::TEST_SECRET;
+    let token = stdout(&run(broadsheet().args([
+        "token",
+        "--database",
+        &url,
+        "--email",
+        "ed@example.com",
+        "--ttl",
+        "2h",
+        "--jwt-secret",
+        secret,
+    ])));
+    let jwt = JwtConfig::new(Secret::new(secret.as_bytes()).expect("long enough"));
+    let claims = jwt.verify_access(token.trim()).expect("a valid token");
+    assert_eq!(claims.role, "editor");
+    assert!(claims.exp - claims.iat == 7200);
+    let unknown =
+        run(broadsheet().args(["token", "--database", &url, "--email", "no@example.com"]));
+    assert!(assert_one_line_error(&unknown).contains("email"));
+    // Without a configured secret, one is generated and kept: two calls agree.
+    let a = stdout(&run(broadsheet().args([
+        "token",
+        "--database",
+        &url,
+        "--email",
+        "ed@example.com",
+    ])));
+    let b = stdout(&run(broadsheet().args([
+        "token",
+        "--database",
+        &url,
+        "--email",
+        "ed@example.com",
+    ])));
+    assert!(
+        jwt.verify_access(a.trim()).is_err(),
+        "not signed with the other secret"
+    );
+    let store = broadsheet_persistence::Store::open(
+        &broadsheet_persistence::DatabaseUrl::parse(&url).expect("url"),
+        &broadsheet_persistence::PoolOptions::default(),
+    )
+    .expect("open");
+    let stored =
+        broadsheet_persistence::settings::get(&mut *store.conn().expect("conn"), "jwt_secret")
+            .expect("read")
+            .expect("a secret was generated and kept");
+    let kept = JwtConfig::new(Secret::new(stored.into_bytes()).expect("long enough"));
+    assert!(kept.verify_access(a.trim()).is_ok() && kept.verify_access(b.trim()).is_ok());
+}

@@ -302,3 +302,189 @@ async fn previews_show_one_draft(app: TestApp) {
     assert_eq!(as_access.status, actix_web::http::StatusCode::UNAUTHORIZED);
     let _ = (Utc::now(), TimeDelta::zero(), global_id("Article", 1));
 }
+
+mod more {
+    use broadsheet_domain::author::Role;
+    use broadsheet_persistence::testing::ArticleBuilder;
+    use serde_json::{Value, json};
+
+    use super::super::{code, global_id, staff};
+    use crate::graphql::data;
+    use crate::helpers::{TestApp, e2e_tests};
+
+    e2e_tests!(
+        related_links_by_mutation,
+        passwords_change_and_sessions_end,
+        staff_responses_are_never_cached
+    );
+
+    async fn related_links_by_mutation(app: TestApp) {
+        let ed = staff(&app, "Eve Editor", Role::Editor);
+        let ids: Vec<String> = {
+            let mut c = app.db.store.conn().expect("connection");
+            (0..4)
+                .map(|i| {
+                    global_id(
+                        "Article",
+                        ArticleBuilder::new(&format!("Story {i}"), ed.user.id())
+                            .create(&mut c)
+                            .uuid,
+                    )
+                })
+                .collect()
+        };
+        let add = "mutation($id: ID!, $r: ID!, $n: String) { addRelatedArticle(id: $id, relatedId: $r, note: $n) { article { id } } }";
+        for (r, note) in [
+            (&ids[1], Some("Background")),
+            (&ids[2], None),
+            (&ids[3], None),
+        ] {
+            let body = app
+                .graphql_as(&ed.token, add, json!({ "id": ids[0], "r": r, "n": note }))
+                .await
+                .json();
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+        let dup = app
+            .graphql_as(&ed.token, add, json!({ "id": ids[0], "r": ids[1] }))
+            .await
+            .json();
+        assert_eq!(code(&dup), Some("CONFLICT"));
+        let own = app
+            .graphql_as(&ed.token, add, json!({ "id": ids[0], "r": ids[0] }))
+            .await
+            .json();
+        assert_eq!(code(&own), Some("BAD_USER_INPUT"));
+        let reorder =
+            "mutation($id: ID!, $rs: [ID!]!) { reorderRelatedArticles(id: $id, relatedIds: $rs) {
+            article { relatedArticles(first: 3) { reason note node { title } } } } }";
+        let body = app
+            .graphql_as(
+                &ed.token,
+                reorder,
+                json!({ "id": ids[0], "rs": [ids[3], ids[1], ids[2]] }),
+            )
+            .await
+            .json();
+        let titles: Vec<Value> = data(
+            &body,
+            &["reorderRelatedArticles", "article", "relatedArticles"],
+        )
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["title"].clone())
+        .collect();
+        assert_eq!(
+            titles,
+            [json!("Story 3"), json!("Story 1"), json!("Story 2")]
+        );
+        assert_eq!(
+            data(
+                &body,
+                &[
+                    "reorderRelatedArticles",
+                    "article",
+                    "relatedArticles",
+                    "1",
+                    "note"
+                ]
+            ),
+            "Background"
+        );
+        let remove = "mutation($id: ID!, $r: ID!) { removeRelatedArticle(id: $id, relatedId: $r) {
+            article { relatedArticles(first: 3) { reason node { title } } } } }";
+        let body = app
+            .graphql_as(&ed.token, remove, json!({ "id": ids[0], "r": ids[3] }))
+            .await
+            .json();
+        let first = data(
+            &body,
+            &["removeRelatedArticle", "article", "relatedArticles", "0"],
+        );
+        assert_eq!(
+            (first["reason"].clone(), first["node"]["title"].clone()),
+            (json!("CURATED"), json!("Story 1"))
+        );
+    }
+
+    async fn passwords_change_and_sessions_end(app: TestApp) {
+        let w = staff(&app, "Wendy Writer", Role::Author);
+        let login = "mutation($p: String!) { login(email: \"wendywriter@example.com\", password: $p) { accessToken refreshToken } }";
+        let session = app
+            .graphql(login, json!({ "p": "correct horse battery" }))
+            .await
+            .json();
+        let refresh = data(&session, &["login", "refreshToken"]).clone();
+        let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
+        let wrong = app
+            .graphql_as(
+                &w.token,
+                change,
+                json!({ "c": "nope", "n": "a brand new password" }),
+            )
+            .await
+            .json();
+        assert_eq!(code(&wrong), Some("BAD_USER_INPUT"));
+        let short = app
+            .graphql_as(
+                &w.token,
+                change,
+                json!({ "c": "correct horse battery", "n": "short" }),
+            )
+            .await
+            .json();
+        assert_eq!(code(&short), Some("BAD_USER_INPUT"));
+        let ok = app
+            .graphql_as(
+                &w.token,
+                change,
+                json!({ "c": "correct horse battery", "n": "a brand new password" }),
+            )
+            .await
+            .json();
+        assert_eq!(data(&ok, &["changePassword"]), true);
+        let old = app
+            .graphql(login, json!({ "p": "correct horse battery" }))
+            .await
+            .json();
+        assert_eq!(code(&old), Some("UNAUTHENTICATED"));
+        let new = app
+            .graphql(login, json!({ "p": "a brand new password" }))
+            .await
+            .json();
+        assert!(new.get("errors").is_none());
+        let refreshed = app
+            .graphql(
+                "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
+                json!({ "t": refresh }),
+            )
+            .await
+            .json();
+        assert_eq!(
+            code(&refreshed),
+            Some("UNAUTHENTICATED"),
+            "sessions from before the change ended"
+        );
+    }
+
+    async fn staff_responses_are_never_cached(app: TestApp) {
+        let ed = staff(&app, "Eve Editor", Role::Editor);
+        let path = "/graphql?query=%7Barticles%7BtotalCount%7D%7D";
+        let auth = format!("Bearer {}", ed.token);
+        let reply = app
+            .get_with(
+                path,
+                &[("accept", "application/json"), ("authorization", &auth)],
+            )
+            .await;
+        assert_eq!(reply.status, actix_web::http::StatusCode::OK);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        assert_eq!(reply.header("etag"), None);
+        assert!(
+            reply
+                .header("vary")
+                .is_some_and(|v| v.contains("Authorization"))
+        );
+    }
+}
