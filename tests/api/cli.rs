@@ -417,7 +417,7 @@ fn token_prints_a_working_access_token() {
     )
     .expect("open");
     let stored =
-        broadsheet_persistence::settings::get(&mut *store.conn().expect("conn"), "jwt_secret")
+        broadsheet_persistence::settings::get(&mut store.conn().expect("conn"), "jwt_secret")
             .expect("read")
             .expect("a secret was generated and kept");
     let kept = JwtConfig::new(Secret::new(stored.into_bytes()).expect("long enough"));
