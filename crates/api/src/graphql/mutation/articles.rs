@@ -10,7 +10,7 @@ use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
 use broadsheet_domain::policy::{Action, Ownership};
 use broadsheet_domain::related::NewRelatedLink;
 use broadsheet_domain::time::{Timestamp, truncate};
-use broadsheet_persistence::{articles, related};
+use broadsheet_persistence::{StoreError, articles, related};
 
 use super::{article_id, author_id, tag_id};
 use crate::graphql::article::{ArticleNode, StatusValue};
@@ -303,11 +303,6 @@ impl ArticleMutations {
         published_at: Option<Timestamp>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = req
-            .viewer
-            .authorize(Action::Publish, editing.ownership)?
-            .id();
         let at = match published_at {
             Some(at) if at > req.now => {
                 return Err(ApiError::bad_input(
@@ -319,9 +314,7 @@ impl ArticleMutations {
             Some(at) => truncate(at),
             None => req.now,
         };
-        let mut revised = editing.as_seen(expected_version);
-        revised.publication = Publication::Published(at);
-        Ok(save(req, revised, by).await?)
+        Ok(set_publication(req, &id, expected_version, Publication::Published(at)).await?)
     }
 
     /// Schedules the article to be published at `publishAt`, which must be in the future.
@@ -333,17 +326,11 @@ impl ArticleMutations {
         publish_at: Timestamp,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = req
-            .viewer
-            .authorize(Action::Publish, editing.ownership)?
-            .id();
         if publish_at <= req.now {
             return Err(ApiError::bad_input("publishAt", "must be in the future").into());
         }
-        let mut revised = editing.as_seen(expected_version);
-        revised.publication = Publication::Scheduled(truncate(publish_at));
-        Ok(save(req, revised, by).await?)
+        let scheduled = Publication::Scheduled(truncate(publish_at));
+        Ok(set_publication(req, &id, expected_version, scheduled).await?)
     }
 
     /// Takes the article back to draft.
@@ -354,14 +341,7 @@ impl ArticleMutations {
         expected_version: i32,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = req
-            .viewer
-            .authorize(Action::Publish, editing.ownership)?
-            .id();
-        let mut revised = editing.as_seen(expected_version);
-        revised.publication = Publication::Draft;
-        Ok(save(req, revised, by).await?)
+        Ok(set_publication(req, &id, expected_version, Publication::Draft).await?)
     }
 
     /// Brings back the words (title, standfirst, body) of an earlier version, as a new
@@ -493,19 +473,12 @@ impl ArticleMutations {
         note: Option<String>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        req.viewer
-            .authorize(Action::ManageRelated, editing.ownership)?;
         let target = related_target(req, &related_id).await?;
-        let link = NewRelatedLink::new(editing.article.id, target, note.as_deref())
-            .map_err(ApiError::from)?;
-        req.store
-            .write(move |c| related::add(c, &link))
-            .await
-            .map_err(ApiError::from)?;
-        Ok(ArticlePayload {
-            article: ArticleNode::new(editing.article),
+        Ok(change_related(req, &id, move |c, from| {
+            let link = NewRelatedLink::new(from, target, note.as_deref())?;
+            related::add(c, &link).map(drop)
         })
+        .await?)
     }
 
     /// Removes a curated related article.
@@ -516,18 +489,8 @@ impl ArticleMutations {
         related_id: ID,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        req.viewer
-            .authorize(Action::ManageRelated, editing.ownership)?;
         let target = related_target(req, &related_id).await?;
-        let from = editing.article.id;
-        req.store
-            .write(move |c| related::remove(c, from, target))
-            .await
-            .map_err(ApiError::from)?;
-        Ok(ArticlePayload {
-            article: ArticleNode::new(editing.article),
-        })
+        Ok(change_related(req, &id, move |c, from| related::remove(c, from, target)).await?)
     }
 
     /// Puts the curated related articles in this order (each exactly once).
@@ -538,22 +501,50 @@ impl ArticleMutations {
         related_ids: Vec<ID>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        req.viewer
-            .authorize(Action::ManageRelated, editing.ownership)?;
         let mut order = Vec::with_capacity(related_ids.len());
         for rid in &related_ids {
             order.push(related_target(req, rid).await?);
         }
-        let from = editing.article.id;
-        req.store
-            .write(move |c| related::reorder(c, from, &order))
-            .await
-            .map_err(ApiError::from)?;
-        Ok(ArticlePayload {
-            article: ArticleNode::new(editing.article),
+        Ok(change_related(req, &id, move |c, from| {
+            related::reorder(c, from, &order).map(drop)
         })
+        .await?)
     }
+}
+
+/// Gives the article a new publication state, at the version the client saw.
+async fn set_publication(
+    req: &RequestContext,
+    id: &ID,
+    expected_version: i32,
+    publication: Publication,
+) -> ApiResult<ArticlePayload> {
+    let editing = Editing::load(req, id).await?;
+    let by = req
+        .viewer
+        .authorize(Action::Publish, editing.ownership)?
+        .id();
+    let mut revised = editing.as_seen(expected_version);
+    revised.publication = publication;
+    save(req, revised, by).await
+}
+
+/// Changes the article's curated links with `change`, for those who may.
+async fn change_related(
+    req: &RequestContext,
+    id: &ID,
+    change: impl FnOnce(&mut broadsheet_persistence::AnyConnection, ArticleId) -> Result<(), StoreError>
+    + Send
+    + 'static,
+) -> ApiResult<ArticlePayload> {
+    let editing = Editing::load(req, id).await?;
+    req.viewer
+        .authorize(Action::ManageRelated, editing.ownership)?;
+    let from = editing.article.id;
+    req.store.write(move |c| change(c, from)).await?;
+    Ok(ArticlePayload {
+        article: ArticleNode::new(editing.article),
+    })
 }
 
 async fn related_target(req: &RequestContext, id: &ID) -> ApiResult<ArticleId> {
