@@ -29,7 +29,7 @@ pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
                 })
                 .context("reading the stored signing secret")?;
             tracing::warn!(
-                "BROADSHEET_JWT_SECRET is not set: signing tokens with a generated secret kept in \\
+                "BROADSHEET_JWT_SECRET is not set: signing tokens with a generated secret kept in \
                  the database; set one to manage it yourself"
             );
             Secret::new(stored.into_bytes()).map_err(anyhow::Error::msg)?

@@ -54,6 +54,37 @@ pub enum Command {
     Schema,
     /// Print an access token for a staff member, for scripts.
     Token(TokenArgs),
+    /// Manage API keys for partners and integrations.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `broadsheet key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a key and print it (it is shown once).
+    Create(KeyCreateArgs),
+}
+
+/// `broadsheet key create`.
+#[derive(Debug, Clone, Args)]
+pub struct KeyCreateArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Whose key ("Partner Times").
+    #[arg(long, env = "BROADSHEET_KEY_NAME")]
+    pub name: String,
+
+    /// Make an integration key (`{id}:{secret}`, for the editorial API) acting with this
+    /// role, instead of a read-only content key.
+    #[arg(long, env = "BROADSHEET_KEY_INTEGRATION_ROLE")]
+    pub integration_role: Option<String>,
+
+    /// Requests a minute the key may make.
+    #[arg(long, env = "BROADSHEET_KEY_RATE_LIMIT", default_value_t = 600)]
+    pub rate_limit: u32,
 }
 
 /// `broadsheet token`.

@@ -7,7 +7,7 @@ use broadsheet_domain::author::{NewUser, ProfileInput, Role, UserInput};
 use broadsheet_domain::time::now;
 use broadsheet_persistence::{PoolOptions, Store, users};
 
-use crate::cli::{DatabaseArgs, TokenArgs, UserCreateArgs};
+use crate::cli::{DatabaseArgs, KeyCreateArgs, TokenArgs, UserCreateArgs};
 use crate::demo;
 
 fn open(args: &DatabaseArgs) -> anyhow::Result<Store> {
@@ -103,6 +103,34 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     println!(
         "{}",
         jwt.issue_access(user.id().0, user.role.as_str(), now(), ttl)
+    );
+    Ok(())
+}
+
+/// `broadsheet key create`.
+pub fn create_key(args: &KeyCreateArgs) -> anyhow::Result<()> {
+    let role = args
+        .integration_role
+        .as_deref()
+        .map(Role::parse)
+        .transpose()?;
+    let store = open(&args.database)?;
+    let issued = store.write_blocking(|c| match role {
+        Some(role) => {
+            broadsheet_api::keys::create_integration(c, &args.name, role, args.rate_limit)
+        }
+        None => broadsheet_api::keys::create_content(c, &args.name, args.rate_limit),
+    })?;
+    println!("{}", issued.credential);
+    eprintln!(
+        "created {} key {:?} (id {}); it is shown once",
+        if role.is_some() {
+            "an integration"
+        } else {
+            "a content"
+        },
+        issued.key.name,
+        issued.key.id
     );
     Ok(())
 }

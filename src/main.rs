@@ -4,7 +4,7 @@
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use broadsheet::cli::{Cli, Command, UserCommand};
+use broadsheet::cli::{Cli, Command, KeyCommand, UserCommand};
 use broadsheet::startup::Application;
 use broadsheet::{commands, telemetry};
 use clap::Parser as _;
@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => commands::migrate(&args),
         Command::Demo(args) => commands::demo(&args),
         Command::Token(args) => commands::token(&args),
+        Command::Key(KeyCommand::Create(args)) => commands::create_key(&args),
         Command::Schema => {
             print!("{}", broadsheet_api::graphql::sdl());
             Ok(())
@@ -60,7 +61,7 @@ fn bad_arguments(e: &clap::Error) -> ExitCode {
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             eprintln!(
-                "error: a command is required (serve, migrate, demo, user, token or schema); see --help"
+                "error: a command is required (serve, migrate, demo, user, key, token or schema); see --help"
             );
             ExitCode::from(2)
         }

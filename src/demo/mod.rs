@@ -19,7 +19,7 @@ use broadsheet_domain::listing::{ArticleFilter, ArticleOrder};
 use broadsheet_domain::related::NewRelatedLink;
 use broadsheet_domain::tag::{NewTag, TagInput};
 use broadsheet_domain::time::{Timestamp, now};
-use broadsheet_persistence::{AnyConnection, Store, articles, related, tags, users};
+use broadsheet_persistence::{AnyConnection, Store, articles, related, settings, tags, users};
 use serde::Deserialize;
 
 const PUBLICATION: &str = include_str!("publication.json");
@@ -126,6 +126,16 @@ pub fn load(store: &Store) -> anyhow::Result<Summary> {
 fn load_into(c: &mut AnyConnection, p: &Publication) -> anyhow::Result<Summary> {
     let now = now();
     let mut summary = Summary::default();
+    for (key, value) in [
+        (broadsheet_api::content::SITE_TITLE, "The Chamberlain Files"),
+        (
+            broadsheet_api::content::SITE_DESCRIPTION,
+            "Politics, policy and public affairs in Birmingham and the West Midlands.",
+        ),
+        (broadsheet_api::content::SITE_LANG, "en-GB"),
+    ] {
+        settings::get_or_insert(c, key, now, || value.to_owned())?;
+    }
 
     let mut author_ids: HashMap<&str, AuthorId> = HashMap::new();
     for a in &p.authors {

@@ -3,8 +3,10 @@
 //! PostgreSQL.
 
 mod cli;
+mod content_api;
 mod demo;
 mod editorial;
+mod external;
 mod graphql;
 mod health;
 mod helpers;

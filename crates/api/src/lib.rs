@@ -2,10 +2,13 @@
 //! like sentences (authorize, call the store, map the result) and hold no business rules.
 
 pub mod auth;
+pub mod content;
 pub mod graphql;
 mod health;
+pub mod keys;
 mod request_id;
 mod server;
+pub mod site;
 mod state;
 
 pub use graphql::GraphqlConfig;

@@ -70,6 +70,9 @@ pub fn server(
     state: AppState,
     options: &ServerOptions,
 ) -> std::io::Result<Server> {
+    let mut state = state;
+    state.site = crate::site::SiteUrl::new(&options.site_url);
+    state.cache_max_age = options.graphql.cache_max_age;
     let data = web::Data::new(state);
     // The schema is built once here and shared, never rebuilt per worker.
     let graphql = web::Data::new(GraphqlService::new(
@@ -88,6 +91,10 @@ pub fn server(
             .wrap(TracingLogger::default())
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
+            .route(
+                "/ghost/api/{path:.*}",
+                web::get().to(crate::content::handle),
+            )
             .service(
                 web::resource("/graphql")
                     .route(web::get().to(graphql::http::get))

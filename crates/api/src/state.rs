@@ -5,6 +5,8 @@ use std::sync::Arc;
 use broadsheet_persistence::Store;
 
 use crate::auth::JwtConfig;
+use crate::keys::RateLimiter;
+use crate::site::SiteUrl;
 
 /// Shared by all workers; cheap to clone.
 #[derive(Debug, Clone)]
@@ -13,6 +15,12 @@ pub struct AppState {
     pub store: Store,
     /// Signs and checks tokens.
     pub jwt: Arc<JwtConfig>,
+    /// Holds partner keys to their limits.
+    pub limiter: Arc<RateLimiter>,
+    /// The publication's address.
+    pub site: SiteUrl,
+    /// `max-age` of cacheable responses, in seconds.
+    pub cache_max_age: u32,
 }
 
 impl AppState {
@@ -21,6 +29,9 @@ impl AppState {
         Self {
             store,
             jwt: Arc::new(jwt),
+            limiter: Arc::new(RateLimiter::default()),
+            site: SiteUrl::default(),
+            cache_max_age: 60,
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod articles;
 pub mod db;
 mod error;
+pub mod keys;
 mod keyset;
 mod raw;
 pub mod related;

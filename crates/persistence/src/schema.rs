@@ -181,6 +181,84 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> users (user_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    api_keys (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        key_hash -> Nullable<Text>,
+        key_id -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        rate_limit -> Integer,
+        created_at -> Instant,
+        revoked_at -> Nullable<Instant>,
+        last_used_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    webhook_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        event -> Text,
+        payload -> Text,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_row -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Instant,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Instant,
+        response_status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_row));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -194,4 +272,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_revisions,
     article_slug_aliases,
     refresh_tokens,
+    api_keys,
+    webhooks,
+    webhook_events,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -11,23 +11,7 @@ use broadsheet_persistence::Store;
 
 use super::loaders::StoreLoader;
 use crate::auth::{JwtConfig, Viewer};
-
-/// The public address of the publication, without a trailing slash; article, tag and author
-/// URLs are built from it.
-#[derive(Debug, Clone)]
-pub struct SiteUrl(Arc<str>);
-
-impl SiteUrl {
-    /// `url` with any trailing slash removed.
-    pub fn new(url: &str) -> Self {
-        Self(Arc::from(url.trim_end_matches('/')))
-    }
-
-    /// `{site}/{path}/`.
-    pub fn page(&self, path: &str) -> String {
-        format!("{}/{path}/", self.0)
-    }
-}
+pub use crate::site::SiteUrl;
 
 /// Per-request data.
 pub struct RequestContext {

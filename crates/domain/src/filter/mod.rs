@@ -15,6 +15,7 @@
 
 pub mod articles;
 mod parser;
+pub mod records;
 
 pub use parser::parse;
 

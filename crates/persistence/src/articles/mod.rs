@@ -600,6 +600,25 @@ pub fn list(
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Article::try_from)
 }
 
+/// `limit` articles of the list `filter` selects in `order`, after skipping `offset`: the
+/// numbered pages of the JSON API. (GraphQL pages by keyset instead.)
+pub fn page_at(
+    conn: &mut AnyConnection,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Article>, StoreError> {
+    filter.check()?;
+    let q = sorted(listed(filter, order), order, order.is_descending());
+    let rows: Vec<ArticleRow> = q
+        .select(select())
+        .offset(i64::try_from(offset).unwrap_or(i64::MAX))
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .load(conn)?;
+    rows.into_iter().map(Article::try_from).collect()
+}
+
 /// Rows to read for a page of `size`: one more, to learn whether more follow.
 pub(crate) fn walk_limit(size: usize) -> i64 {
     i64::try_from(size)

@@ -236,3 +236,20 @@ pub fn merge(
         Ok(target)
     })
 }
+
+/// Every tag of one visibility (or all), by name: for the JSON API, which filters and pages
+/// tags itself (a publication has hundreds or thousands, not millions).
+pub fn all(
+    conn: &mut AnyConnection,
+    visibility: Option<Visibility>,
+) -> Result<Vec<Tag>, StoreError> {
+    let mut q = tags::table.select(select()).into_boxed();
+    if let Some(v) = visibility {
+        q = q.filter(tags::visibility.eq(v.as_str()));
+    }
+    q.order((tags::sort_name, tags::id))
+        .load::<TagRow>(conn)?
+        .into_iter()
+        .map(Tag::try_from)
+        .collect()
+}

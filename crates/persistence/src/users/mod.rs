@@ -251,3 +251,14 @@ pub fn article_counts(
     let rows: Vec<(i64, i64)> = q.load(conn)?;
     Ok(rows.into_iter().map(|(a, n)| (AuthorId(a), n)).collect())
 }
+
+/// Every author, by name (see [`crate::tags::all`]).
+pub fn all_authors(conn: &mut AnyConnection) -> Result<Vec<Author>, StoreError> {
+    users::table
+        .select(select_author())
+        .order((users::sort_name, users::id))
+        .load::<AuthorRow>(conn)?
+        .into_iter()
+        .map(Author::try_from)
+        .collect()
+}

@@ -1,0 +1,513 @@
+//! The JSON Content API, compatible with Ghost's (`/ghost/api/content/…`), so that Ghost's
+//! clients, SDKs and frontend starters work unchanged. The contract is in
+//! `shared/reference/ghost-content-api.md`; the official `@tryghost/content-api` client runs
+//! against it in the tests.
+
+mod error;
+mod params;
+mod render;
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use broadsheet_domain::Slug;
+use broadsheet_domain::article::Article;
+use broadsheet_domain::author::Author;
+use broadsheet_domain::filter::{self, Expr, Op, Operand, articles::resolve, records};
+use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
+use broadsheet_domain::listing::{ArticleFilter, ArticleOrder};
+use broadsheet_domain::tag::{Tag, Visibility};
+use broadsheet_domain::time::now;
+use broadsheet_persistence::{AnyConnection, StoreError, articles, settings, tags, users};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+pub use error::GhostError;
+use params::Params;
+
+use crate::AppState;
+use crate::keys::{self, KeyRefusal};
+
+/// The version this API answers as.
+const CONTENT_VERSION: &str = "v5.0";
+
+/// `GET /ghost/api/{[version/]content/resource/…}`.
+pub async fn handle(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match answer(&req, &path, &state).await {
+        Ok(body) => respond(&req, &body, state.cache_max_age),
+        Err(e) => e.respond(),
+    }
+}
+
+/// What the path asks for.
+enum Target {
+    Browse(String),
+    ById(String, String),
+    BySlug(String, String),
+}
+
+fn target(path: &str) -> Option<Target> {
+    let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    // `/ghost/api/v4/content/…` from older clients: the version in the path is ignored.
+    if parts.first().is_some_and(|p| *p != "content") {
+        parts.remove(0);
+    }
+    match parts.as_slice() {
+        ["content", resource] => Some(Target::Browse((*resource).to_owned())),
+        ["content", resource, "slug", slug] => {
+            Some(Target::BySlug((*resource).to_owned(), (*slug).to_owned()))
+        }
+        ["content", resource, id] => Some(Target::ById((*resource).to_owned(), (*id).to_owned())),
+        _ => None,
+    }
+}
+
+async fn answer(req: &HttpRequest, path: &str, state: &AppState) -> Result<Value, GhostError> {
+    let p = params::parse(req.query_string())?;
+    let key = p.key.as_deref().ok_or_else(|| {
+        GhostError::no_permission("Authorization failed: no Content API key given.")
+    })?;
+    keys::admit(&state.store, &state.limiter, key)
+        .await
+        .map_err(|refusal| match refusal {
+            KeyRefusal::Invalid => GhostError::no_permission("Unknown Content API Key"),
+            KeyRefusal::Limited(seconds) => GhostError::too_many(seconds),
+            KeyRefusal::Unavailable => GhostError::unavailable(),
+        })?;
+    let target = target(path).ok_or_else(|| GhostError::not_found("Resource not found"))?;
+    match target {
+        Target::Browse(r) if r == "posts" => browse_posts(state, p).await,
+        Target::ById(r, id) if r == "posts" => read_post(state, p, Lookup::Id(id)).await,
+        Target::BySlug(r, slug) if r == "posts" => read_post(state, p, Lookup::Slug(slug)).await,
+        Target::Browse(r) if r == "pages" => {
+            Ok(json!({ "pages": [], "meta": { "pagination": pagination(1, p.limit, 0) } }))
+        }
+        Target::ById(r, _) | Target::BySlug(r, _) if r == "pages" => {
+            Err(GhostError::not_found("Page not found."))
+        }
+        Target::Browse(r) if r == "tags" => browse_tags(state, p).await,
+        Target::ById(r, id) if r == "tags" => read_tag(state, p, Lookup::Id(id)).await,
+        Target::BySlug(r, slug) if r == "tags" => read_tag(state, p, Lookup::Slug(slug)).await,
+        Target::Browse(r) if r == "authors" => browse_authors(state, p).await,
+        Target::ById(r, id) if r == "authors" => read_author(state, p, Lookup::Id(id)).await,
+        Target::BySlug(r, slug) if r == "authors" => {
+            read_author(state, p, Lookup::Slug(slug)).await
+        }
+        Target::Browse(r) if r == "settings" => settings_of(state).await,
+        _ => Err(GhostError::not_found("Resource not found")),
+    }
+}
+
+enum Lookup {
+    Id(String),
+    Slug(String),
+}
+
+fn pagination(page: usize, limit: usize, total: i64) -> Value {
+    let total = usize::try_from(total).unwrap_or(0);
+    let pages = total.div_ceil(limit).max(1);
+    json!({
+        "page": page,
+        "limit": limit,
+        "pages": pages,
+        "total": total,
+        "next": (page < pages).then_some(page + 1),
+        "prev": (page > 1).then(|| page - 1),
+    })
+}
+
+fn parse_filter(text: &str) -> Result<Expr, GhostError> {
+    filter::parse(text, now(), "filter")
+        .map_err(|e| GhostError::bad_request("Error parsing filter", e.message))
+}
+
+/// The slugs of `slug:[a,b,c]`, whose order a result keeps when no `order` is given.
+fn slug_list(expr: &Expr) -> Option<Vec<String>> {
+    match expr {
+        Expr::Cmp(c) if c.property == "slug" && c.op == Op::In => match &c.value {
+            Operand::List(values) => Some(
+                values
+                    .iter()
+                    .filter_map(|v| match v {
+                        filter::Value::Text(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Operand::One(_) => None,
+        },
+        _ => None,
+    }
+}
+
+fn article_order(p: &Params) -> ArticleOrder {
+    match p.order.as_ref().map(|(f, d)| (f.as_str(), *d)) {
+        Some(("published_at", false)) => ArticleOrder::OldestFirst,
+        Some(("title", false)) => ArticleOrder::TitleAsc,
+        Some(("updated_at", true)) => ArticleOrder::RecentlyUpdated,
+        // Ghost's default, and what any order we do not keep an index for falls back to.
+        _ => ArticleOrder::NewestFirst,
+    }
+}
+
+/// Tags and authors of a page of articles, as `include` asks.
+type Relations = (
+    HashMap<ArticleId, Vec<Tag>>,
+    HashMap<ArticleId, Vec<Author>>,
+);
+
+fn relations(
+    c: &mut AnyConnection,
+    ids: &[ArticleId],
+    p: &Params,
+) -> Result<Relations, StoreError> {
+    let tags = if p.include.contains("tags") {
+        tags::of_articles(c, ids)?
+    } else {
+        HashMap::new()
+    };
+    let authors = if p.include.contains("authors") {
+        users::of_articles(c, ids)?
+    } else {
+        HashMap::new()
+    };
+    Ok((tags, authors))
+}
+
+fn posts_json(items: &[Article], rel: &Relations, state: &AppState, p: &Params) -> Vec<Value> {
+    items
+        .iter()
+        .map(|a| {
+            let tags = rel.0.get(&a.id).map_or(&[][..], Vec::as_slice);
+            let authors = rel.1.get(&a.id).map_or(&[][..], Vec::as_slice);
+            render::select(
+                render::post(a, tags, authors, &state.site, p),
+                p.fields.as_deref(),
+                &["id"],
+            )
+        })
+        .collect()
+}
+
+async fn browse_posts(state: &AppState, p: Params) -> Result<Value, GhostError> {
+    let now = now();
+    let expr = p.filter.as_deref().map(parse_filter).transpose()?;
+    let condition = expr
+        .as_ref()
+        .map(|e| resolve(e, "filter"))
+        .transpose()
+        .map_err(|e| GhostError::bad_request("Error parsing filter", e.message))?;
+    let keep_list_order = p
+        .order
+        .is_none()
+        .then(|| expr.as_ref().and_then(slug_list))
+        .flatten();
+    let filter = ArticleFilter {
+        live_at: Some(now),
+        condition,
+        ..ArticleFilter::default()
+    };
+    let order = article_order(&p);
+    let (offset, limit) = ((p.page - 1).saturating_mul(p.limit), p.limit);
+    let p = std::sync::Arc::new(p);
+    let for_query = std::sync::Arc::clone(&p);
+    let (mut items, total, rel) = state
+        .store
+        .read(move |c| {
+            let items = articles::page_at(c, &filter, order, offset, limit)?;
+            let total = articles::count(c, &filter, order)?;
+            let ids: Vec<ArticleId> = items.iter().map(|a| a.id).collect();
+            let rel = relations(c, &ids, &for_query)?;
+            Ok((items, total, rel))
+        })
+        .await?;
+    if let Some(slugs) = keep_list_order {
+        items.sort_by_key(|a| {
+            slugs
+                .iter()
+                .position(|s| s == a.slug.as_str())
+                .unwrap_or(usize::MAX)
+        });
+    }
+    Ok(json!({
+        "posts": posts_json(&items, &rel, state, &p),
+        "meta": { "pagination": pagination(p.page, p.limit, total) },
+    }))
+}
+
+async fn read_post(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, GhostError> {
+    let now = now();
+    let p = std::sync::Arc::new(p);
+    let for_query = std::sync::Arc::clone(&p);
+    let found = state
+        .store
+        .read(move |c| {
+            let article = match lookup {
+                Lookup::Id(id) => match uuid::Uuid::parse_str(&id) {
+                    Ok(uuid) => articles::by_uuid(c, uuid)?,
+                    Err(_) => None,
+                },
+                Lookup::Slug(slug) => match Slug::parse(&slug) {
+                    Ok(slug) => articles::by_slug(c, &slug)?,
+                    Err(_) => None,
+                },
+            };
+            let Some(article) = article.filter(|a| a.publication.is_live_at(now)) else {
+                return Ok(None);
+            };
+            let rel = relations(c, &[article.id], &for_query)?;
+            Ok(Some((article, rel)))
+        })
+        .await?;
+    let (article, rel) = found.ok_or_else(|| GhostError::not_found("Post not found."))?;
+    Ok(json!({ "posts": posts_json(std::slice::from_ref(&article), &rel, state, &p) }))
+}
+
+/// Filters, orders and pages a small list held in memory.
+fn page_of<T: records::Record + Clone>(
+    mut rows: Vec<T>,
+    p: &Params,
+    known: &[&str],
+    counts: &HashMap<i64, i64>,
+    id: impl Fn(&T) -> i64,
+) -> Result<(Vec<T>, i64), GhostError> {
+    if let Some(text) = &p.filter {
+        let expr = parse_filter(text)?;
+        records::validate(&expr, known, "filter")
+            .map_err(|e| GhostError::bad_request("Error parsing filter", e.message))?;
+        rows.retain(|r| records::matches(&expr, r));
+        if p.order.is_none()
+            && let Some(slugs) = slug_list(&expr)
+        {
+            rows.sort_by_key(|r| {
+                slugs
+                    .iter()
+                    .position(|s| Some(s.as_str()) == r.text("slug"))
+                    .unwrap_or(usize::MAX)
+            });
+        }
+    }
+    if let Some((field, descending)) = &p.order {
+        match field.as_str() {
+            "count.posts" => rows.sort_by_key(|r| counts.get(&id(r)).copied().unwrap_or(0)),
+            "name" | "slug" => {
+                let field = field.clone();
+                rows.sort_by_key(|r| {
+                    broadsheet_domain::text::sort_key(r.text(&field).unwrap_or_default())
+                });
+            }
+            _ => {}
+        }
+        if *descending {
+            rows.reverse();
+        }
+    }
+    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let page: Vec<T> = rows
+        .into_iter()
+        .skip((p.page - 1).saturating_mul(p.limit))
+        .take(p.limit)
+        .collect();
+    Ok((page, total))
+}
+
+async fn browse_tags(state: &AppState, p: Params) -> Result<Value, GhostError> {
+    let now = now();
+    let (all, counts) = state
+        .store
+        .read(move |c| {
+            let all = tags::all(c, Some(Visibility::Public))?;
+            let ids: Vec<TagId> = all.iter().map(|t| t.id).collect();
+            let counts = tags::article_counts(c, &ids, Some(now))?;
+            Ok((all, counts))
+        })
+        .await?;
+    let counts: HashMap<i64, i64> = counts.into_iter().map(|(k, v)| (k.0, v)).collect();
+    let (page, total) = page_of(all, &p, records::TAG_PROPERTIES, &counts, |t| t.id.0)?;
+    let with_count = p.include.contains("count.posts");
+    let rows: Vec<Value> = page
+        .iter()
+        .map(|t| {
+            let count = with_count.then(|| counts.get(&t.id.0).copied().unwrap_or(0));
+            render::select(
+                render::tag(t, &state.site, count),
+                p.fields.as_deref(),
+                &["id"],
+            )
+        })
+        .collect();
+    Ok(json!({ "tags": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } }))
+}
+
+async fn read_tag(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, GhostError> {
+    let now = now();
+    let found = state
+        .store
+        .read(move |c| {
+            let tag = match lookup {
+                Lookup::Id(id) => match render::parse_row_id(&id) {
+                    Some(id) => tags::get(c, TagId(id))?,
+                    None => None,
+                },
+                Lookup::Slug(slug) => match Slug::parse(&slug) {
+                    Ok(slug) => tags::by_slug(c, &slug)?,
+                    Err(_) => None,
+                },
+            };
+            let Some(tag) = tag.filter(|t| t.visibility() == Visibility::Public) else {
+                return Ok(None);
+            };
+            let count = tags::article_counts(c, &[tag.id], Some(now))?
+                .get(&tag.id)
+                .copied()
+                .unwrap_or(0);
+            Ok(Some((tag, count)))
+        })
+        .await?;
+    let (tag, count) = found.ok_or_else(|| GhostError::not_found("Tag not found."))?;
+    let count = p.include.contains("count.posts").then_some(count);
+    Ok(
+        json!({ "tags": [render::select(render::tag(&tag, &state.site, count), p.fields.as_deref(), &["id"])] }),
+    )
+}
+
+/// Authors with at least one published article, as Ghost lists them, and their counts.
+fn published_authors(
+    c: &mut AnyConnection,
+) -> Result<(Vec<Author>, HashMap<i64, i64>), StoreError> {
+    let all = users::all_authors(c)?;
+    let ids: Vec<AuthorId> = all.iter().map(|a| a.id).collect();
+    let counts: HashMap<i64, i64> = users::article_counts(c, &ids, Some(now()))?
+        .into_iter()
+        .map(|(k, v)| (k.0, v))
+        .collect();
+    let published = all
+        .into_iter()
+        .filter(|a| counts.get(&a.id.0).copied().unwrap_or(0) > 0)
+        .collect();
+    Ok((published, counts))
+}
+
+async fn browse_authors(state: &AppState, p: Params) -> Result<Value, GhostError> {
+    let (all, counts) = state.store.read(published_authors).await?;
+    let (page, total) = page_of(all, &p, records::AUTHOR_PROPERTIES, &counts, |a| a.id.0)?;
+    let with_count = p.include.contains("count.posts");
+    let rows: Vec<Value> = page
+        .iter()
+        .map(|a| {
+            let count = with_count.then(|| counts.get(&a.id.0).copied().unwrap_or(0));
+            render::select(
+                render::author(a, &state.site, count),
+                p.fields.as_deref(),
+                &["id"],
+            )
+        })
+        .collect();
+    Ok(json!({ "authors": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } }))
+}
+
+async fn read_author(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, GhostError> {
+    let (all, counts) = state.store.read(published_authors).await?;
+    let found = all.into_iter().find(|a| match &lookup {
+        Lookup::Id(id) => render::parse_row_id(id) == Some(a.id.0),
+        Lookup::Slug(slug) => a.slug.as_str() == slug,
+    });
+    let author = found.ok_or_else(|| GhostError::not_found("Author not found."))?;
+    let count = p
+        .include
+        .contains("count.posts")
+        .then(|| counts.get(&author.id.0).copied().unwrap_or(0));
+    Ok(
+        json!({ "authors": [render::select(render::author(&author, &state.site, count), p.fields.as_deref(), &["id"])] }),
+    )
+}
+
+/// Keys of the site settings kept in the database (the sample publication sets them).
+pub const SITE_TITLE: &str = "site.title";
+/// See [`SITE_TITLE`].
+pub const SITE_DESCRIPTION: &str = "site.description";
+/// See [`SITE_TITLE`].
+pub const SITE_LANG: &str = "site.lang";
+
+async fn settings_of(state: &AppState) -> Result<Value, GhostError> {
+    let (title, description, lang) = state
+        .store
+        .read(|c| {
+            Ok((
+                settings::get(c, SITE_TITLE)?,
+                settings::get(c, SITE_DESCRIPTION)?,
+                settings::get(c, SITE_LANG)?,
+            ))
+        })
+        .await?;
+    Ok(json!({ "settings": {
+        "title": title.unwrap_or_else(|| "Broadsheet".into()),
+        "description": description.unwrap_or_default(),
+        "logo": null,
+        "icon": null,
+        "accent_color": null,
+        "cover_image": null,
+        "facebook": null,
+        "twitter": null,
+        "lang": lang.unwrap_or_else(|| "en".into()),
+        "locale": "en",
+        "timezone": "Etc/UTC",
+        "codeinjection_head": null,
+        "codeinjection_foot": null,
+        "navigation": [],
+        "secondary_navigation": [],
+        "meta_title": null,
+        "meta_description": null,
+        "og_image": null,
+        "og_title": null,
+        "og_description": null,
+        "twitter_image": null,
+        "twitter_title": null,
+        "twitter_description": null,
+        "members_support_address": null,
+        "url": state.site.root(),
+    }}))
+}
+
+/// A successful answer: JSON with Ghost's headers, cacheable, `304` when the client has it.
+fn respond(req: &HttpRequest, body: &Value, max_age: u32) -> HttpResponse {
+    let bytes = body.to_string();
+    let etag = format!(
+        "W/\"{}\"",
+        Sha256::digest(bytes.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let held = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if held {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(StatusCode::OK)
+    };
+    res.insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::ETAG, etag))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept-Version, Accept-Encoding"),
+        ))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header(("content-version", CONTENT_VERSION));
+    if held {
+        res.finish()
+    } else {
+        res.content_type("application/json; charset=utf-8")
+            .body(bytes)
+    }
+}

@@ -1,0 +1,145 @@
+//! The query parameters of the Content API: `include`, `fields`, `formats`, `filter`,
+//! `limit`, `page`, `order`.
+
+use std::collections::HashSet;
+
+use super::error::GhostError;
+
+/// Rows a page holds by default, and at most (`limit=all` and larger values give this).
+pub const DEFAULT_LIMIT: usize = 15;
+/// See [`DEFAULT_LIMIT`].
+pub const MAX_LIMIT: usize = 100;
+
+/// Parsed parameters.
+#[derive(Debug, Default)]
+pub struct Params {
+    /// The content key.
+    pub key: Option<String>,
+    /// `include=authors,tags` or `include=count.posts`.
+    pub include: HashSet<String>,
+    /// `fields=title,slug`: only these (and `id`).
+    pub fields: Option<Vec<String>>,
+    /// `formats=html,plaintext` (default html).
+    pub html: bool,
+    /// See `html`.
+    pub plaintext: bool,
+    /// `filter`, in NQL.
+    pub filter: Option<String>,
+    /// Page size.
+    pub limit: usize,
+    /// 1-based page.
+    pub page: usize,
+    /// `order=published_at desc`: (field, descending).
+    pub order: Option<(String, bool)>,
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Parses a query string; a bad `limit`, `page` or `order` is a 400.
+pub fn parse(query: &str) -> Result<Params, GhostError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|e| GhostError::bad_request("Invalid query string.", e.to_string()))?;
+    let mut p = Params {
+        html: true,
+        limit: DEFAULT_LIMIT,
+        page: 1,
+        ..Params::default()
+    };
+    let mut formats = None;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "key" => p.key = Some(value),
+            "include" => p.include.extend(list(&value)),
+            "fields" => p.fields = Some(list(&value)),
+            "formats" => formats = Some(list(&value)),
+            "filter" => p.filter = Some(value).filter(|f| !f.trim().is_empty()),
+            "limit" => {
+                p.limit = if value.eq_ignore_ascii_case("all") {
+                    MAX_LIMIT
+                } else {
+                    value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| {
+                            GhostError::bad_request(
+                                "Validation error, cannot list.",
+                                "limit must be a positive number or 'all'",
+                            )
+                        })?
+                        .min(MAX_LIMIT)
+                };
+            }
+            "page" => {
+                p.page = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| {
+                        GhostError::bad_request(
+                            "Validation error, cannot list.",
+                            "page must be a positive number",
+                        )
+                    })?;
+            }
+            "order" => {
+                let mut words = value.split_whitespace();
+                let field = words.next().unwrap_or_default().to_ascii_lowercase();
+                let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                    None | Some("asc") => false,
+                    Some("desc") => true,
+                    Some(_) => {
+                        return Err(GhostError::bad_request(
+                            "Validation error, cannot list.",
+                            "order is 'field asc' or 'field desc'",
+                        ));
+                    }
+                };
+                if !field.is_empty() {
+                    p.order = Some((field, descending));
+                }
+            }
+            // Unknown parameters are ignored, as Ghost ignores them.
+            _ => {}
+        }
+    }
+    if let Some(formats) = formats {
+        // Unknown formats are ignored; asking for none of the known ones keeps html.
+        let known: Vec<&String> = formats
+            .iter()
+            .filter(|f| *f == "html" || *f == "plaintext")
+            .collect();
+        if !known.is_empty() {
+            p.html = known.iter().any(|f| *f == "html");
+            p.plaintext = known.iter().any(|f| *f == "plaintext");
+        }
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_caps() {
+        let p = parse("key=abc").expect("valid");
+        assert_eq!((p.limit, p.page, p.html, p.plaintext), (15, 1, true, false));
+        assert_eq!(parse("limit=all").expect("valid").limit, 100);
+        assert_eq!(parse("limit=5000").expect("valid").limit, 100);
+        assert!(parse("limit=-1").is_err());
+        assert!(parse("page=0").is_err());
+        assert!(parse("order=title%20sideways").is_err());
+        let p = parse("include=authors%2Ctags&fields=title,slug&formats=plaintext,mobiledoc&order=published_at%20desc").expect("valid");
+        assert!(p.include.contains("authors") && p.include.contains("tags"));
+        assert_eq!(p.fields, Some(vec!["title".into(), "slug".into()]));
+        assert_eq!((p.html, p.plaintext), (false, true));
+        assert_eq!(p.order, Some(("published_at".into(), true)));
+    }
+}

@@ -1,0 +1,186 @@
+//! Partner keys: checking a content key, and holding each key to its requests a minute.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use broadsheet_domain::time::now;
+use broadsheet_persistence::Store;
+use broadsheet_persistence::keys::{self, ApiKey};
+use sha2::{Digest as _, Sha256};
+
+/// Why a key was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// Not 26 hex characters, unknown, or revoked.
+    Invalid,
+    /// Over its limit; try again after this many seconds.
+    Limited(u64),
+    /// The database could not say.
+    Unavailable,
+}
+
+/// Per-key request counts in one-minute windows, per process. (Behind a load balancer each
+/// replica counts on its own, so a key's real limit is its limit times the replicas.)
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+}
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+impl RateLimiter {
+    /// Counts a request of `key`; `Err(seconds)` when it is over its limit. The first request
+    /// of each window returns `Ok(true)`: a good moment to record that the key was used.
+    fn admit(&self, key: &ApiKey) -> Result<bool, u64> {
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let entry = windows.entry(key.id).or_insert((now, 0));
+        let fresh = now.duration_since(entry.0) >= WINDOW || entry.1 == 0;
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        if entry.1 >= key.rate_limit {
+            let left = WINDOW.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(fresh)
+    }
+}
+
+/// The stored form of a content key.
+pub fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `key` looks like a content key: 26 lowercase hex characters.
+pub fn well_formed(key: &str) -> bool {
+    key.len() == 26
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Checks a content key and counts the request against its limit.
+pub async fn admit(store: &Store, limiter: &RateLimiter, key: &str) -> Result<ApiKey, KeyRefusal> {
+    if !well_formed(key) {
+        return Err(KeyRefusal::Invalid);
+    }
+    let hash = hash(key);
+    let found = store
+        .read(move |c| keys::content_key(c, &hash))
+        .await
+        .map_err(|_| KeyRefusal::Unavailable)?
+        .ok_or(KeyRefusal::Invalid)?;
+    let first_in_window = limiter.admit(&found).map_err(KeyRefusal::Limited)?;
+    if first_in_window {
+        let id = found.id;
+        // Recorded once a minute at most: a write per request would cost more than the read.
+        if let Err(error) = store.write(move |c| keys::touch(c, id, now())).await {
+            tracing::warn!(%error, "could not record key use");
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(limit: u32) -> ApiKey {
+        ApiKey {
+            id: 1,
+            kind: keys::KeyKind::Content,
+            name: "p".into(),
+            key_id: None,
+            user: None,
+            rate_limit: limit,
+            created_at: now(),
+            revoked_at: None,
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn limits_per_minute() {
+        let limiter = RateLimiter::default();
+        let k = key(3);
+        assert_eq!(limiter.admit(&k), Ok(true));
+        assert_eq!(limiter.admit(&k), Ok(false));
+        assert_eq!(limiter.admit(&k), Ok(false));
+        assert!(matches!(limiter.admit(&k), Err(s) if (1..=60).contains(&s)));
+    }
+
+    #[test]
+    fn key_shape() {
+        assert!(well_formed("0123456789abcdef0123456789"));
+        assert!(!well_formed("0123456789ABCDEF0123456789"));
+        assert!(!well_formed("0123456789abcdef012345678"));
+        assert!(!well_formed("0123456789abcdef012345678g"));
+    }
+}
+
+/// A new key and what to hand to its holder.
+#[derive(Debug, Clone)]
+pub struct IssuedKey {
+    /// As stored.
+    pub key: ApiKey,
+    /// The credential: 26 hex characters for a content key, `{id}:{secret}` for an
+    /// integration key. Shown once; only a hash (content) or the secret (integration) is kept.
+    pub credential: String,
+}
+
+fn random_hex(bytes: usize) -> String {
+    use rand::RngCore as _;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates a content key: 26 hex characters, read-only, limited to `rate_limit` requests a
+/// minute.
+pub fn create_content(
+    conn: &mut broadsheet_persistence::AnyConnection,
+    name: &str,
+    rate_limit: u32,
+) -> Result<IssuedKey, broadsheet_persistence::StoreError> {
+    let name = broadsheet_domain::text::bounded("name", name, 191, false)?;
+    let mut credential = random_hex(13);
+    credential.truncate(26);
+    let key = keys::create_content(conn, &name, &hash(&credential), rate_limit, now())?;
+    Ok(IssuedKey { key, credential })
+}
+
+/// Creates an integration key that acts as a new staff account of `role` (named after the
+/// integration, with no password): tokens signed with its secret act with that role.
+pub fn create_integration(
+    conn: &mut broadsheet_persistence::AnyConnection,
+    name: &str,
+    role: broadsheet_domain::author::Role,
+    rate_limit: u32,
+) -> Result<IssuedKey, broadsheet_persistence::StoreError> {
+    use broadsheet_domain::author::{NewUser, ProfileInput, UserInput};
+    let name = broadsheet_domain::text::bounded("name", name, 150, false)?;
+    let key_id = random_hex(12);
+    let secret = random_hex(32);
+    let user = NewUser::parse(&UserInput {
+        profile: ProfileInput {
+            name: format!("{name} (integration)"),
+            ..ProfileInput::default()
+        },
+        email: format!("integration-{key_id}@integrations.invalid"),
+        role,
+        password: None,
+    })?;
+    let user = broadsheet_persistence::users::create(conn, &user, now())?;
+    let key =
+        keys::create_integration(conn, &name, &key_id, &secret, user.id(), rate_limit, now())?;
+    Ok(IssuedKey {
+        key,
+        credential: format!("{key_id}:{secret}"),
+    })
+}

@@ -1,0 +1,231 @@
+//! The Ghost-compatible JSON Content API: envelopes, headers, errors, keys and limits.
+
+use actix_web::http::StatusCode;
+use broadsheet::demo;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, e2e_tests};
+
+e2e_tests!(
+    envelopes_and_headers,
+    errors_have_ghosts_shape,
+    keys_are_limited_per_minute,
+    parameters
+);
+
+fn key(app: &TestApp, limit: u32) -> String {
+    let mut c = app.db.store.conn().expect("connection");
+    broadsheet_api::keys::create_content(&mut c, "Partner", limit)
+        .expect("key")
+        .credential
+}
+
+async fn envelopes_and_headers(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = key(&app, 1000);
+    let browse = app
+        .get(&format!("/ghost/api/content/posts/?key={key}&limit=2"))
+        .await;
+    assert_eq!(browse.status, StatusCode::OK);
+    for (name, value) in [
+        ("content-version", "v5.0"),
+        ("access-control-allow-origin", "*"),
+        ("cache-control", "public, max-age=60"),
+    ] {
+        assert_eq!(browse.header(name), Some(value), "{name}");
+    }
+    assert!(
+        browse
+            .header("vary")
+            .is_some_and(|v| v.contains("Accept-Version"))
+    );
+    let body = browse.json();
+    assert_eq!(body["posts"].as_array().map(Vec::len), Some(2));
+    assert_eq!(body["meta"]["pagination"]["limit"], 2);
+    assert_eq!(body["meta"]["pagination"]["next"], 2);
+    let etag = browse.header("etag").expect("etag").to_owned();
+    let again = app
+        .get_with(
+            &format!("/ghost/api/content/posts/?key={key}&limit=2"),
+            &[("if-none-match", &etag)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    let id = body["posts"][0]["id"].as_str().expect("id").to_owned();
+    let read = app
+        .get(&format!("/ghost/api/content/posts/{id}/?key={key}"))
+        .await
+        .json();
+    assert!(read.get("meta").is_none(), "a read has no meta");
+    assert_eq!(read["posts"].as_array().map(Vec::len), Some(1));
+    let versioned = app
+        .get(&format!("/ghost/api/v4/content/posts/{id}/?key={key}"))
+        .await;
+    assert_eq!(
+        versioned.status,
+        StatusCode::OK,
+        "older clients put the version in the path"
+    );
+    let pages = app
+        .get(&format!("/ghost/api/content/pages/?key={key}"))
+        .await
+        .json();
+    assert_eq!(pages["pages"], Value::Array(vec![]));
+    assert_eq!(pages["meta"]["pagination"]["total"], 0);
+}
+
+async fn errors_have_ghosts_shape(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = key(&app, 1000);
+    let cases = [
+        (
+            "/ghost/api/content/posts/".to_owned(),
+            StatusCode::FORBIDDEN,
+            "NoPermissionError",
+        ),
+        (
+            "/ghost/api/content/posts/?key=0123456789abcdef0123456789".to_owned(),
+            StatusCode::FORBIDDEN,
+            "NoPermissionError",
+        ),
+        (
+            "/ghost/api/content/posts/?key=not-hex".to_owned(),
+            StatusCode::FORBIDDEN,
+            "NoPermissionError",
+        ),
+        (
+            format!("/ghost/api/content/posts/slug/no-such-post/?key={key}"),
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+        ),
+        (
+            format!("/ghost/api/content/posts/not-an-id/?key={key}"),
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+        ),
+        (
+            format!("/ghost/api/content/widgets/?key={key}"),
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+        ),
+        (
+            format!("/ghost/api/content/tags/slug/hash-homepage/?key={key}"),
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+        ),
+        (
+            format!("/ghost/api/content/posts/?key={key}&filter=tag:"),
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+        ),
+        (
+            format!("/ghost/api/content/posts/?key={key}&filter=colour:red"),
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+        ),
+        (
+            format!(
+                "/ghost/api/content/posts/?key={key}&filter=slug:'x'%27;DROP%20TABLE%20articles;--"
+            ),
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+        ),
+        (
+            format!("/ghost/api/content/tags/?key={key}&filter=colour:red"),
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+        ),
+        (
+            format!("/ghost/api/content/posts/?key={key}&limit=-3"),
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+        ),
+    ];
+    for (path, status, kind) in cases {
+        let reply = app.get(&path).await;
+        assert_eq!(reply.status, status, "{path}");
+        let body = reply.json();
+        let error = &body["errors"][0];
+        assert_eq!(error["type"], kind, "{path}");
+        for field in [
+            "message", "context", "details", "property", "help", "code", "id",
+        ] {
+            assert!(error.get(field).is_some(), "{path}: {field}");
+        }
+        assert!(!body.to_string().contains("SELECT"), "{path}");
+    }
+    let all = app
+        .get(&format!("/ghost/api/content/posts/?key={key}&limit=all"))
+        .await
+        .json();
+    assert_eq!(
+        all["posts"].as_array().map(Vec::len),
+        Some(26),
+        "nothing was dropped"
+    );
+}
+
+async fn keys_are_limited_per_minute(app: TestApp) {
+    let key = key(&app, 3);
+    for _ in 0..3 {
+        assert_eq!(
+            app.get(&format!("/ghost/api/content/tags/?key={key}"))
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let limited = app
+        .get(&format!("/ghost/api/content/tags/?key={key}"))
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited
+            .header("retry-after")
+            .and_then(|s| s.parse::<u64>().ok())
+            .is_some_and(|s| (1..=60).contains(&s))
+    );
+    // The key's use is recorded.
+    let mut c = app.db.store.conn().expect("connection");
+    let keys = broadsheet_persistence::keys::list(&mut c).expect("keys");
+    assert!(keys[0].last_used_at.is_some());
+    // A revoked key stops working at once.
+    broadsheet_persistence::keys::revoke(&mut c, keys[0].id, broadsheet_domain::time::now())
+        .expect("revoked");
+    assert_eq!(
+        app.get(&format!("/ghost/api/content/tags/?key={key}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn parameters(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = key(&app, 1000);
+    let get = |q: String| {
+        let (app, key) = (&app, &key);
+        async move {
+            app.get(&format!("/ghost/api/content/posts/?key={key}&{q}"))
+                .await
+                .json()
+        }
+    };
+    let plain = get("limit=1&formats=plaintext".into()).await;
+    assert!(plain["posts"][0].get("html").is_none() && plain["posts"][0]["plaintext"].is_string());
+    let fields = get("limit=1&fields=title".into()).await;
+    let keys: Vec<&String> = fields["posts"][0]
+        .as_object()
+        .expect("post")
+        .keys()
+        .collect();
+    assert_eq!(keys, ["id", "title"]);
+    let capped = get("limit=500".into()).await;
+    assert_eq!(capped["meta"]["pagination"]["limit"], 100);
+    let oldest = get("limit=1&order=published_at%20asc".into()).await;
+    assert_eq!(oldest["posts"][0]["slug"], "long-road-to-city-region-deal");
+    let tags = app.get(&format!("/ghost/api/content/tags/?key={key}&order=count.posts%20desc&limit=1&include=count.posts")).await.json();
+    assert_eq!(tags["tags"][0]["slug"], "birmingham");
+    assert_eq!(tags["tags"][0]["count"]["posts"], 8);
+}
