@@ -175,6 +175,11 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub auth: AuthArgs,
 
+    /// Articles in each RSS, Atom and JSON feed.
+    #[arg(long, env = "BROADSHEET_FEED_SIZE", default_value_t = 20,
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub feed_size: u16,
+
     /// Seconds between runs of the task that publishes scheduled articles (0: never; an
     /// article due still reads as published).
     #[arg(long, env = "BROADSHEET_SCHEDULER_INTERVAL", default_value_t = 5)]

@@ -40,6 +40,7 @@ impl Application {
             workers: args.workers.map(usize::from),
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
             site_url: args.site_url.clone(),
+            feed_size: usize::from(args.feed_size),
             graphql: args.graphql.config(),
             cors: if args.cors_origins.iter().any(|o| o.trim() == "*") {
                 Cors::AnyOrigin

@@ -32,7 +32,7 @@ fn js_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js")
 }
 
-e2e_tests!(ghosts_official_client_works);
+e2e_tests!(ghosts_official_client_works, feeds_parse_with_a_real_parser);
 
 async fn ghosts_official_client_works(app: TestApp) {
     if !js_dir().join("node_modules/@tryghost/content-api").is_dir() {
@@ -58,6 +58,65 @@ async fn ghosts_official_client_works(app: TestApp) {
     assert!(
         out.status.success(),
         "the Ghost client test failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Python that has feedparser: `BROADSHEET_TEST_PYTHON`, or `python3` if it has it.
+fn python_with_feedparser() -> Option<String> {
+    let candidate =
+        std::env::var("BROADSHEET_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    Command::new(&candidate)
+        .args(["-c", "import feedparser"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| candidate)
+}
+
+async fn feeds_parse_with_a_real_parser(app: TestApp) {
+    let Some(python) = python_with_feedparser() else {
+        return skipped(
+            "feedparser",
+            "no Python with feedparser (set BROADSHEET_TEST_PYTHON)",
+        );
+    };
+    demo::load(&app.db.store).expect("demo");
+    let hostile = "Budget <b>cuts</b> & \"savings\" — it's ]]> done";
+    {
+        let mut c = app.db.store.conn().expect("connection");
+        let author = broadsheet_persistence::users::author_by_slug(
+            &mut c,
+            &broadsheet_domain::Slug::parse("tom-ashby").expect("slug"),
+        )
+        .expect("read")
+        .expect("demo author");
+        let tag = broadsheet_persistence::tags::by_slug(
+            &mut c,
+            &broadsheet_domain::Slug::parse("birmingham").expect("slug"),
+        )
+        .expect("read")
+        .expect("demo tag");
+        broadsheet_persistence::testing::ArticleBuilder::new(hostile, author.id)
+            .tags(&[tag.id])
+            .body("Text with ]]> inside, <script>x</script> and a [link](https://example.com).")
+            .create(&mut c);
+    }
+    let address = app.address.clone();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_feeds.py");
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .args([&address, hostile, "birmingham", "tom-ashby"])
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("python runs");
+    assert!(
+        out.status.success(),
+        "the feed check failed:\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

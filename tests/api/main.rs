@@ -7,6 +7,7 @@ mod content_api;
 mod demo;
 mod editorial;
 mod external;
+mod feeds;
 mod graphql;
 mod health;
 mod helpers;

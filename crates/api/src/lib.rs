@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod content;
+pub mod feeds;
 pub mod graphql;
 mod health;
 pub mod keys;

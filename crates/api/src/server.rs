@@ -35,6 +35,8 @@ pub struct ServerOptions {
     pub graphql: GraphqlConfig,
     /// Cross-origin access.
     pub cors: Cors,
+    /// Articles in a feed.
+    pub feed_size: usize,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +47,7 @@ impl Default for ServerOptions {
             site_url: "http://localhost:8080".to_owned(),
             graphql: GraphqlConfig::default(),
             cors: Cors::AnyOrigin,
+            feed_size: crate::feeds::DEFAULT_SIZE,
         }
     }
 }
@@ -60,6 +63,18 @@ fn cors(config: &Cors) -> actix_cors::Cors {
         Cors::Origins(origins) => origins
             .iter()
             .fold(base, |cors, origin| cors.allowed_origin(origin)),
+    }
+}
+
+/// Every feed: the publication's, and each tag's and author's, in three formats.
+fn feed_routes(cfg: &mut web::ServiceConfig) {
+    for scope in ["", "/tag/{slug}", "/author/{slug}"] {
+        for format in ["/rss/", "/atom/", "/feed.json"] {
+            cfg.route(
+                &format!("{scope}{format}"),
+                web::get().to(crate::feeds::handle),
+            );
+        }
     }
 }
 
@@ -80,10 +95,12 @@ pub fn server(
         &options.site_url,
     ));
     let cors_config = options.cors.clone();
+    let feed_size = web::Data::new(crate::feeds::FeedSize(options.feed_size.clamp(1, 100)));
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(graphql.clone())
+            .app_data(feed_size.clone())
             .wrap(cors(&cors_config))
             .wrap(Compress::default())
             .wrap(from_fn(request_id::echo))
@@ -95,6 +112,7 @@ pub fn server(
                 "/ghost/api/{path:.*}",
                 web::get().to(crate::content::handle),
             )
+            .configure(feed_routes)
             .service(
                 web::resource("/graphql")
                     .route(web::get().to(graphql::http::get))

@@ -17,6 +17,11 @@ impl SiteUrl {
         format!("{}/{path}/", self.0)
     }
 
+    /// `{site}{path}`, for a path that starts with `/`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+
     /// `{site}/`.
     pub fn root(&self) -> String {
         format!("{}/", self.0)
