@@ -24,7 +24,7 @@ pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
                     settings::get_or_insert(c, SECRET_KEY, now(), || {
                         let mut bytes = [0u8; 32];
                         rand::rng().fill_bytes(&mut bytes);
-                        bytes.iter().map(|b| format!("{b:02x}")).collect()
+                        broadsheet_api::hex::encode(&bytes)
                     })
                 })
                 .context("reading the stored signing secret")?;

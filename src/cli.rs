@@ -184,6 +184,45 @@ pub struct ServeArgs {
     /// article due still reads as published).
     #[arg(long, env = "BROADSHEET_SCHEDULER_INTERVAL", default_value_t = 5)]
     pub scheduler_interval: u64,
+
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Deliver webhooks from this process. Any number of replicas may (each delivery is
+    /// claimed by one at a time); turn it off where a process should only serve.
+    #[arg(long, env = "BROADSHEET_WEBHOOK_DELIVERY", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub webhook_delivery: bool,
+
+    /// How long a webhook receiver has to answer.
+    #[arg(long, env = "BROADSHEET_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: std::time::Duration,
+
+    /// Attempts per webhook delivery, the first included.
+    #[arg(long, env = "BROADSHEET_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub webhook_max_attempts: u32,
+
+    /// The wait before retrying a failed delivery; each further retry waits twice as long
+    /// (at most 6 hours).
+    #[arg(long, env = "BROADSHEET_WEBHOOK_RETRY_BASE", default_value = "30s", value_parser = parse_duration)]
+    pub webhook_retry_base: std::time::Duration,
+}
+
+impl WebhookArgs {
+    /// The delivery worker's options.
+    pub fn options(&self) -> broadsheet_api::webhooks::DeliveryOptions {
+        broadsheet_api::webhooks::DeliveryOptions {
+            timeout: self.webhook_timeout,
+            max_attempts: self.webhook_max_attempts,
+            retry_base: self.webhook_retry_base,
+            ..broadsheet_api::webhooks::DeliveryOptions::default()
+        }
+    }
 }
 
 /// A value that must never be printed (a secret).

@@ -4,13 +4,23 @@
 
 use std::time::Duration;
 
+use broadsheet_api::site::SiteUrl;
+use broadsheet_api::webhooks::outbox;
 use broadsheet_domain::time::now;
 use broadsheet_persistence::{Store, articles};
 
-/// Runs one pass now, then one every `interval`, for as long as the server runs.
-pub async fn run(store: Store, interval: Duration) {
+/// Runs one pass now, then one every `interval`, for as long as the server runs. Each
+/// article published announces `article.published` to webhooks, in the same transaction.
+pub async fn run(store: Store, interval: Duration, site: SiteUrl) {
     loop {
-        match store.write(|c| articles::publish_due(c, now())).await {
+        let site = site.clone();
+        let pass = store.write(move |c| {
+            let now = now();
+            articles::publish_due_with(c, now, |c, before, after| {
+                outbox::record_article(c, &site, Some(before), Some(after), now)
+            })
+        });
+        match pass.await {
             Ok(published) => {
                 for article in published {
                     tracing::info!(slug = %article.slug, "published a scheduled article");

@@ -62,7 +62,12 @@ impl Application {
         let server = broadsheet_api::server(listener, AppState::new(store.clone(), jwt), &options)?;
         if args.scheduler_interval > 0 {
             let interval = Duration::from_secs(args.scheduler_interval);
-            actix_web::rt::spawn(crate::scheduler::run(store.clone(), interval));
+            let site = broadsheet_api::site::SiteUrl::new(&args.site_url);
+            actix_web::rt::spawn(crate::scheduler::run(store.clone(), interval, site));
+        }
+        if args.webhooks.webhook_delivery {
+            let options = args.webhooks.options();
+            actix_web::rt::spawn(broadsheet_api::webhooks::delivery::run(store.clone(), options));
         }
         tracing::info!(address = %args.bind.ip(), port, "serving");
         Ok(Self {

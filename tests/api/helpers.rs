@@ -91,6 +91,8 @@ impl TestApp {
             TEST_SECRET,
             "--scheduler-interval",
             "0",
+            "--webhook-delivery",
+            "false",
         ])
         .expect("test arguments parse");
         let Command::Serve(mut args) = cli.command else {

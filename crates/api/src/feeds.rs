@@ -227,11 +227,7 @@ fn respond(req: &HttpRequest, feed: &Feed, format: Format, max_age: u32) -> Http
     };
     let etag = format!(
         "\"{}\"",
-        Sha256::digest(body.as_bytes())
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        crate::hex::encode(&Sha256::digest(body.as_bytes())[..16])
     );
     let modified = last_modified(feed).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
     let headers = req.headers();

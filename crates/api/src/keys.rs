@@ -51,10 +51,7 @@ impl RateLimiter {
 
 /// The stored form of a content key.
 pub fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(key.as_bytes()))
 }
 
 /// Whether `key` looks like a content key: 26 lowercase hex characters.
@@ -76,15 +73,21 @@ pub async fn admit(store: &Store, limiter: &RateLimiter, key: &str) -> Result<Ap
         .await
         .map_err(|_| KeyRefusal::Unavailable)?
         .ok_or(KeyRefusal::Invalid)?;
-    let first_in_window = limiter.admit(&found).map_err(KeyRefusal::Limited)?;
+    admit_key(store, limiter, &found).await?;
+    Ok(found)
+}
+
+/// Counts a request of a known, live key against its limit, and records its use.
+pub async fn admit_key(store: &Store, limiter: &RateLimiter, key: &ApiKey) -> Result<(), KeyRefusal> {
+    let first_in_window = limiter.admit(key).map_err(KeyRefusal::Limited)?;
     if first_in_window {
-        let id = found.id;
+        let id = key.id;
         // Recorded once a minute at most: a write per request would cost more than the read.
         if let Err(error) = store.write(move |c| keys::touch(c, id, now())).await {
             tracing::warn!(%error, "could not record key use");
         }
     }
-    Ok(found)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -138,7 +141,7 @@ fn random_hex(bytes: usize) -> String {
     use rand::RngCore as _;
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&buf)
 }
 
 /// Creates a content key: 26 hex characters, read-only, limited to `rate_limit` requests a

@@ -6,11 +6,13 @@ pub mod content;
 pub mod feeds;
 pub mod graphql;
 mod health;
+pub mod hex;
 pub mod keys;
 mod request_id;
 mod server;
 pub mod site;
 mod state;
+pub mod webhooks;
 
 pub use graphql::GraphqlConfig;
 pub use server::{Cors, ServerOptions, server};

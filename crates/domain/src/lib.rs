@@ -19,6 +19,7 @@ pub mod tag;
 pub mod text;
 pub mod time;
 pub mod url;
+pub mod webhook;
 
 pub use error::ValidationError;
 pub use slug::Slug;

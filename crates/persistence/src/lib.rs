@@ -23,6 +23,7 @@ pub mod tags;
 pub mod testing;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{AnyConnection, Backend, DatabaseUrl, PoolOptions};
 pub use error::{Cause, StoreError};

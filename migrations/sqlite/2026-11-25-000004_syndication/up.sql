@@ -50,6 +50,8 @@ CREATE TABLE webhook_deliveries (
     created_at TEXT NOT NULL
 );
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_event_idx ON webhook_deliveries (event_row);
 
 CREATE TABLE webhook_attempts (
     id INTEGER PRIMARY KEY,

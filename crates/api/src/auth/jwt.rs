@@ -143,7 +143,7 @@ struct PreviewClaims {
 /// Why a token was refused. Deliberately vague towards clients: the detail is for logs.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid token: {0}")]
-pub struct InvalidToken(String);
+pub struct InvalidToken(pub(crate) String);
 
 impl JwtConfig {
     /// A signed access token for `user` with `role`, valid for `ttl`.

@@ -6,6 +6,7 @@
 //! request with 401: a client holding a bad token should know at once, not read as the
 //! public without noticing.
 
+pub mod integration;
 pub mod jwt;
 pub mod session;
 
@@ -17,6 +18,7 @@ use broadsheet_persistence::{Store, users};
 pub use jwt::{ExternalKey, JwtConfig, Secret};
 
 use crate::graphql::error::ApiError;
+use crate::keys::RateLimiter;
 
 /// The person behind a request.
 #[derive(Debug, Clone)]
@@ -85,17 +87,26 @@ pub enum Refused {
     /// The database could not say.
     #[error("could not load the user")]
     Store,
+    /// An integration key over its rate limit; retry after this many seconds.
+    #[error("over the key's rate limit")]
+    Limited(u64),
 }
 
-/// Resolves the `Authorization` header of a request.
+/// Resolves the `Authorization` header of a request: `Bearer <access token>`, or
+/// `Ghost <token signed with an integration key>`.
 pub async fn viewer(
     store: &Store,
     jwt: &JwtConfig,
+    limiter: &RateLimiter,
     authorization: Option<&str>,
 ) -> Result<Viewer, Refused> {
     let Some(header) = authorization else {
         return Ok(Viewer::Anonymous);
     };
+    if let Some(token) = header.strip_prefix("Ghost ") {
+        let user = integration::verify(store, limiter, token.trim()).await?;
+        return Ok(Viewer::Staff(Box::new(user)));
+    }
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))

@@ -57,10 +57,7 @@ fn new_refresh_token() -> String {
 
 /// The stored form of a refresh token.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(token.as_bytes()))
 }
 
 enum Outcome {

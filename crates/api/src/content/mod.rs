@@ -4,8 +4,8 @@
 //! against it in the tests.
 
 mod error;
-mod params;
-mod render;
+pub(crate) mod params;
+pub(crate) mod render;
 
 use std::collections::HashMap;
 
@@ -480,11 +480,7 @@ fn respond(req: &HttpRequest, body: &Value, max_age: u32) -> HttpResponse {
     let bytes = body.to_string();
     let etag = format!(
         "W/\"{}\"",
-        Sha256::digest(bytes.as_bytes())
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        crate::hex::encode(&Sha256::digest(bytes.as_bytes())[..16])
     );
     let held = req
         .headers()

@@ -27,6 +27,7 @@ use sha2::{Digest as _, Sha256};
 use super::context::{RequestContext, SiteUrl};
 use super::extension::REQUEST_ERROR_CODES;
 use super::{BroadsheetSchema, GraphqlConfig};
+use crate::keys::{self, KeyRefusal};
 use crate::{AppState, auth};
 
 /// The schema and its settings, built once and shared by every worker.
@@ -73,6 +74,7 @@ struct Refusal {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -81,6 +83,19 @@ impl Refusal {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429: over a key's rate limit.
+    fn limited(seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                format!("too many requests for this key; retry in {seconds} seconds"),
+            )
         }
     }
 
@@ -101,6 +116,7 @@ impl Refusal {
             format,
             body: body.to_string(),
             cacheable: false,
+            retry_after: self.retry_after,
         }
     }
 
@@ -116,6 +132,8 @@ struct Answer {
     body: String,
     /// A successful read with no errors: fine for shared caches.
     cacheable: bool,
+    /// For 429: when to come back, in seconds.
+    retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -127,6 +145,9 @@ impl Answer {
         }
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             res.insert_header((header::ALLOW, "POST"));
+        }
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
@@ -385,8 +406,15 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let viewer = match auth::viewer(&state.store, &state.jwt, authorization).await {
+    if let Some(key) = content_key(req.query_string()) {
+        if let Err(refusal) = admit_content_key(state, &key, authorization, operation).await {
+            return refusal.answer(format);
+        }
+    }
+    let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await
+    {
         Ok(viewer) => viewer,
+        Err(auth::Refused::Limited(seconds)) => return Refusal::limited(seconds).answer(format),
         Err(refused) => {
             tracing::info!(reason = %refused, "credentials refused");
             return Refusal::new(
@@ -457,6 +485,53 @@ async fn execute(
         body,
         // What staff see is theirs alone: never for a shared cache.
         cacheable: response.errors.is_empty() && anonymous,
+        retry_after: None,
+    }
+}
+
+/// The `key` URL parameter: a partner's content key.
+fn content_key(query_string: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Key {
+        key: Option<String>,
+    }
+    serde_urlencoded::from_str::<Key>(query_string)
+        .ok()
+        .and_then(|k| k.key)
+}
+
+/// A content key gives read-only access, held to the key's rate limit.
+async fn admit_content_key(
+    state: &AppState,
+    key: &str,
+    authorization: Option<&str>,
+    operation: OperationType,
+) -> Result<(), Refusal> {
+    if authorization.is_some() {
+        return Err(Refusal::bad_request(
+            "send a content key or an Authorization header, not both",
+        ));
+    }
+    if operation != OperationType::Query {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "a content key is read-only: mutations need staff credentials or an integration key",
+        ));
+    }
+    match keys::admit(&state.store, &state.limiter, key).await {
+        Ok(_) => Ok(()),
+        Err(KeyRefusal::Invalid) => Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "unknown or revoked content key",
+        )),
+        Err(KeyRefusal::Limited(seconds)) => Err(Refusal::limited(seconds)),
+        Err(KeyRefusal::Unavailable) => Err(Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "the key could not be checked; try again",
+        )),
     }
 }
 
@@ -546,7 +621,7 @@ fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
         );
         return res;
     }
-    let etag = format!("\"{}\"", hex(&Sha256::digest(answer.body.as_bytes())[..16]));
+    let etag = format!("\"{}\"", crate::hex::encode(&Sha256::digest(answer.body.as_bytes())[..16]));
     let cache_control = format!("public, max-age={max_age}");
     let held = req
         .headers()
@@ -567,10 +642,6 @@ fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
         res.content_type(answer.format.content_type())
             .body(answer.body)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 const GRAPHIQL: &str = include_str!("graphiql.html");

@@ -17,6 +17,10 @@ pub enum GlobalId {
     Tag(TagId),
     /// An author.
     Author(AuthorId),
+    /// An API key.
+    ApiKey(i64),
+    /// A webhook.
+    Webhook(i64),
 }
 
 impl GlobalId {
@@ -26,6 +30,8 @@ impl GlobalId {
             Self::Article(u) => format!("Article:{u}"),
             Self::Tag(t) => format!("Tag:{}", t.0),
             Self::Author(a) => format!("Author:{}", a.0),
+            Self::ApiKey(k) => format!("ApiKey:{k}"),
+            Self::Webhook(w) => format!("Webhook:{w}"),
         };
         URL_SAFE_NO_PAD.encode(raw)
     }
@@ -51,6 +57,8 @@ impl GlobalId {
                 .parse()
                 .map(|n| Self::Author(AuthorId(n)))
                 .map_err(|_| invalid()),
+            "ApiKey" => value.parse().map(Self::ApiKey).map_err(|_| invalid()),
+            "Webhook" => value.parse().map(Self::Webhook).map_err(|_| invalid()),
             _ => Err(invalid()),
         }
     }
@@ -66,6 +74,8 @@ mod tests {
             GlobalId::Article(Uuid::now_v7()),
             GlobalId::Tag(TagId(7)),
             GlobalId::Author(AuthorId(9)),
+            GlobalId::ApiKey(3),
+            GlobalId::Webhook(4),
         ] {
             let encoded = id.encode();
             assert!(!encoded.contains(':'));

@@ -1,5 +1,6 @@
 //! The GraphQL API: schema, types, loaders, limits, and the HTTP handler.
 
+mod admin;
 mod article;
 mod author;
 mod connection;

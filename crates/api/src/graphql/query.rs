@@ -10,6 +10,7 @@ use broadsheet_domain::tag::Visibility;
 use broadsheet_persistence::{articles, search, tags, users};
 use uuid::Uuid;
 
+use super::admin::{self, ApiKeyNode, WebhookNode};
 use super::article::{ArticleConnection, ArticleFilterInput, ArticleNode, ArticleOrderBy};
 use super::author::AuthorNode;
 use super::connection::NameConnection;
@@ -67,6 +68,8 @@ async fn resolve_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<No
             .load_one(author)
             .await?
             .map(|a| Node::Author(AuthorNode(a))),
+        // Not nodes: administrators list them with `apiKeys` and `webhooks`.
+        GlobalId::ApiKey(_) | GlobalId::Webhook(_) => None,
     })
 }
 
@@ -160,6 +163,16 @@ impl Query {
     /// The signed-in staff member; `null` for anonymous readers.
     async fn me(&self, ctx: &Context<'_>) -> Option<UserNode> {
         request(ctx).viewer.staff().cloned().map(UserNode)
+    }
+
+    /// Partners' and integrations' keys, newest first (administrators).
+    async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKeyNode>> {
+        Ok(admin::api_keys(request(ctx)).await?)
+    }
+
+    /// Registered webhooks, with their deliveries (administrators).
+    async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WebhookNode>> {
+        Ok(admin::list_webhooks(request(ctx)).await?)
     }
 
     /// The article a preview token was made for, whatever its status.

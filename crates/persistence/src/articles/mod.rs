@@ -260,6 +260,16 @@ pub fn by_slug_or_alias(
 /// Publishes every scheduled article whose time has come; returns them. Safe to run from
 /// several processes at once: each article is published once.
 pub fn publish_due(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<Article>, StoreError> {
+    publish_due_with(conn, now, |_, _, _| Ok(()))
+}
+
+/// [`publish_due`], calling `also(connection, before, after)` for each article inside the
+/// transaction that publishes it (to record what the change announces).
+pub fn publish_due_with(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    mut also: impl FnMut(&mut AnyConnection, &Article, &Article) -> Result<(), StoreError>,
+) -> Result<Vec<Article>, StoreError> {
     let due: Vec<ArticleRow> = articles::table
         .filter(articles::status.eq("scheduled"))
         .filter(articles::published_at.le(DbTime(now)))
@@ -267,7 +277,7 @@ pub fn publish_due(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<Artic
         .load(conn)?;
     let mut published = Vec::with_capacity(due.len());
     for old in due {
-        let row: Option<ArticleRow> = conn.transaction(|c| {
+        let row: Option<Article> = conn.transaction(|c| {
             let row: Option<ArticleRow> = diesel::update(
                 articles::table
                     .filter(articles::id.eq(old.id))
@@ -282,14 +292,17 @@ pub fn publish_due(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<Artic
             .returning(returned())
             .get_result(c)
             .optional()?;
-            if row.is_some() {
-                history::record(c, &old)?;
-            }
-            Ok::<_, StoreError>(row)
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            history::record(c, &old)?;
+            let after = Article::try_from(row)?;
+            also(c, &Article::try_from(old.clone())?, &after)?;
+            Ok::<_, StoreError>(Some(after))
         })?;
         // None: someone changed it meanwhile (or another process published it).
-        if let Some(row) = row {
-            published.push(Article::try_from(row)?);
+        if let Some(article) = row {
+            published.push(article);
         }
     }
     Ok(published)

@@ -15,7 +15,7 @@ use crate::db::sql_types::{DbTime, DbUuid};
 use crate::schema::articles;
 
 /// An `articles` row.
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles, check_for_backend(MultiBackend))]
 pub struct ArticleRow {
     pub id: i64,

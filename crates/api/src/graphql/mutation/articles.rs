@@ -10,7 +10,7 @@ use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
 use broadsheet_domain::policy::{Action, Ownership};
 use broadsheet_domain::related::NewRelatedLink;
 use broadsheet_domain::time::{Timestamp, truncate};
-use broadsheet_persistence::{StoreError, articles, related};
+use broadsheet_persistence::{AnyConnection, StoreError, articles, related};
 
 use super::{article_id, author_id, tag_id};
 use crate::graphql::article::{ArticleNode, StatusValue};
@@ -18,6 +18,7 @@ use crate::graphql::context::{RequestContext, request};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::loaders::AuthorsOf;
+use crate::webhooks::outbox;
 
 /// The changed article.
 #[derive(SimpleObject)]
@@ -203,11 +204,30 @@ fn ids<T>(
 /// Saves `revised` in one transaction.
 async fn save(req: &RequestContext, revised: Article, by: AuthorId) -> ApiResult<ArticlePayload> {
     let now = req.now;
-    let saved = req
-        .store
-        .write(move |c| articles::update(c, &revised, Some(by), now))
-        .await?;
+    let saved = announced(req, Some(revised.id), move |c| {
+        articles::update(c, &revised, Some(by), now)
+    })
+    .await?;
     Ok(ArticlePayload::of(saved))
+}
+
+/// Makes `change` to the article `id` (`None`: a new one) in one transaction with the webhook
+/// events it announces.
+async fn announced(
+    req: &RequestContext,
+    id: Option<ArticleId>,
+    change: impl FnOnce(&mut AnyConnection) -> Result<Article, StoreError> + Send + 'static,
+) -> ApiResult<Article> {
+    let (site, now) = (req.site.clone(), req.now);
+    Ok(req
+        .store
+        .write(move |c| {
+            let before = id.map(|id| articles::get(c, id)).transpose()?.flatten();
+            let after = change(c)?;
+            outbox::record_article(c, &site, before.as_ref(), Some(&after), now)?;
+            Ok(after)
+        })
+        .await?)
 }
 
 #[derive(Default)]
@@ -257,11 +277,7 @@ impl ArticleMutations {
         )
         .map_err(ApiError::from)?;
         let now = req.now;
-        let created = req
-            .store
-            .write(move |c| articles::create(c, &new, Some(me), now))
-            .await
-            .map_err(ApiError::from)?;
+        let created = announced(req, None, move |c| articles::create(c, &new, Some(me), now)).await?;
         Ok(ArticlePayload::of(created))
     }
 
@@ -384,9 +400,15 @@ impl ArticleMutations {
             Action::DeletePublished
         };
         req.viewer.authorize(action, editing.ownership)?;
-        let article = editing.article.id;
+        let (article, site, now) = (editing.article.id, req.site.clone(), req.now);
         req.store
-            .write(move |c| articles::delete(c, article))
+            .write(move |c| {
+                let before = articles::get(c, article)?;
+                // Rendered before the article and its links are gone.
+                let announcement = outbox::article(c, &site, before.as_ref(), None, now)?;
+                articles::delete(c, article)?;
+                announcement.map_or(Ok(()), |a| a.record(c, now))
+            })
             .await
             .map_err(ApiError::from)?;
         Ok(DeletedPayload {
@@ -407,20 +429,17 @@ impl ArticleMutations {
         let by = editing.edit(req)?;
         let tags: Vec<TagId> = ids(Some(tag_ids), "tagIds", tag_id)?.unwrap_or_default();
         let (article, now) = (editing.article.id, req.now);
-        let saved = req
-            .store
-            .write(move |c| {
-                articles::set_tags_at(
-                    c,
-                    article,
-                    &tags,
-                    expected_version.map(i64::from),
-                    Some(by),
-                    now,
-                )
-            })
-            .await
-            .map_err(ApiError::from)?;
+        let saved = announced(req, Some(article), move |c| {
+            articles::set_tags_at(
+                c,
+                article,
+                &tags,
+                expected_version.map(i64::from),
+                Some(by),
+                now,
+            )
+        })
+        .await?;
         Ok(ArticlePayload::of(saved))
     }
 
@@ -447,20 +466,17 @@ impl ArticleMutations {
         req.viewer
             .authorize(action, req.viewer.ownership(&authors))?;
         let (article, now) = (editing.article.id, req.now);
-        let saved = req
-            .store
-            .write(move |c| {
-                articles::set_authors_at(
-                    c,
-                    article,
-                    &authors,
-                    expected_version.map(i64::from),
-                    Some(by),
-                    now,
-                )
-            })
-            .await
-            .map_err(ApiError::from)?;
+        let saved = announced(req, Some(article), move |c| {
+            articles::set_authors_at(
+                c,
+                article,
+                &authors,
+                expected_version.map(i64::from),
+                Some(by),
+                now,
+            )
+        })
+        .await?;
         Ok(ArticlePayload::of(saved))
     }
 

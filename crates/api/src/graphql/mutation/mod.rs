@@ -1,6 +1,7 @@
 //! Changes, for signed-in staff. Each mutation authorizes against the role policy, calls the
 //! store in one transaction, and returns what it changed.
 
+mod admin;
 mod articles;
 mod session;
 mod staff;
@@ -20,6 +21,7 @@ pub struct Mutation(
     articles::ArticleMutations,
     tags::TagMutations,
     staff::StaffMutations,
+    admin::AdminMutations,
 );
 
 /// An article's public id from its global id.

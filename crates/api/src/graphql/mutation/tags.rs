@@ -10,6 +10,7 @@ use crate::graphql::context::request;
 use crate::graphql::error::ApiError;
 use crate::graphql::ids::GlobalId;
 use crate::graphql::tag::TagNode;
+use crate::webhooks::outbox;
 
 /// A tag's fields.
 #[derive(InputObject)]
@@ -58,10 +59,14 @@ impl TagMutations {
         let req = request(ctx);
         req.viewer.authorize(Action::CreateTag, Ownership::Others)?;
         let new = input.parse()?;
-        let now = req.now;
+        let (site, now) = (req.site.clone(), req.now);
         let tag = req
             .store
-            .write(move |c| tags::create(c, &new, now))
+            .write(move |c| {
+                let tag = tags::create(c, &new, now)?;
+                outbox::record_tag(c, &site, None, Some(&tag), now)?;
+                Ok(tag)
+            })
             .await
             .map_err(ApiError::from)?;
         Ok(TagPayload { tag: TagNode(tag) })
@@ -77,9 +82,15 @@ impl TagMutations {
         let req = request(ctx);
         req.viewer.authorize(Action::EditTag, Ownership::Others)?;
         let (id, changes, now) = (tag_id(&id, "id")?, input.parse()?, req.now);
+        let site = req.site.clone();
         let tag = req
             .store
-            .write(move |c| tags::update(c, id, &changes, now))
+            .write(move |c| {
+                let before = tags::get(c, id)?;
+                let tag = tags::update(c, id, &changes, now)?;
+                outbox::record_tag(c, &site, before.as_ref(), Some(&tag), now)?;
+                Ok(tag)
+            })
             .await
             .map_err(ApiError::from)?;
         Ok(TagPayload { tag: TagNode(tag) })
@@ -90,8 +101,13 @@ impl TagMutations {
         let req = request(ctx);
         req.viewer.authorize(Action::EditTag, Ownership::Others)?;
         let tag = tag_id(&id, "id")?;
+        let (site, now) = (req.site.clone(), req.now);
         req.store
-            .write(move |c| tags::delete(c, tag))
+            .write(move |c| {
+                let before = tags::get(c, tag)?;
+                tags::delete(c, tag)?;
+                outbox::record_tag(c, &site, before.as_ref(), None, now)
+            })
             .await
             .map_err(ApiError::from)?;
         Ok(GlobalId::Tag(tag).encode().into())
@@ -110,9 +126,15 @@ impl TagMutations {
             .authorize(Action::EditTag, Ownership::Others)?
             .id();
         let (from, into, now) = (tag_id(&from, "from")?, tag_id(&into, "into")?, req.now);
+        let site = req.site.clone();
         let tag = req
             .store
-            .write(move |c| tags::merge(c, from, into, Some(me), now))
+            .write(move |c| {
+                let merged = tags::get(c, from)?;
+                let tag = tags::merge(c, from, into, Some(me), now)?;
+                outbox::record_tag(c, &site, merged.as_ref(), None, now)?;
+                Ok(tag)
+            })
             .await
             .map_err(ApiError::from)?;
         Ok(TagPayload { tag: TagNode(tag) })

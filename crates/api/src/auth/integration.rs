@@ -1,0 +1,124 @@
+//! Integration keys: `Authorization: Ghost <token>`, as Ghost's Admin API takes them.
+//!
+//! An integration key is `{id}:{secret}`, the secret in hex. Its holder signs a short-lived
+//! token with the decoded secret: HS256, header `kid` = the id, claims `aud` = `/admin/` (or a
+//! versioned `/v5/admin/`, as older Ghost tooling sends), `iat`, and `exp` at most five minutes
+//! ahead. Tooling that signs Ghost Admin API tokens works unchanged. The token then acts as the
+//! key's account, with the role the key was given, held to the key's rate limit.
+
+use broadsheet_domain::author::User;
+use broadsheet_domain::time::now;
+use broadsheet_persistence::{Store, keys, users};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde::Deserialize;
+
+use super::Refused;
+use super::jwt::InvalidToken;
+use crate::keys::{KeyRefusal, RateLimiter, admit_key};
+
+/// The longest a token may live: five minutes.
+const MAX_LIFETIME_SECONDS: i64 = 5 * 60;
+/// Clock skew tolerated between us and the signer.
+const LEEWAY_SECONDS: i64 = 30;
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    exp: i64,
+    iat: Option<i64>,
+    aud: Audience,
+}
+
+/// `/admin/`, or a versioned `/v5.0/admin/` or `/canary/admin/`.
+fn admin_audience(aud: &str) -> bool {
+    match aud.strip_suffix("/admin/") {
+        Some("") => true,
+        Some(prefix) => prefix.strip_prefix('/').is_some_and(|version| {
+            !version.is_empty()
+                && version
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        }),
+        None => false,
+    }
+}
+
+fn invalid(reason: impl Into<String>) -> Refused {
+    Refused::Token(InvalidToken(reason.into()))
+}
+
+/// The account an integration token acts as.
+pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result<User, Refused> {
+    let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
+    if header.alg != Algorithm::HS256 {
+        return Err(invalid("integration tokens are HS256"));
+    }
+    let kid = header.kid.ok_or_else(|| invalid("the token has no kid"))?;
+    if kid.is_empty() || kid.len() > 64 || !kid.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid("the kid is not a key id"));
+    }
+    let lookup = kid.clone();
+    let (key, secret) = store
+        .read(move |c| keys::integration_key(c, &lookup))
+        .await
+        .map_err(|_| Refused::Store)?
+        .ok_or_else(|| Refused::User(format!("integration key {kid}")))?;
+    let secret = crate::hex::decode(&secret).ok_or(Refused::Store)?;
+
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["exp", "aud"]);
+    validation.leeway = LEEWAY_SECONDS.unsigned_abs();
+    let claims = decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
+        .map_err(|e| invalid(e.to_string()))?
+        .claims;
+    let audience_ok = match &claims.aud {
+        Audience::One(aud) => admin_audience(aud),
+        Audience::Many(auds) => auds.iter().any(|a| admin_audience(a)),
+    };
+    if !audience_ok {
+        return Err(invalid("the audience is not /admin/"));
+    }
+    let issued = claims.iat.unwrap_or_else(|| now().timestamp());
+    if claims.exp - now().timestamp() > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS
+        || claims.exp - issued > MAX_LIFETIME_SECONDS
+        || issued - now().timestamp() > LEEWAY_SECONDS
+    {
+        return Err(invalid("integration tokens live at most five minutes"));
+    }
+
+    admit_key(store, limiter, &key)
+        .await
+        .map_err(|refusal| match refusal {
+            KeyRefusal::Limited(seconds) => Refused::Limited(seconds),
+            KeyRefusal::Invalid | KeyRefusal::Unavailable => Refused::Store,
+        })?;
+    let owner = key.user.ok_or(Refused::Store)?;
+    store
+        .read(move |c| users::get(c, owner))
+        .await
+        .map_err(|_| Refused::Store)?
+        .filter(|u| u.active)
+        .ok_or_else(|| Refused::User(format!("the account of integration key {}", key.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::admin_audience;
+
+    #[test]
+    fn audiences() {
+        for ok in ["/admin/", "/v5/admin/", "/v5.0/admin/", "/canary/admin/"] {
+            assert!(admin_audience(ok), "{ok}");
+        }
+        for bad in ["", "admin", "/admin", "//admin/", "/a/b/admin/", "broadsheet", "/content/"] {
+            assert!(!admin_audience(bad), "{bad}");
+        }
+    }
+}

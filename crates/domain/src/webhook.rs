@@ -1,0 +1,281 @@
+//! Webhooks: what partners are told, and when.
+//!
+//! Webhooks announce changes to what the public can see. An article is announced when it
+//! goes live (`article.published`), when it changes while live (`article.updated`), when it
+//! stops being live (`article.unpublished`) and when a live article is deleted
+//! (`article.deleted`); drafts and their edits are never announced. Tags are announced when
+//! a public tag is created, changed or deleted; internal (`#`) tags are not.
+
+use std::fmt;
+
+use crate::ValidationError;
+use crate::article::{Article, ArticleStatus};
+use crate::tag::{Tag, Visibility};
+use crate::url::WebUrl;
+
+/// An event a webhook can subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookEvent {
+    /// An article went live: published now, or its scheduled time came.
+    ArticlePublished,
+    /// A live article changed: its words, fields, tags or authors.
+    ArticleUpdated,
+    /// A live article was taken back to draft or rescheduled.
+    ArticleUnpublished,
+    /// A live article was deleted.
+    ArticleDeleted,
+    /// A public tag was created.
+    TagCreated,
+    /// A public tag changed (or an internal tag became public).
+    TagUpdated,
+    /// A public tag was deleted (or merged into another).
+    TagDeleted,
+}
+
+impl WebhookEvent {
+    /// Every event.
+    pub const ALL: [Self; 7] = [
+        Self::ArticlePublished,
+        Self::ArticleUpdated,
+        Self::ArticleUnpublished,
+        Self::ArticleDeleted,
+        Self::TagCreated,
+        Self::TagUpdated,
+        Self::TagDeleted,
+    ];
+
+    /// The name on the wire: `article.published`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ArticlePublished => "article.published",
+            Self::ArticleUpdated => "article.updated",
+            Self::ArticleUnpublished => "article.unpublished",
+            Self::ArticleDeleted => "article.deleted",
+            Self::TagCreated => "tag.created",
+            Self::TagUpdated => "tag.updated",
+            Self::TagDeleted => "tag.deleted",
+        }
+    }
+
+    /// The event with this wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
+impl fmt::Display for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn live(article: Option<&Article>) -> bool {
+    article.is_some_and(|a| a.publication.status() == ArticleStatus::Published)
+}
+
+/// What a change of an article from `before` to `after` (`None`: not there) announces.
+pub fn article_event(before: Option<&Article>, after: Option<&Article>) -> Option<WebhookEvent> {
+    match (live(before), live(after), after.is_some()) {
+        (false, true, _) => Some(WebhookEvent::ArticlePublished),
+        (true, true, _) => Some(WebhookEvent::ArticleUpdated),
+        (true, false, true) => Some(WebhookEvent::ArticleUnpublished),
+        (true, false, false) => Some(WebhookEvent::ArticleDeleted),
+        (false, false, _) => None,
+    }
+}
+
+/// What a change of a tag from `before` to `after` (`None`: not there) announces.
+pub fn tag_event(before: Option<&Tag>, after: Option<&Tag>) -> Option<WebhookEvent> {
+    let public = |t: Option<&Tag>| t.is_some_and(|t| t.visibility() == Visibility::Public);
+    match (public(before), public(after)) {
+        (false, true) if before.is_none() => Some(WebhookEvent::TagCreated),
+        (false, true) | (true, true) => Some(WebhookEvent::TagUpdated),
+        (true, false) => Some(WebhookEvent::TagDeleted),
+        (false, false) => None,
+    }
+}
+
+/// The shortest secret a webhook may have: it signs every delivery.
+pub const MIN_SECRET_LEN: usize = 16;
+const MAX_SECRET_LEN: usize = 256;
+
+/// A webhook as registered: where to deliver, the secret that signs deliveries, and which
+/// events it wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWebhook {
+    /// Where deliveries are posted.
+    pub url: WebUrl,
+    /// Signs every delivery (HMAC-SHA256).
+    pub secret: String,
+    /// At least one, each once, in a fixed order.
+    pub events: Vec<WebhookEvent>,
+}
+
+impl NewWebhook {
+    /// Checks a registration.
+    pub fn parse(url: &str, secret: &str, events: &[WebhookEvent]) -> Result<Self, ValidationError> {
+        Ok(Self {
+            url: WebUrl::parse("url", url)?,
+            secret: parse_secret(secret)?,
+            events: parse_events(events)?,
+        })
+    }
+}
+
+/// A webhook secret: printable, between 16 and 256 characters.
+pub fn parse_secret(secret: &str) -> Result<String, ValidationError> {
+    let n = secret.chars().count();
+    if !(MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&n) {
+        return Err(ValidationError::new(
+            "secret",
+            format!("must be between {MIN_SECRET_LEN} and {MAX_SECRET_LEN} characters"),
+        ));
+    }
+    if secret.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            "secret",
+            "must not contain control characters",
+        ));
+    }
+    Ok(secret.to_owned())
+}
+
+/// A set of events: at least one, sorted, without repeats.
+pub fn parse_events(events: &[WebhookEvent]) -> Result<Vec<WebhookEvent>, ValidationError> {
+    let mut events = events.to_vec();
+    events.sort();
+    events.dedup();
+    if events.is_empty() {
+        return Err(ValidationError::new("events", "needs at least one event"));
+    }
+    Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Slug;
+    use crate::article::{ArticleInput, NewArticle, Publication};
+    use crate::ids::{ArticleId, AuthorId, TagId};
+    use crate::tag::{NewTag, TagInput};
+
+    fn article(publication: Publication) -> Article {
+        let new = NewArticle::parse(
+            &ArticleInput {
+                title: "A title".into(),
+                body: "Words.".into(),
+                authors: vec![AuthorId(1)],
+                ..ArticleInput::default()
+            },
+            crate::time::now(),
+        )
+        .expect("valid");
+        let now = crate::time::now();
+        Article {
+            id: ArticleId(1),
+            uuid: new.uuid,
+            slug: Slug::derive(new.title.as_str(), "x"),
+            title: new.title,
+            custom_excerpt: new.custom_excerpt,
+            content: new.content,
+            publication,
+            featured: new.featured,
+            feature_image: new.feature_image,
+            seo: new.seo,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            updated_by: None,
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for e in WebhookEvent::ALL {
+            assert_eq!(WebhookEvent::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(WebhookEvent::parse("post.published"), None);
+    }
+
+    #[test]
+    fn only_public_articles_are_announced() {
+        let t = crate::time::now();
+        let draft = article(Publication::Draft);
+        let scheduled = article(Publication::Scheduled(t));
+        let live = article(Publication::Published(t));
+        use WebhookEvent::*;
+        let cases = [
+            (None, Some(&draft), None),
+            (None, Some(&live), Some(ArticlePublished)),
+            (Some(&draft), Some(&draft), None),
+            (Some(&draft), Some(&scheduled), None),
+            (Some(&scheduled), Some(&live), Some(ArticlePublished)),
+            (Some(&live), Some(&live), Some(ArticleUpdated)),
+            (Some(&live), Some(&draft), Some(ArticleUnpublished)),
+            (Some(&live), Some(&scheduled), Some(ArticleUnpublished)),
+            (Some(&live), None, Some(ArticleDeleted)),
+            (Some(&draft), None, None),
+            (Some(&scheduled), None, None),
+        ];
+        for (before, after, expected) in cases {
+            assert_eq!(article_event(before, after), expected);
+        }
+    }
+
+    #[test]
+    fn only_public_tags_are_announced() {
+        let tag = |name: &str| {
+            let new = NewTag::parse(&TagInput {
+                name: name.into(),
+                ..TagInput::default()
+            })
+            .expect("valid");
+            let now = crate::time::now();
+            Tag {
+                id: TagId(1),
+                slug: new.name.derived_slug(),
+                name: new.name,
+                description: None,
+                feature_image: None,
+                meta_title: None,
+                meta_description: None,
+                created_at: now,
+                updated_at: now,
+            }
+        };
+        let (public, internal) = (tag("Politics"), tag("#hidden"));
+        use WebhookEvent::*;
+        assert_eq!(tag_event(None, Some(&public)), Some(TagCreated));
+        assert_eq!(tag_event(None, Some(&internal)), None);
+        assert_eq!(tag_event(Some(&public), Some(&public)), Some(TagUpdated));
+        assert_eq!(tag_event(Some(&internal), Some(&public)), Some(TagUpdated));
+        assert_eq!(tag_event(Some(&public), Some(&internal)), Some(TagDeleted));
+        assert_eq!(tag_event(Some(&public), None), Some(TagDeleted));
+        assert_eq!(tag_event(Some(&internal), None), None);
+    }
+
+    #[test]
+    fn registrations_are_checked() {
+        let ok = NewWebhook::parse(
+            "https://partner.example/hooks",
+            "0123456789abcdef",
+            &[WebhookEvent::TagDeleted, WebhookEvent::ArticlePublished, WebhookEvent::TagDeleted],
+        )
+        .expect("valid");
+        assert_eq!(
+            ok.events,
+            [WebhookEvent::ArticlePublished, WebhookEvent::TagDeleted]
+        );
+        let err = |url: &str, secret: &str, events: &[WebhookEvent]| {
+            NewWebhook::parse(url, secret, events)
+                .expect_err("refused")
+                .field
+        };
+        let all = &WebhookEvent::ALL;
+        assert_eq!(err("javascript:alert(1)", "0123456789abcdef", all), "url");
+        assert_eq!(err("/relative", "0123456789abcdef", all), "url");
+        assert_eq!(err("https://p.example", "short", all), "secret");
+        assert_eq!(err("https://p.example", "0123456789abcdef\n", all), "secret");
+        assert_eq!(err("https://p.example", "0123456789abcdef", &[]), "events");
+    }
+}
