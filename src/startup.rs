@@ -67,7 +67,10 @@ impl Application {
         }
         if args.webhooks.webhook_delivery {
             let options = args.webhooks.options();
-            actix_web::rt::spawn(broadsheet_api::webhooks::delivery::run(store.clone(), options));
+            actix_web::rt::spawn(broadsheet_api::webhooks::delivery::run(
+                store.clone(),
+                options,
+            ));
         }
         tracing::info!(address = %args.bind.ip(), port, "serving");
         Ok(Self {

@@ -1,5 +1,5 @@
-//! Real clients against the server: Ghost's official JavaScript Content API client (from
-//! npm) and Python's `feedparser` (from PyPI). `.ci/run` installs both; without them (a
+//! Real clients against the server: Ghost's official JavaScript Content API and Admin API
+//! clients (from npm) and Python's `feedparser` (from PyPI). `.ci/run` installs both; without them (a
 //! machine with only the Rust toolchain) these tests say they were skipped.
 
 use std::io::Write as _;
@@ -32,7 +32,11 @@ fn js_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js")
 }
 
-e2e_tests!(ghosts_official_client_works, feeds_parse_with_a_real_parser);
+e2e_tests!(
+    ghosts_official_client_works,
+    ghosts_admin_client_signs_integration_tokens,
+    feeds_parse_with_a_real_parser
+);
 
 async fn ghosts_official_client_works(app: TestApp) {
     if !js_dir().join("node_modules/@tryghost/content-api").is_dir() {
@@ -45,11 +49,16 @@ async fn ghosts_official_client_works(app: TestApp) {
             .expect("key")
             .credential
     };
-    let address = app.address.clone();
+    node("content-api.test.mjs", vec![app.address.clone(), key]).await;
+}
+
+/// Runs `node <script> <args>` in tests/js; fails the test with its output if it fails.
+async fn node(script: &'static str, args: Vec<String>) {
     let out = actix_web::rt::task::spawn_blocking(move || {
         Command::new("node")
             .current_dir(js_dir())
-            .args(["content-api.test.mjs", &address, &key])
+            .arg(script)
+            .args(args)
             .output()
     })
     .await
@@ -57,10 +66,28 @@ async fn ghosts_official_client_works(app: TestApp) {
     .expect("node runs");
     assert!(
         out.status.success(),
-        "the Ghost client test failed:\n{}\n{}",
+        "{script} failed:\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+async fn ghosts_admin_client_signs_integration_tokens(app: TestApp) {
+    if !js_dir().join("node_modules/@tryghost/admin-api").is_dir() {
+        return skipped("@tryghost/admin-api", "run `npm install` in tests/js");
+    }
+    let key = {
+        let mut c = app.db.store.conn().expect("connection");
+        broadsheet_api::keys::create_integration(
+            &mut c,
+            "Ghost admin client test",
+            broadsheet_domain::author::Role::Editor,
+            10_000,
+        )
+        .expect("key")
+        .credential
+    };
+    node("admin-api.test.mjs", vec![app.address.clone(), key]).await;
 }
 
 /// A Python that has feedparser: `BROADSHEET_TEST_PYTHON`, or `python3` if it has it.

@@ -11,3 +11,5 @@ mod feeds;
 mod graphql;
 mod health;
 mod helpers;
+mod keys;
+mod webhooks;

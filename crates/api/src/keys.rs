@@ -78,7 +78,11 @@ pub async fn admit(store: &Store, limiter: &RateLimiter, key: &str) -> Result<Ap
 }
 
 /// Counts a request of a known, live key against its limit, and records its use.
-pub async fn admit_key(store: &Store, limiter: &RateLimiter, key: &ApiKey) -> Result<(), KeyRefusal> {
+pub async fn admit_key(
+    store: &Store,
+    limiter: &RateLimiter,
+    key: &ApiKey,
+) -> Result<(), KeyRefusal> {
     let first_in_window = limiter.admit(key).map_err(KeyRefusal::Limited)?;
     if first_in_window {
         let id = key.id;

@@ -113,7 +113,11 @@ pub struct NewWebhook {
 
 impl NewWebhook {
     /// Checks a registration.
-    pub fn parse(url: &str, secret: &str, events: &[WebhookEvent]) -> Result<Self, ValidationError> {
+    pub fn parse(
+        url: &str,
+        secret: &str,
+        events: &[WebhookEvent],
+    ) -> Result<Self, ValidationError> {
         Ok(Self {
             url: WebUrl::parse("url", url)?,
             secret: parse_secret(secret)?,
@@ -259,7 +263,11 @@ mod tests {
         let ok = NewWebhook::parse(
             "https://partner.example/hooks",
             "0123456789abcdef",
-            &[WebhookEvent::TagDeleted, WebhookEvent::ArticlePublished, WebhookEvent::TagDeleted],
+            &[
+                WebhookEvent::TagDeleted,
+                WebhookEvent::ArticlePublished,
+                WebhookEvent::TagDeleted,
+            ],
         )
         .expect("valid");
         assert_eq!(
@@ -275,7 +283,10 @@ mod tests {
         assert_eq!(err("javascript:alert(1)", "0123456789abcdef", all), "url");
         assert_eq!(err("/relative", "0123456789abcdef", all), "url");
         assert_eq!(err("https://p.example", "short", all), "secret");
-        assert_eq!(err("https://p.example", "0123456789abcdef\n", all), "secret");
+        assert_eq!(
+            err("https://p.example", "0123456789abcdef\n", all),
+            "secret"
+        );
         assert_eq!(err("https://p.example", "0123456789abcdef", &[]), "events");
     }
 }

@@ -273,7 +273,17 @@ pub struct Due {
     pub body: String,
 }
 
-type DueRow = (i64, i32, DbTime, i64, String, String, String, String, String);
+type DueRow = (
+    i64,
+    i32,
+    DbTime,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 /// Claims up to `limit` deliveries that are due, each until `lease_until`, and opens an
 /// attempt for each. A delivery that has already used `max_attempts` (because workers died

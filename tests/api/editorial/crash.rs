@@ -16,8 +16,9 @@ use diesel::RunQueryDsl as _;
 use super::jwt;
 use crate::helpers::TEST_SECRET;
 
-/// Starts `broadsheet serve` on `url`; returns the child and its port.
-fn serve(url: &str) -> (std::process::Child, u16) {
+/// Starts `broadsheet serve` on `url` (with `extra` arguments); returns the child and its
+/// port.
+pub(crate) fn serve(url: &str, extra: &[&str]) -> (std::process::Child, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
         .args([
             "serve",
@@ -30,6 +31,7 @@ fn serve(url: &str) -> (std::process::Child, u16) {
             "--jwt-secret",
             TEST_SECRET,
         ])
+        .args(extra)
         .env("BROADSHEET_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -53,7 +55,7 @@ fn serve(url: &str) -> (std::process::Child, u16) {
 }
 
 /// One createArticle over a fresh connection; the title if the server acknowledged it.
-fn create(port: u16, token: &str, title: &str) -> Option<String> {
+pub(crate) fn create(port: u16, token: &str, title: &str) -> Option<String> {
     let body = serde_json::json!({
         "query": "mutation($t: String!) { createArticle(input: { title: $t, status: PUBLISHED }) { article { title } } }",
         "variables": { "t": title },
@@ -84,7 +86,7 @@ fn crash_and_recover(db: &TestDb) {
             .create(&mut c)
     };
     let token = jwt().issue_access(editor.id().0, "editor", now(), TimeDelta::hours(1));
-    let (mut child, port) = serve(&db.url_string());
+    let (mut child, port) = serve(&db.url_string(), &[]);
     let writer = {
         let token = token.clone();
         std::thread::spawn(move || {
@@ -112,7 +114,7 @@ fn crash_and_recover(db: &TestDb) {
     );
 
     // Restart on the same database: recovery runs, and every acknowledged write is there.
-    let (mut again, port) = serve(&db.url_string());
+    let (mut again, port) = serve(&db.url_string(), &[]);
     let mut c = db.store.conn().expect("connection");
     let stored: Vec<String> = articles::list(
         &mut c,

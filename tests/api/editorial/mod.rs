@@ -2,7 +2,7 @@
 
 mod auth;
 mod concurrency;
-mod crash;
+pub(crate) mod crash;
 mod flows;
 mod matrix;
 mod scheduling;

@@ -117,7 +117,15 @@ mod tests {
         for ok in ["/admin/", "/v5/admin/", "/v5.0/admin/", "/canary/admin/"] {
             assert!(admin_audience(ok), "{ok}");
         }
-        for bad in ["", "admin", "/admin", "//admin/", "/a/b/admin/", "broadsheet", "/content/"] {
+        for bad in [
+            "",
+            "admin",
+            "/admin",
+            "//admin/",
+            "/a/b/admin/",
+            "broadsheet",
+            "/content/",
+        ] {
             assert!(!admin_audience(bad), "{bad}");
         }
     }

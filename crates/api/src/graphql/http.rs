@@ -411,8 +411,7 @@ async fn execute(
             return refusal.answer(format);
         }
     }
-    let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await
-    {
+    let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
         Ok(viewer) => viewer,
         Err(auth::Refused::Limited(seconds)) => return Refusal::limited(seconds).answer(format),
         Err(refused) => {
@@ -621,7 +620,10 @@ fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
         );
         return res;
     }
-    let etag = format!("\"{}\"", crate::hex::encode(&Sha256::digest(answer.body.as_bytes())[..16]));
+    let etag = format!(
+        "\"{}\"",
+        crate::hex::encode(&Sha256::digest(answer.body.as_bytes())[..16])
+    );
     let cache_control = format!("public, max-age={max_age}");
     let held = req
         .headers()

@@ -67,7 +67,10 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    format!("sha256={}", crate::hex::encode(&mac.finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        crate::hex::encode(&mac.finalize().into_bytes())
+    )
 }
 
 /// The wait after failed attempt number `attempt` (from 1): `base`, `2 × base`, `4 × base`...
@@ -157,12 +160,7 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
     }
 }
 
-fn verdict(
-    due: &Due,
-    status: Option<u16>,
-    options: &DeliveryOptions,
-    now: Timestamp,
-) -> Verdict {
+fn verdict(due: &Due, status: Option<u16>, options: &DeliveryOptions, now: Timestamp) -> Verdict {
     match status {
         Some(200..=299) => Verdict::Delivered,
         Some(410) => Verdict::Disable(format!(

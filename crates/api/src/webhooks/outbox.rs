@@ -61,7 +61,9 @@ pub fn article(
         return Ok(None);
     };
     let ids: [ArticleId; 1] = [subject.id];
-    let tags = tags::of_articles(c, &ids)?.remove(&subject.id).unwrap_or_default();
+    let tags = tags::of_articles(c, &ids)?
+        .remove(&subject.id)
+        .unwrap_or_default();
     let authors = users::of_articles(c, &ids)?
         .remove(&subject.id)
         .unwrap_or_default();

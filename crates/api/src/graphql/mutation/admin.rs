@@ -238,10 +238,7 @@ impl AdminMutations {
 
 fn parse_changes(input: UpdateWebhookInput) -> ApiResult<WebhookChanges> {
     Ok(WebhookChanges {
-        url: input
-            .url
-            .map(|u| WebUrl::parse("url", &u))
-            .transpose()?,
+        url: input.url.map(|u| WebUrl::parse("url", &u)).transpose()?,
         secret: input
             .secret
             .map(|s| webhook::parse_secret(&s))

@@ -277,7 +277,8 @@ impl ArticleMutations {
         )
         .map_err(ApiError::from)?;
         let now = req.now;
-        let created = announced(req, None, move |c| articles::create(c, &new, Some(me), now)).await?;
+        let created =
+            announced(req, None, move |c| articles::create(c, &new, Some(me), now)).await?;
         Ok(ArticlePayload::of(created))
     }
 
