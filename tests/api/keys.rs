@@ -323,6 +323,16 @@ async fn integration_keys_act_with_their_role(app: TestApp) {
     let me = me.json();
     assert_eq!(me["data"]["me"]["role"], "AUTHOR", "{me}");
     assert_eq!(me["data"]["me"]["author"]["name"], "Wire (integration)");
+    // Not a person: the public author list leaves it out.
+    let authors = app
+        .graphql("{ authors(first: 50) { totalCount edges { node { name } } } }", json!({}))
+        .await
+        .json();
+    assert_eq!(authors["data"]["authors"]["totalCount"], 1, "{authors}");
+    assert_eq!(
+        authors["data"]["authors"]["edges"][0]["node"]["name"],
+        "Ada Admin"
+    );
 
     // An author may publish their own article...
     let created = as_integration(

@@ -179,7 +179,10 @@ pub fn create_integration(
             name: format!("{name} (integration)"),
             ..ProfileInput::default()
         },
-        email: format!("integration-{key_id}@integrations.invalid"),
+        email: format!(
+            "integration-{key_id}@{}",
+            broadsheet_persistence::users::INTEGRATION_EMAIL_DOMAIN
+        ),
         role,
         password: None,
     })?;

@@ -193,21 +193,36 @@ pub fn delete(conn: &mut AnyConnection, id: AuthorId) -> Result<(), StoreError> 
     })
 }
 
-/// One page of authors by name, A to Z.
+/// The email domain of the accounts integration keys act as. They are staff accounts (so
+/// that roles and policy apply to integrations unchanged) but not people: author listings
+/// leave them out.
+pub const INTEGRATION_EMAIL_DOMAIN: &str = "integrations.invalid";
+
+fn integration_pattern() -> String {
+    format!("%@{INTEGRATION_EMAIL_DOMAIN}")
+}
+
+/// One page of authors by name, A to Z (integrations' accounts left out).
 pub fn list_authors(
     conn: &mut AnyConnection,
     page: &PageRequest<NameCursor>,
 ) -> Result<Page<Author>, StoreError> {
     let (forward, size, cursor) = page.parts();
-    let q = users::table.select(select_author()).into_boxed();
+    let q = users::table
+        .filter(users::email.not_like(integration_pattern()))
+        .select(select_author())
+        .into_boxed();
     let q = keyset::by_name!(q, users::sort_name, users::id, forward, cursor);
     let rows: Vec<AuthorRow> = q.limit(walk_limit(size)).load(conn)?;
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Author::try_from)
 }
 
-/// How many users there are.
+/// How many authors there are (integrations' accounts left out).
 pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(users::table.count().get_result(conn)?)
+    Ok(users::table
+        .filter(users::email.not_like(integration_pattern()))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Each article's authors in order (the first is the primary author), in one statement.
@@ -255,6 +270,7 @@ pub fn article_counts(
 /// Every author, by name (see [`crate::tags::all`]).
 pub fn all_authors(conn: &mut AnyConnection) -> Result<Vec<Author>, StoreError> {
     users::table
+        .filter(users::email.not_like(integration_pattern()))
         .select(select_author())
         .order((users::sort_name, users::id))
         .load::<AuthorRow>(conn)?
