@@ -325,7 +325,10 @@ async fn integration_keys_act_with_their_role(app: TestApp) {
     assert_eq!(me["data"]["me"]["author"]["name"], "Wire (integration)");
     // Not a person: the public author list leaves it out.
     let authors = app
-        .graphql("{ authors(first: 50) { totalCount edges { node { name } } } }", json!({}))
+        .graphql(
+            "{ authors(first: 50) { totalCount edges { node { name } } } }",
+            json!({}),
+        )
         .await
         .json();
     assert_eq!(authors["data"]["authors"]["totalCount"], 1, "{authors}");

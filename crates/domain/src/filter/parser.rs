@@ -14,6 +14,17 @@ pub fn parse(input: &str, now: Timestamp, field: &'static str) -> Result<Expr, V
             format!("is longer than {MAX_LEN} bytes"),
         ));
     }
+    // No stored text holds control characters, and PostgreSQL refuses NUL in text outright:
+    // such a value could only ever fail.
+    if let Some(c) = input
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(ValidationError::new(
+            field,
+            format!("contains the control character {c:?}"),
+        ));
+    }
     let mut p = Parser {
         chars: input.chars().collect(),
         pos: 0,
@@ -445,6 +456,8 @@ mod tests {
     #[test]
     fn malformed_filters_are_refused_naming_the_argument() {
         for bad in [
+            "slug:'a\u{0}b'",
+            "title:~\u{7}",
             "",
             "   ",
             "tag",
