@@ -12,7 +12,7 @@ pub fn encode(bytes: &[u8]) -> String {
 
 /// The bytes of a hex string (either case); `None` if it is not one.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     text.as_bytes()

@@ -406,10 +406,10 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    if let Some(key) = content_key(req.query_string()) {
-        if let Err(refusal) = admit_content_key(state, &key, authorization, operation).await {
-            return refusal.answer(format);
-        }
+    if let Some(key) = content_key(req.query_string())
+        && let Err(refusal) = admit_content_key(state, &key, authorization, operation).await
+    {
+        return refusal.answer(format);
     }
     let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
         Ok(viewer) => viewer,
