@@ -503,3 +503,18 @@ pub fn deliveries(
         })
         .collect())
 }
+
+/// Deletes events that happened before `before` and that no delivery is still waiting on,
+/// with their deliveries and attempts; returns how many events went. Keeps the outbox from
+/// growing for ever.
+pub fn prune(conn: &mut AnyConnection, before: Timestamp) -> Result<usize, StoreError> {
+    let waiting = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .select(webhook_deliveries::event_row);
+    Ok(diesel::delete(
+        webhook_events::table
+            .filter(webhook_events::created_at.lt(DbTime(before)))
+            .filter(diesel::dsl::not(webhook_events::id.eq_any(waiting))),
+    )
+    .execute(conn)?)
+}

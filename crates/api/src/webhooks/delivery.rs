@@ -58,6 +58,11 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 /// Deliveries claimed per pass.
 const BATCH: i64 = 32;
 
+/// How long settled events (and their delivery history) are kept.
+pub const RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How often old events are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// The signature of `body` sent at `timestamp`: `sha256=` and the hex HMAC-SHA256, keyed by
 /// the webhook's secret, of `"{timestamp}.{body}"`.
 pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
@@ -90,7 +95,17 @@ pub async fn run(store: Store, options: DeliveryOptions) {
         .disable_redirects()
         .add_default_header((header::USER_AGENT, "Broadsheet-Webhooks/1"))
         .finish();
+    let mut pruned: Option<std::time::Instant> = None;
     loop {
+        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(std::time::Instant::now());
+            let before = now() - TimeDelta::from_std(RETENTION).unwrap_or(TimeDelta::MAX);
+            match store.write(move |c| webhooks::prune(c, before)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "pruned old webhook events"),
+                Err(error) => tracing::warn!(%error, "could not prune webhook events"),
+            }
+        }
         match pass(&store, &client, &options).await {
             Ok(0) => tokio::time::sleep(options.poll).await,
             Ok(_) => {}

@@ -10,3 +10,4 @@ mod search;
 mod tags;
 mod tls;
 mod users;
+mod webhooks;
