@@ -178,6 +178,10 @@ async fn content_keys_read_graphql_within_their_limit(app: TestApp) {
     assert_eq!(mutation.status, StatusCode::FORBIDDEN);
     assert_eq!(code(&mutation.json()), Some("FORBIDDEN"));
 
+    // One key, not two.
+    let twice = graphql_with_key(&app, &format!("{key}&key={key}"), READ).await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST);
+
     // Not both a key and credentials.
     let both = app
         .post_json(

@@ -3,8 +3,8 @@
 //! middle of a delivery delivering it after restart.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead as _, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -80,9 +80,43 @@ impl Receiver {
         receiver
     }
 
-    fn serve(&self, stream: TcpStream) {
-        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-        let mut writer = stream;
+    /// The same, over HTTPS with the test CA's certificate for 127.0.0.1.
+    fn start_tls() -> Self {
+        use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod};
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut tls = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("acceptor");
+        tls.set_private_key_file(fixtures.join("webhook-receiver-key.pem"), SslFiletype::PEM)
+            .expect("key");
+        tls.set_certificate_chain_file(fixtures.join("webhook-receiver.pem"))
+            .expect("certificate");
+        let tls = Arc::new(tls.build());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!(
+            "https://{}/hooks/broadsheet",
+            listener.local_addr().expect("addr")
+        );
+        let receiver = Self {
+            url,
+            received: Arc::default(),
+            script: Arc::default(),
+        };
+        let shared = receiver.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (shared, tls) = (shared.clone(), tls.clone());
+                std::thread::spawn(move || {
+                    // A client that does not trust us hangs up here.
+                    if let Ok(stream) = tls.accept(stream) {
+                        shared.serve(stream);
+                    }
+                });
+            }
+        });
+        receiver
+    }
+
+    fn serve(&self, stream: impl Read + Write) {
+        let mut reader = BufReader::new(stream);
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -124,7 +158,8 @@ impl Receiver {
                 Answer::Status(status) => {
                     let reply =
                         format!("HTTP/1.1 {status} Whatever\r\nContent-Length: 2\r\n\r\nok");
-                    if writer.write_all(reply.as_bytes()).is_err() {
+                    let writer = reader.get_mut();
+                    if writer.write_all(reply.as_bytes()).is_err() || writer.flush().is_err() {
                         return;
                     }
                 }
@@ -688,4 +723,91 @@ fn a_delivery_cut_short_by_a_crash_is_made_after_restart() {
             broadsheet_persistence::webhooks::DeliveryStatus::Delivered
         );
     }
+}
+
+/// An `https` receiver is verified against the trusted certificates: one signed by a CA the
+/// server trusts (`SSL_CERT_FILE`) gets its deliveries; without that, every attempt fails with a
+/// certificate error.
+#[test]
+fn https_receivers_are_verified() {
+    use crate::editorial::crash::{create, serve_with};
+    let db = broadsheet_persistence::testing::TestDb::sqlite();
+    let receiver = Receiver::start_tls();
+    let editor = {
+        let mut c = db.store.conn().expect("connection");
+        let editor = broadsheet_persistence::testing::UserBuilder::new("Eve Editor")
+            .role(Role::Editor)
+            .create(&mut c);
+        let hook = broadsheet_domain::webhook::NewWebhook::parse(
+            &receiver.url,
+            SECRET,
+            &[broadsheet_domain::webhook::WebhookEvent::ArticlePublished],
+        )
+        .expect("valid");
+        broadsheet_persistence::webhooks::create(&mut c, &hook, now()).expect("hook");
+        editor
+    };
+    let token = jwt().issue_access(editor.id().0, "editor", now(), TimeDelta::hours(1));
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webhook-ca.pem");
+    let ca = ca.to_str().expect("UTF-8 path");
+    let args = ["--webhook-timeout", "2s", "--webhook-retry-base", "30s"];
+
+    // Trusted: delivered, signed.
+    let (mut child, port) = serve_with(
+        &db.url_string(),
+        &args,
+        &[("SSL_CERT_FILE", Some(ca)), ("SSL_CERT_DIR", None)],
+    );
+    assert!(create(port, &token, "Over TLS").is_some());
+    let start = Instant::now();
+    while receiver.received().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not delivered over https"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let got = receiver.received();
+    assert_eq!(got[0].json()["data"]["article"]["title"], "Over TLS");
+    assert_signed(&got[0], SECRET);
+
+    // Not trusted (only the system's certificates): refused, and the attempt says why.
+    let (mut child, port) = serve_with(
+        &db.url_string(),
+        &args,
+        &[("SSL_CERT_FILE", None), ("SSL_CERT_DIR", None)],
+    );
+    assert!(create(port, &token, "Untrusted").is_some());
+    let mut c = db.store.conn().expect("connection");
+    let hook = broadsheet_persistence::webhooks::list(&mut c).expect("hooks")[0].id;
+    let start = Instant::now();
+    let error = loop {
+        let deliveries =
+            broadsheet_persistence::webhooks::deliveries(&mut c, hook, 10).expect("list");
+        if let Some(error) = deliveries
+            .iter()
+            .flat_map(|d| &d.attempts)
+            .find_map(|a| a.error.clone())
+        {
+            break error;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no failed attempt"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "nothing sent to an untrusted receiver"
+    );
+    assert!(
+        error.to_lowercase().contains("certificate") || error.to_lowercase().contains("ssl"),
+        "{error}"
+    );
 }

@@ -11,6 +11,7 @@ use std::fmt;
 use crate::ValidationError;
 use crate::article::{Article, ArticleStatus};
 use crate::tag::{Tag, Visibility};
+use crate::time::Timestamp;
 use crate::url::WebUrl;
 
 /// An event a webhook can subscribe to.
@@ -69,18 +70,36 @@ impl fmt::Display for WebhookEvent {
     }
 }
 
-fn live(article: Option<&Article>) -> bool {
+fn published(article: Option<&Article>) -> bool {
     article.is_some_and(|a| a.publication.status() == ArticleStatus::Published)
 }
 
-/// What a change of an article from `before` to `after` (`None`: not there) announces.
-pub fn article_event(before: Option<&Article>, after: Option<&Article>) -> Option<WebhookEvent> {
-    match (live(before), live(after), after.is_some()) {
-        (false, true, _) => Some(WebhookEvent::ArticlePublished),
+fn live(article: Option<&Article>, now: Timestamp) -> bool {
+    article.is_some_and(|a| a.publication.is_live_at(now))
+}
+
+/// What a change of an article from `before` to `after` (`None`: not there) at `now`
+/// announces.
+///
+/// An article is announced as published when it becomes `published` (by a mutation, or by
+/// the scheduler when its time comes). A scheduled article whose time has passed already
+/// reads as published, even before the scheduler gets to it; changes to it in that gap are
+/// announced as updates, unpublishing or deletion like any live article's, and its
+/// `article.published` follows when the scheduler (or an editor) publishes it.
+pub fn article_event(
+    before: Option<&Article>,
+    after: Option<&Article>,
+    now: Timestamp,
+) -> Option<WebhookEvent> {
+    if published(after) && !published(before) {
+        return Some(WebhookEvent::ArticlePublished);
+    }
+    match (live(before, now), live(after, now), after.is_some()) {
         (true, true, _) => Some(WebhookEvent::ArticleUpdated),
         (true, false, true) => Some(WebhookEvent::ArticleUnpublished),
         (true, false, false) => Some(WebhookEvent::ArticleDeleted),
-        (false, false, _) => None,
+        // Not live before: only becoming `published` (above) is announced.
+        (false, _, _) => None,
     }
 }
 
@@ -205,7 +224,8 @@ mod tests {
     fn only_public_articles_are_announced() {
         let t = crate::time::now();
         let draft = article(Publication::Draft);
-        let scheduled = article(Publication::Scheduled(t));
+        let scheduled = article(Publication::Scheduled(t + chrono::TimeDelta::hours(1)));
+        let due = article(Publication::Scheduled(t - chrono::TimeDelta::seconds(1)));
         let live = article(Publication::Published(t));
         use WebhookEvent::*;
         let cases = [
@@ -220,9 +240,15 @@ mod tests {
             (Some(&live), None, Some(ArticleDeleted)),
             (Some(&draft), None, None),
             (Some(&scheduled), None, None),
+            // Due but not yet published by the scheduler: it already reads as published.
+            (Some(&due), Some(&live), Some(ArticlePublished)),
+            (Some(&due), Some(&due), Some(ArticleUpdated)),
+            (Some(&due), Some(&draft), Some(ArticleUnpublished)),
+            (Some(&due), None, Some(ArticleDeleted)),
+            (Some(&draft), Some(&due), None),
         ];
-        for (before, after, expected) in cases {
-            assert_eq!(article_event(before, after), expected);
+        for (i, (before, after, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(article_event(before, after, t), expected, "case {i}");
         }
     }
 

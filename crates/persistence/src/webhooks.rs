@@ -141,9 +141,24 @@ pub fn update(
                     webhooks::disabled_reason.eq(reason),
                 ))
                 .execute(c)?;
+            if !active {
+                abandon_pending(c, id)?;
+            }
         }
         Ok(webhook(target.select(COLUMNS).first(c)?))
     })
+}
+
+/// Fails a disabled webhook's waiting deliveries: they will not be sent, and turning the hook
+/// back on does not flood its receiver with stale events.
+fn abandon_pending(c: &mut AnyConnection, webhook: i64) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(webhook))
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
+    )
+    .set(webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()))
+    .execute(c)?)
 }
 
 /// Deletes a webhook with its deliveries.
@@ -259,6 +274,8 @@ pub struct Due {
     pub attempt: i64,
     /// Which try this is, from 1.
     pub number: u32,
+    /// Until when the claim holds.
+    pub lease_until: Timestamp,
     /// The webhook.
     pub webhook: i64,
     /// Where to post.
@@ -352,6 +369,7 @@ pub fn claim_due(
             delivery,
             attempt,
             number: used + 1,
+            lease_until,
             webhook,
             url,
             secret,
@@ -377,44 +395,50 @@ pub enum Verdict {
 }
 
 /// Records how an attempt went (`status`: the HTTP status answered, if any; `error`: what went
-/// wrong) and settles the delivery by `verdict`.
+/// wrong) and settles the delivery by `verdict`, if the claim still holds. A claim that ran
+/// out (the answer came after the lease, and another worker may have claimed the delivery
+/// again) only records the attempt; returns whether the delivery was settled.
 pub fn settle(
     conn: &mut AnyConnection,
     due: &Due,
     status: Option<u16>,
     error: Option<&str>,
     verdict: &Verdict,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     diesel::update(webhook_attempts::table.find(due.attempt))
         .set((
             webhook_attempts::response_status.eq(status.map(i32::from)),
             webhook_attempts::error.eq(error),
         ))
         .execute(conn)?;
-    let delivery = webhook_deliveries::table.find(due.delivery);
-    match verdict {
-        Verdict::Delivered => diesel::update(delivery)
+    if let Verdict::Disable(reason) = verdict {
+        // The receiver said it is gone, whoever holds the delivery now.
+        diesel::update(webhooks::table.find(due.webhook))
+            .set((
+                webhooks::active.eq(false),
+                webhooks::disabled_reason.eq(reason),
+            ))
+            .execute(conn)?;
+        abandon_pending(conn, due.webhook)?;
+        return Ok(true);
+    }
+    let held = webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq(due.delivery))
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::attempts.eq(i32::try_from(due.number).unwrap_or(i32::MAX)))
+        .filter(webhook_deliveries::next_attempt_at.eq(DbTime(due.lease_until)));
+    let settled = match verdict {
+        Verdict::Delivered => diesel::update(held)
             .set(webhook_deliveries::status.eq(DeliveryStatus::Delivered.as_str()))
             .execute(conn)?,
-        Verdict::RetryAt(at) => diesel::update(delivery)
+        Verdict::RetryAt(at) => diesel::update(held)
             .set(webhook_deliveries::next_attempt_at.eq(DbTime(*at)))
             .execute(conn)?,
-        Verdict::GiveUp => diesel::update(delivery)
+        Verdict::GiveUp | Verdict::Disable(_) => diesel::update(held)
             .set(webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()))
             .execute(conn)?,
-        Verdict::Disable(reason) => {
-            diesel::update(webhooks::table.find(due.webhook))
-                .set((
-                    webhooks::active.eq(false),
-                    webhooks::disabled_reason.eq(reason),
-                ))
-                .execute(conn)?;
-            diesel::update(delivery)
-                .set(webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()))
-                .execute(conn)?
-        }
     };
-    Ok(())
+    Ok(settled > 0)
 }
 
 /// One delivery of one event to one webhook, with its attempts.

@@ -19,7 +19,23 @@ use crate::helpers::TEST_SECRET;
 /// Starts `broadsheet serve` on `url` (with `extra` arguments); returns the child and its
 /// port.
 pub(crate) fn serve(url: &str, extra: &[&str]) -> (std::process::Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+    serve_with(url, extra, &[])
+}
+
+/// [`serve`], with environment variables set (`Some`) or removed (`None`).
+pub(crate) fn serve_with(
+    url: &str,
+    extra: &[&str],
+    env: &[(&str, Option<&str>)],
+) -> (std::process::Child, u16) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_broadsheet"));
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let mut child = command
         .args([
             "serve",
             "--database",

@@ -406,10 +406,14 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    if let Some(key) = content_key(req.query_string())
-        && let Err(refusal) = admit_content_key(state, &key, authorization, operation).await
-    {
-        return refusal.answer(format);
+    match content_key(req.query_string()) {
+        Ok(Some(key)) => {
+            if let Err(refusal) = admit_content_key(state, &key, authorization, operation).await {
+                return refusal.answer(format);
+            }
+        }
+        Ok(None) => {}
+        Err(refusal) => return refusal.answer(format),
     }
     let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
         Ok(viewer) => viewer,
@@ -488,15 +492,17 @@ async fn execute(
     }
 }
 
-/// The `key` URL parameter: a partner's content key.
-fn content_key(query_string: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Key {
-        key: Option<String>,
+/// The `key` URL parameter: a partner's content key. Given twice, it is refused rather than
+/// either one chosen.
+fn content_key(query_string: &str) -> Result<Option<String>, Refusal> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+        .map_err(|e| Refusal::bad_request(format!("invalid query string: {e}")))?;
+    let mut keys = pairs.into_iter().filter(|(name, _)| name == "key");
+    match (keys.next(), keys.next()) {
+        (Some(_), Some(_)) => Err(Refusal::bad_request("give one content key, not several")),
+        (first, None) => Ok(first.map(|(_, key)| key)),
+        (None, Some(_)) => Ok(None),
     }
-    serde_urlencoded::from_str::<Key>(query_string)
-        .ok()
-        .and_then(|k| k.key)
 }
 
 /// A content key gives read-only access, held to the key's rate limit.

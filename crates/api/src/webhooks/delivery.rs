@@ -16,6 +16,9 @@ use broadsheet_persistence::webhooks::{self, Due, Verdict};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
 use hmac::{Hmac, Mac as _};
+use openssl::error::ErrorStack;
+use openssl::ssl::{SslConnector, SslFiletype, SslMethod};
+use openssl::x509::store::X509Lookup;
 use sha2::Sha256;
 
 /// Header carrying `sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
@@ -88,9 +91,44 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     wait.mul_f64(1.0 + jitter)
 }
 
+/// TLS for `https` receivers, verifying them against the system's trusted certificates.
+///
+/// OpenSSL is built from source (so that nothing need be installed to build Broadsheet), and
+/// such a build looks for trusted certificates where its build put them, not where the system
+/// keeps them; so the system's bundle is found here (`SSL_CERT_FILE` and `SSL_CERT_DIR` win,
+/// as with any OpenSSL program).
+pub fn tls() -> Result<SslConnector, ErrorStack> {
+    let mut tls = SslConnector::builder(SslMethod::tls_client())?;
+    tls.set_default_verify_paths()?;
+    let found = openssl_probe::probe();
+    if let Some(file) = &found.cert_file
+        && let Err(error) = tls.set_ca_file(file)
+    {
+        tracing::warn!(file = %file.display(), %error, "could not read trusted certificates");
+    }
+    if let Some(dir) = found.cert_dir.as_ref().and_then(|d| d.to_str()) {
+        tls.cert_store_mut()
+            .add_lookup(X509Lookup::hash_dir())?
+            .add_dir(dir, SslFiletype::PEM)?;
+    }
+    if found.cert_file.is_none() && found.cert_dir.is_none() {
+        tracing::warn!(
+            "no trusted certificates found: https webhooks will fail; set SSL_CERT_FILE"
+        );
+    }
+    tls.set_alpn_protos(b"\x08http/1.1")?;
+    Ok(tls.build())
+}
+
 /// Delivers for as long as the server runs.
 pub async fn run(store: Store, options: DeliveryOptions) {
+    let mut connector = awc::Connector::new();
+    match tls() {
+        Ok(tls) => connector = connector.openssl(tls),
+        Err(error) => tracing::error!(%error, "TLS setup failed: https webhooks will fail"),
+    }
     let client = awc::Client::builder()
+        .connector(connector)
         .timeout(options.timeout)
         .disable_redirects()
         .add_default_header((header::USER_AGENT, "Broadsheet-Webhooks/1"))
@@ -124,7 +162,9 @@ pub async fn pass(
     options: &DeliveryOptions,
 ) -> Result<usize, StoreError> {
     let started = now();
-    let lease = options.timeout + Duration::from_secs(5);
+    // Long enough for the request and for settling it afterwards; if the process dies, the
+    // delivery waits this long before another worker tries again.
+    let lease = options.timeout * 2 + Duration::from_secs(10);
     let lease_until = started + TimeDelta::from_std(lease).unwrap_or(TimeDelta::MAX);
     let max_attempts = options.max_attempts;
     let due = store
@@ -144,9 +184,13 @@ pub async fn pass(
             ?verdict,
             "webhook attempt"
         );
-        store
+        let settled = store
             .write(move |c| webhooks::settle(c, &due, status, error.as_deref(), &verdict))
-            .await
+            .await?;
+        if !settled {
+            tracing::warn!("a webhook attempt outlived its claim; another worker has it");
+        }
+        Ok::<_, StoreError>(())
     });
     for settled in futures_util::future::join_all(attempts).await {
         settled?;
@@ -201,6 +245,15 @@ mod tests {
             sign("secret-secret-secret", 1_700_000_000, r#"{"a":1}"#),
             "sha256=fa345d5b654e6667128855e14a4938c54b5b813699e6b72c5c4f501aa493ba92"
         );
+    }
+
+    #[test]
+    fn tls_finds_the_systems_certificates() {
+        assert!(tls().is_ok());
+        let bundle = std::path::Path::new("/etc/ssl/certs/ca-certificates.crt");
+        if bundle.exists() && std::env::var_os("SSL_CERT_FILE").is_none() {
+            assert!(openssl_probe::probe().cert_file.is_some());
+        }
     }
 
     #[test]

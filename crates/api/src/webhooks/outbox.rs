@@ -5,7 +5,9 @@
 //! `{"id": "<event id>", "event": "article.published", "created_at": "...", "data": {...}}`,
 //! where `data` holds the article (`"article"`) or tag (`"tag"`) in the shape the JSON Content
 //! API gives it (an article with its public tags, its authors and its HTML), as it was when the
-//! event happened (for a deletion: as it was before).
+//! event happened (for a deletion: as it was before). For an article, `data.version` is its
+//! version then: deliveries can arrive out of order (retries back off independently), and a
+//! receiver that has seen a higher version of the same article can ignore a lower one.
 
 use broadsheet_domain::article::Article;
 use broadsheet_domain::ids::ArticleId;
@@ -56,7 +58,8 @@ pub fn article(
     after: Option<&Article>,
     now: Timestamp,
 ) -> Result<Option<Announcement>, StoreError> {
-    let (Some(event), Some(subject)) = (webhook::article_event(before, after), after.or(before))
+    let (Some(event), Some(subject)) =
+        (webhook::article_event(before, after, now), after.or(before))
     else {
         return Ok(None);
     };
@@ -72,7 +75,10 @@ pub fn article(
         html: true,
         ..Params::default()
     };
-    let data = json!({ "article": render::post(subject, &tags, &authors, site, &params) });
+    let data = json!({
+        "article": render::post(subject, &tags, &authors, site, &params),
+        "version": subject.version,
+    });
     Ok(Some(Announcement::new(event, data, now)))
 }
 

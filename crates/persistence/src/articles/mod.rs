@@ -113,6 +113,21 @@ fn returned() -> <ArticleRow as Selectable<MultiBackend>>::SelectExpression {
     <ArticleRow as Selectable<MultiBackend>>::construct_selection()
 }
 
+/// The article with this id, its row locked until the transaction ends, for a change that
+/// must see the state it replaces (what a webhook event announces depends on it). On
+/// SQLite the write transaction already excludes other writers.
+pub fn get_for_change(
+    conn: &mut AnyConnection,
+    id: ArticleId,
+) -> Result<Option<Article>, StoreError> {
+    if let AnyConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM articles WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id.0)
+            .execute(pg)?;
+    }
+    get(conn, id)
+}
+
 /// The article with this id.
 pub fn get(conn: &mut AnyConnection, id: ArticleId) -> Result<Option<Article>, StoreError> {
     articles::table

@@ -99,13 +99,20 @@ fn a_claim_is_a_lease(db: &TestDb) {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].number, 2);
     assert_eq!(again[0].event_id, "e1");
-    webhooks::settle(&mut c, &again[0], Some(200), None, &Verdict::Delivered).expect("settle");
+    // The first worker's answer comes in late: recorded, but it no longer settles anything.
+    let late = webhooks::settle(&mut c, &claimed[0], Some(500), None, &Verdict::RetryAt(t))
+        .expect("settle");
+    assert!(!late, "the lease had run out");
+    assert!(
+        webhooks::settle(&mut c, &again[0], Some(200), None, &Verdict::Delivered).expect("settle")
+    );
     let delivery = &webhooks::deliveries(&mut c, again[0].webhook, 10).expect("list")[0];
     assert_eq!(delivery.status, DeliveryStatus::Delivered);
     assert_eq!(delivery.attempts.len(), 2);
     assert_eq!(
-        delivery.attempts[0].response_status, None,
-        "the interrupted one"
+        delivery.attempts[0].response_status,
+        Some(500),
+        "the late one"
     );
     assert_eq!(delivery.attempts[1].response_status, Some(200));
     assert!(
@@ -136,7 +143,7 @@ fn attempts_are_bounded_and_settled(db: &TestDb) {
         webhooks::deliveries(&mut c, id, 10).expect("list")[0].status,
         DeliveryStatus::Failed
     );
-    // 410 disables the hook: its other deliveries wait, unsent.
+    // 410 disables the hook: its other deliveries are abandoned.
     webhooks::record(&mut c, WebhookEvent::TagDeleted, "e2", "{}", t).expect("record");
     webhooks::record(&mut c, WebhookEvent::TagDeleted, "e3", "{}", t).expect("record");
     let due = webhooks::claim_due(&mut c, t, t + TimeDelta::seconds(15), 1, 5).expect("claim");
@@ -156,6 +163,30 @@ fn attempts_are_bounded_and_settled(db: &TestDb) {
     let found = webhooks::get(&mut c, id).expect("get").expect("there");
     assert!(!found.active);
     assert_eq!(found.disabled_reason.as_deref(), Some("gone"));
+    // Its waiting delivery is abandoned, not left pending for ever.
+    let statuses: Vec<DeliveryStatus> = webhooks::deliveries(&mut c, id, 10)
+        .expect("list")
+        .iter()
+        .map(|d| d.status)
+        .collect();
+    assert_eq!(statuses, [DeliveryStatus::Failed; 3]);
+
+    // Disabled by an administrator: the same.
+    let other = hook(&mut c, &WebhookEvent::ALL);
+    webhooks::record(&mut c, WebhookEvent::TagDeleted, "e4", "{}", t).expect("record");
+    webhooks::update(
+        &mut c,
+        other,
+        &WebhookChanges {
+            active: Some(false),
+            ..WebhookChanges::default()
+        },
+    )
+    .expect("disabled");
+    assert_eq!(
+        webhooks::deliveries(&mut c, other, 10).expect("list")[0].status,
+        DeliveryStatus::Failed
+    );
 }
 
 fn old_settled_events_are_pruned(db: &TestDb) {

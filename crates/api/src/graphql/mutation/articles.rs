@@ -222,7 +222,10 @@ async fn announced(
     Ok(req
         .store
         .write(move |c| {
-            let before = id.map(|id| articles::get(c, id)).transpose()?.flatten();
+            let before = id
+                .map(|id| articles::get_for_change(c, id))
+                .transpose()?
+                .flatten();
             let after = change(c)?;
             outbox::record_article(c, &site, before.as_ref(), Some(&after), now)?;
             Ok(after)
@@ -404,7 +407,7 @@ impl ArticleMutations {
         let (article, site, now) = (editing.article.id, req.site.clone(), req.now);
         req.store
             .write(move |c| {
-                let before = articles::get(c, article)?;
+                let before = articles::get_for_change(c, article)?;
                 // Rendered before the article and its links are gone.
                 let announcement = outbox::article(c, &site, before.as_ref(), None, now)?;
                 articles::delete(c, article)?;
