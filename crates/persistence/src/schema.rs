@@ -264,6 +264,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
+    content_version,
     tags,
     users,
     article_tags,
@@ -278,3 +279,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
 );
+
+diesel::table! {
+    content_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}

@@ -28,6 +28,10 @@ use super::connection::MultiBackend;
 #[diesel(sqlite_type(name = "Text"))]
 pub struct Instant;
 
+// Both representations order as the instants do (the SQLite text is fixed-width UTC), so
+// `MIN`, `MAX` and comparisons are meaningful.
+impl diesel::sql_types::SqlOrd for Instant {}
+
 /// A UUID (see the module docs).
 #[derive(Debug, Clone, Copy, Default, SqlType, diesel::query_builder::QueryId)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]

@@ -1,0 +1,37 @@
+//! What readers can be shown, as a whole: a version that goes up with every change to it
+//! (kept by triggers, so that no writer can forget), and when the next scheduled article is
+//! due (reads treat it as published from then on, with no write).
+
+use broadsheet_domain::time::Timestamp;
+use diesel::prelude::*;
+
+use crate::StoreError;
+use crate::db::AnyConnection;
+use crate::db::sql_types::DbTime;
+use crate::schema::{articles, content_version};
+
+/// The content's version, and the instant it next changes by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentState {
+    /// Goes up with every committed change to articles, tags, authors, their links, and
+    /// site settings.
+    pub version: i64,
+    /// When the earliest scheduled article is due, if any is scheduled.
+    pub next_due: Option<Timestamp>,
+}
+
+/// Reads the content's state in one statement.
+pub fn state(conn: &mut AnyConnection) -> Result<ContentState, StoreError> {
+    let next_due = articles::table
+        .filter(articles::status.eq("scheduled"))
+        .select(diesel::dsl::min(articles::published_at))
+        .single_value();
+    let (version, next_due): (i64, Option<DbTime>) = content_version::table
+        .find(1)
+        .select((content_version::version, next_due))
+        .first(conn)?;
+    Ok(ContentState {
+        version,
+        next_due: next_due.map(|t| t.0),
+    })
+}

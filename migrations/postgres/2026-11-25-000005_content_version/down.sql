@@ -1,0 +1,10 @@
+DROP TRIGGER articles_content_version ON articles;
+DROP TRIGGER tags_content_version ON tags;
+DROP TRIGGER users_content_version ON users;
+DROP TRIGGER article_tags_content_version ON article_tags;
+DROP TRIGGER article_authors_content_version ON article_authors;
+DROP TRIGGER related_articles_content_version ON related_articles;
+DROP TRIGGER article_slug_aliases_content_version ON article_slug_aliases;
+DROP TRIGGER settings_content_version ON settings;
+DROP FUNCTION bump_content_version();
+DROP TABLE content_version;
