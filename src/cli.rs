@@ -187,6 +187,25 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+
+    /// Memory for the response cache of public reads, in MiB (0: no cache).
+    #[arg(long, env = "BROADSHEET_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: usize,
+
+    /// How often, in milliseconds, the response cache checks the database for changes made
+    /// elsewhere (other replicas, the CLI); this process's own writes are seen at once.
+    #[arg(long, env = "BROADSHEET_CACHE_REFRESH_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub cache_refresh_ms: u64,
+
+    /// `stale-while-revalidate` of public responses, in seconds: how long a CDN may serve a
+    /// response past its `max-age` while it fetches a new one.
+    #[arg(
+        long,
+        env = "BROADSHEET_CACHE_STALE_WHILE_REVALIDATE",
+        default_value_t = 30
+    )]
+    pub cache_stale_while_revalidate: u32,
 }
 
 /// How webhooks are delivered.

@@ -1,10 +1,12 @@
 //! Building and running the server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
+use broadsheet_api::cache::ResponseCache;
 use broadsheet_api::{AppState, Cors, ServerOptions};
 use broadsheet_persistence::{PoolOptions, Store};
 
@@ -59,11 +61,23 @@ impl Application {
                 .await
                 .context("reading the token settings")??
         };
-        let server = broadsheet_api::server(listener, AppState::new(store.clone(), jwt), &options)?;
+        let cache = Arc::new(ResponseCache::new(
+            args.response_cache_mb.saturating_mul(1024 * 1024),
+        ));
+        if let Err(error) = cache.refresh(&store).await {
+            tracing::warn!(%error, "could not read the content version; not caching yet");
+        }
+        actix_web::rt::spawn(
+            Arc::clone(&cache).watch(store.clone(), Duration::from_millis(args.cache_refresh_ms)),
+        );
+        let mut state = AppState::new(store.clone(), jwt);
+        state.cache = Arc::clone(&cache);
+        state.stale_while_revalidate = args.cache_stale_while_revalidate;
+        let server = broadsheet_api::server(listener, state, &options)?;
         if args.scheduler_interval > 0 {
             let interval = Duration::from_secs(args.scheduler_interval);
             let site = broadsheet_api::site::SiteUrl::new(&args.site_url);
-            actix_web::rt::spawn(crate::scheduler::run(store.clone(), interval, site));
+            actix_web::rt::spawn(crate::scheduler::run(store.clone(), interval, site, cache));
         }
         if args.webhooks.webhook_delivery {
             let options = args.webhooks.options();

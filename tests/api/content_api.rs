@@ -30,7 +30,10 @@ async fn envelopes_and_headers(app: TestApp) {
     for (name, value) in [
         ("content-version", "v5.0"),
         ("access-control-allow-origin", "*"),
-        ("cache-control", "public, max-age=60"),
+        (
+            "cache-control",
+            "public, max-age=60, s-maxage=60, stale-while-revalidate=30",
+        ),
     ] {
         assert_eq!(browse.header(name), Some(value), "{name}");
     }

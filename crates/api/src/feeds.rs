@@ -3,7 +3,6 @@
 //! categories, absolute links, and correct dates; each is cacheable with `ETag`,
 //! `Last-Modified` and `304`.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -15,9 +14,9 @@ use broadsheet_domain::time::{Timestamp, now};
 use broadsheet_persistence::{StoreError, articles, settings, tags, users};
 use chrono::DateTime;
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
 
 use crate::AppState;
+use crate::cache::{Cached, Lookup, Served};
 use crate::content::{SITE_DESCRIPTION, SITE_LANG, SITE_TITLE};
 use crate::site::SiteUrl;
 
@@ -67,6 +66,8 @@ struct Feed {
     home: String,
     self_url: String,
     items: Vec<Item>,
+    /// The tag or author the feed is about (a surrogate key).
+    scope_key: Option<String>,
 }
 
 struct Item {
@@ -93,8 +94,21 @@ pub async fn handle(
     let Some(format) = format else {
         return HttpResponse::NotFound().finish();
     };
+    let key = format!("feed\0{path}");
+    let ticket = match state.cache.get(&key) {
+        Lookup::Hit(cached) => return respond(&req, &cached, format, &state, true),
+        Lookup::Miss(ticket) => Some(ticket),
+        Lookup::Off => None,
+    };
     match build(&state, scope, size.0, &path).await {
-        Ok(Some(feed)) => respond(&req, &feed, format, state.cache_max_age),
+        Ok(Some(feed)) => {
+            let cached = render(&feed, format);
+            let cached = match ticket {
+                Some(ticket) => state.cache.put(key, ticket, cached),
+                None => std::sync::Arc::new(cached),
+            };
+            respond(&req, &cached, format, &state, false)
+        }
         Ok(None) => HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
             .body("no such feed"),
@@ -201,6 +215,11 @@ async fn build(
         home,
         self_url: state.site.join(path),
         items,
+        scope_key: match &scope {
+            Scope::All => None,
+            Scope::Tag(t) => Some(format!("tag:{}", t.id.0)),
+            Scope::Author(a) => Some(format!("author:{}", a.id.0)),
+        },
     }))
 }
 
@@ -219,50 +238,47 @@ fn last_modified(feed: &Feed) -> Option<Timestamp> {
         .max()
 }
 
-fn respond(req: &HttpRequest, feed: &Feed, format: Format, max_age: u32) -> HttpResponse {
+/// The feed in `format`, ready to cache and answer.
+fn render(feed: &Feed, format: Format) -> Cached {
     let body = match format {
         Format::Rss => rss(feed),
         Format::Atom => atom(feed),
         Format::Json => json_feed(feed),
     };
-    let etag = format!(
-        "\"{}\"",
-        crate::hex::encode(&Sha256::digest(body.as_bytes())[..16])
-    );
-    let modified = last_modified(feed).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
-    let headers = req.headers();
-    let held = match headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(tags) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
-        None => match (
-            headers
-                .get(header::IF_MODIFIED_SINCE)
-                .and_then(|v| v.to_str().ok()),
-            last_modified(feed),
-        ) {
-            (Some(since), Some(last)) => DateTime::parse_from_rfc2822(since)
-                .is_ok_and(|since| last.timestamp() <= since.timestamp()),
-            _ => false,
+    let mut keys = vec!["articles".to_owned()];
+    keys.extend(feed.scope_key.clone());
+    for item in &feed.items {
+        keys.push(crate::cache::article_key(item.article.uuid));
+        keys.extend(item.tags.iter().map(|t| format!("tag:{}", t.id.0)));
+        keys.extend(item.authors.iter().map(|a| format!("author:{}", a.id.0)));
+    }
+    Cached {
+        etag: crate::cache::etag_of(body.as_bytes()),
+        body: body.into(),
+        last_modified: last_modified(feed)
+            .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+        surrogate_keys: crate::cache::surrogate_keys(keys),
+    }
+}
+
+fn respond(
+    req: &HttpRequest,
+    cached: &Cached,
+    format: Format,
+    state: &AppState,
+    hit: bool,
+) -> HttpResponse {
+    crate::cache::respond(
+        req,
+        cached,
+        &Served {
+            content_type: format.content_type(),
+            vary: "Accept-Encoding",
+            cache_control: &state.cache_control(),
+            hit,
+            extra: &[],
         },
-    };
-    let mut res = if held {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
-        .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
-    if let Some(modified) = modified {
-        res.insert_header((header::LAST_MODIFIED, modified));
-    }
-    if held {
-        res.finish()
-    } else {
-        res.content_type(format.content_type()).body(body)
-    }
+    )
 }
 
 /// Escapes text for XML, dropping characters XML 1.0 cannot hold at all.

@@ -2,6 +2,7 @@
 //! like sentences (authorize, call the store, map the result) and hold no business rules.
 
 pub mod auth;
+pub mod cache;
 pub mod content;
 pub mod feeds;
 pub mod graphql;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use broadsheet_persistence::Store;
 
 use crate::auth::JwtConfig;
+use crate::cache::ResponseCache;
 use crate::keys::RateLimiter;
 use crate::site::SiteUrl;
 
@@ -21,9 +22,18 @@ pub struct AppState {
     pub site: SiteUrl,
     /// `max-age` of cacheable responses, in seconds.
     pub cache_max_age: u32,
+    /// `stale-while-revalidate` of cacheable responses, in seconds.
+    pub stale_while_revalidate: u32,
+    /// Public reads, kept in memory.
+    pub cache: Arc<ResponseCache>,
 }
 
 impl AppState {
+    /// The `Cache-Control` of public responses.
+    pub fn cache_control(&self) -> String {
+        crate::cache::cache_control(self.cache_max_age, self.stale_while_revalidate)
+    }
+
     /// State over `store`, with tokens made and checked by `jwt`.
     pub fn new(store: Store, jwt: JwtConfig) -> Self {
         Self {
@@ -32,6 +42,8 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             site: SiteUrl::default(),
             cache_max_age: 60,
+            stale_while_revalidate: 30,
+            cache: Arc::new(ResponseCache::new(0)),
         }
     }
 }

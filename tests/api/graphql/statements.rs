@@ -8,9 +8,29 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::json;
 
 use super::data;
-use crate::helpers::{TestApp, e2e_tests};
+use crate::helpers::TestApp;
 
-e2e_tests!(a_page_costs_a_constant_number_of_statements);
+/// Statements are counted with the response cache off (and so with nothing polling it).
+async fn uncached(db: broadsheet_persistence::testing::TestDb) -> TestApp {
+    TestApp::spawn_configured(db, |args| args.response_cache_mb = 0).await
+}
+
+mod sqlite {
+    #[actix_web::test]
+    async fn a_page_costs_a_constant_number_of_statements() {
+        let db = broadsheet_persistence::testing::TestDb::sqlite();
+        super::a_page_costs_a_constant_number_of_statements(super::uncached(db).await).await;
+    }
+}
+
+mod postgres {
+    #[actix_web::test]
+    async fn a_page_costs_a_constant_number_of_statements() {
+        if let Some(db) = broadsheet_persistence::testing::TestDb::postgres() {
+            super::a_page_costs_a_constant_number_of_statements(super::uncached(db).await).await;
+        }
+    }
+}
 
 const HOME: &str =
     "query($first: Int!) { articles(first: $first) { totalCount edges { cursor node {

@@ -245,7 +245,10 @@ async fn get_responses_are_cacheable(app: TestApp) {
     let path = "/graphql?query=%7Btags%7BtotalCount%7D%7D";
     let first = app.get_with(path, &[("accept", "application/json")]).await;
     assert_eq!(first.status, StatusCode::OK);
-    assert_eq!(first.header("cache-control"), Some("public, max-age=60"));
+    assert_eq!(
+        first.header("cache-control"),
+        Some("public, max-age=60, s-maxage=60, stale-while-revalidate=30")
+    );
     let etag = first.header("etag").expect("an ETag").to_owned();
     let again = app.get_with(path, &[("accept", "application/json")]).await;
     assert_eq!(

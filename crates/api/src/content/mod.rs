@@ -9,8 +9,6 @@ pub(crate) mod render;
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -22,12 +20,12 @@ use broadsheet_domain::tag::{Tag, Visibility};
 use broadsheet_domain::time::now;
 use broadsheet_persistence::{AnyConnection, StoreError, articles, settings, tags, users};
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 
 pub use error::GhostError;
 use params::Params;
 
 use crate::AppState;
+use crate::cache::{self, Cached, Served};
 use crate::keys::{self, KeyRefusal};
 
 /// The version this API answers as.
@@ -39,10 +37,98 @@ pub async fn handle(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match answer(&req, &path, &state).await {
-        Ok(body) => respond(&req, &body, state.cache_max_age),
+    let p = match params::parse(req.query_string()) {
+        Ok(p) => p,
+        Err(e) => return e.respond(),
+    };
+    if let Err(e) = admit(&state, &p).await {
+        return e.respond();
+    }
+    // The answer does not depend on which key asked: the key is left out of the cache key.
+    let key = format!("json\0{}\0{}", req.path(), p.canonical());
+    let ticket = match state.cache.get(&key) {
+        cache::Lookup::Hit(cached) => return respond(&req, &cached, &state, true),
+        cache::Lookup::Miss(ticket) => Some(ticket),
+        cache::Lookup::Off => None,
+    };
+    match answer(&path, &state, p).await {
+        Ok(body) => {
+            let bytes = body.to_string();
+            let cached = Cached {
+                etag: format!("W/{}", cache::etag_of(bytes.as_bytes())),
+                body: bytes.into(),
+                last_modified: None,
+                surrogate_keys: cache::surrogate_keys(surrogates(&body)),
+            };
+            let cached = match ticket {
+                Some(ticket) => state.cache.put(key, ticket, cached),
+                None => std::sync::Arc::new(cached),
+            };
+            respond(&req, &cached, &state, false)
+        }
         Err(e) => e.respond(),
     }
+}
+
+/// What a Content API answer shows, by the ids in it.
+fn surrogates(body: &Value) -> Vec<String> {
+    fn tag(t: &Value, keys: &mut Vec<String>) {
+        if let Some(id) = t["id"].as_str().and_then(render::parse_row_id) {
+            keys.push(format!("tag:{id}"));
+        }
+    }
+    fn author(a: &Value, keys: &mut Vec<String>) {
+        if let Some(id) = a["id"].as_str().and_then(render::parse_row_id) {
+            keys.push(format!("author:{id}"));
+        }
+    }
+    let mut keys = Vec::new();
+    let list = |name: &str| body[name].as_array().map(Vec::as_slice).unwrap_or_default();
+    if body.get("posts").is_some() {
+        keys.push("articles".to_owned());
+    }
+    for post in list("posts") {
+        if let Some(id) = post["id"].as_str() {
+            keys.push(format!("article:{id}"));
+        }
+        for t in post["tags"].as_array().into_iter().flatten() {
+            tag(t, &mut keys);
+        }
+        for a in post["authors"].as_array().into_iter().flatten() {
+            author(a, &mut keys);
+        }
+    }
+    if body.get("tags").is_some() {
+        keys.push("tags".to_owned());
+    }
+    for t in list("tags") {
+        tag(t, &mut keys);
+    }
+    if body.get("authors").is_some() {
+        keys.push("authors".to_owned());
+    }
+    for a in list("authors") {
+        author(a, &mut keys);
+    }
+    if body.get("settings").is_some() {
+        keys.push("settings".to_owned());
+    }
+    keys
+}
+
+/// Checks the content key and counts the request against its limit.
+async fn admit(state: &AppState, p: &Params) -> Result<(), GhostError> {
+    let key = p.key.as_deref().ok_or_else(|| {
+        GhostError::no_permission("Authorization failed: no Content API key given.")
+    })?;
+    keys::admit(&state.store, &state.limiter, key)
+        .await
+        .map(drop)
+        .map_err(|refusal| match refusal {
+            KeyRefusal::Invalid => GhostError::no_permission("Unknown Content API Key"),
+            KeyRefusal::Limited(seconds) => GhostError::too_many(seconds),
+            KeyRefusal::Unavailable => GhostError::unavailable(),
+        })
 }
 
 /// What the path asks for.
@@ -68,18 +154,7 @@ fn target(path: &str) -> Option<Target> {
     }
 }
 
-async fn answer(req: &HttpRequest, path: &str, state: &AppState) -> Result<Value, GhostError> {
-    let p = params::parse(req.query_string())?;
-    let key = p.key.as_deref().ok_or_else(|| {
-        GhostError::no_permission("Authorization failed: no Content API key given.")
-    })?;
-    keys::admit(&state.store, &state.limiter, key)
-        .await
-        .map_err(|refusal| match refusal {
-            KeyRefusal::Invalid => GhostError::no_permission("Unknown Content API Key"),
-            KeyRefusal::Limited(seconds) => GhostError::too_many(seconds),
-            KeyRefusal::Unavailable => GhostError::unavailable(),
-        })?;
+async fn answer(path: &str, state: &AppState, p: Params) -> Result<Value, GhostError> {
     let target = target(path).ok_or_else(|| GhostError::not_found("Resource not found"))?;
     match target {
         Target::Browse(r) if r == "posts" => browse_posts(state, p).await,
@@ -476,34 +551,19 @@ async fn settings_of(state: &AppState) -> Result<Value, GhostError> {
 }
 
 /// A successful answer: JSON with Ghost's headers, cacheable, `304` when the client has it.
-fn respond(req: &HttpRequest, body: &Value, max_age: u32) -> HttpResponse {
-    let bytes = body.to_string();
-    let etag = format!(
-        "W/\"{}\"",
-        crate::hex::encode(&Sha256::digest(bytes.as_bytes())[..16])
-    );
-    let held = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut res = if held {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::build(StatusCode::OK)
-    };
-    res.insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
-        .insert_header((header::ETAG, etag))
-        .insert_header((
-            header::VARY,
-            HeaderValue::from_static("Accept-Version, Accept-Encoding"),
-        ))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .insert_header(("content-version", CONTENT_VERSION));
-    if held {
-        res.finish()
-    } else {
-        res.content_type("application/json; charset=utf-8")
-            .body(bytes)
-    }
+fn respond(req: &HttpRequest, cached: &Cached, state: &AppState, hit: bool) -> HttpResponse {
+    cache::respond(
+        req,
+        cached,
+        &Served {
+            content_type: "application/json; charset=utf-8",
+            vary: "Accept-Version, Accept-Encoding",
+            cache_control: &state.cache_control(),
+            hit,
+            extra: &[
+                ("access-control-allow-origin", "*"),
+                ("content-version", CONTENT_VERSION),
+            ],
+        },
+    )
 }

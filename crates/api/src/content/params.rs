@@ -42,6 +42,19 @@ fn list(value: &str) -> Vec<String> {
 }
 
 /// Parses a query string; a bad `limit`, `page` or `order` is a 400.
+impl Params {
+    /// Everything that shapes the answer (not the key), in one fixed order: equal for equal
+    /// requests however their parameters were written.
+    pub fn canonical(&self) -> String {
+        let mut include: Vec<&String> = self.include.iter().collect();
+        include.sort();
+        format!(
+            "include={include:?};fields={:?};html={};plaintext={};filter={:?};limit={};page={};order={:?}",
+            self.fields, self.html, self.plaintext, self.filter, self.limit, self.page, self.order
+        )
+    }
+}
+
 pub fn parse(query: &str) -> Result<Params, GhostError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
         .map_err(|e| GhostError::bad_request("Invalid query string.", e.to_string()))?;

@@ -645,10 +645,15 @@ impl ArticleConnection {
     ) -> ApiResult<Self> {
         let filter = Arc::new(filter);
         let for_query = Arc::clone(&filter);
-        let page = request(ctx)
+        let req = request(ctx);
+        let page = req
             .store
             .read(move |c| articles::list(c, &for_query, order, &page))
             .await?;
+        req.shows("articles");
+        for a in &page.items {
+            req.surrogates.add(crate::cache::article_key(a.uuid));
+        }
         Ok(Self {
             page: Page {
                 items: page.items.into_iter().map(Arc::new).collect(),

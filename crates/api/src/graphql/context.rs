@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
@@ -11,6 +12,7 @@ use broadsheet_persistence::Store;
 
 use super::loaders::StoreLoader;
 use crate::auth::{JwtConfig, Viewer};
+use crate::cache::Surrogates;
 pub use crate::site::SiteUrl;
 
 /// Per-request data.
@@ -30,6 +32,10 @@ pub struct RequestContext {
     pub jwt: Arc<JwtConfig>,
     /// The client's address, for throttling sign-ins.
     pub address: Option<IpAddr>,
+    /// What the response shows, for `Surrogate-Key`.
+    pub surrogates: Surrogates,
+    /// Set when the response must not be cached (it shows something only its token opens).
+    pub private: Arc<AtomicBool>,
 }
 
 impl RequestContext {
@@ -42,7 +48,11 @@ impl RequestContext {
         jwt: Arc<JwtConfig>,
         address: Option<IpAddr>,
     ) -> Self {
-        let loader = DataLoader::new(StoreLoader::new(store.clone(), now), tokio::spawn);
+        let surrogates = Surrogates::default();
+        let loader = DataLoader::new(
+            StoreLoader::new(store.clone(), now, surrogates.clone()),
+            tokio::spawn,
+        );
         Self {
             store,
             now,
@@ -51,7 +61,14 @@ impl RequestContext {
             viewer,
             jwt,
             address,
+            surrogates,
+            private: Arc::default(),
         }
+    }
+
+    /// Records that the response shows a list (`articles`, `tags`, `authors`).
+    pub fn shows(&self, key: &str) {
+        self.surrogates.add(key.to_owned());
     }
 }
 

@@ -11,10 +11,12 @@
 //!   `graphql-response+json`, 200 under plain `application/json` (as older clients expect).
 //! - Successful `GET` responses are cacheable (`Cache-Control`, `ETag`, `304`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
@@ -22,11 +24,11 @@ use async_graphql::parser::types::{
 use async_graphql::{Request, Variables};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 
 use super::context::{RequestContext, SiteUrl};
 use super::extension::REQUEST_ERROR_CODES;
 use super::{BroadsheetSchema, GraphqlConfig};
+use crate::cache::{Cached, Lookup, Served};
 use crate::keys::{self, KeyRefusal};
 use crate::{AppState, auth};
 
@@ -114,9 +116,10 @@ impl Refusal {
         Answer {
             status: self.status,
             format,
-            body: body.to_string(),
+            body: body.to_string().into(),
             cacheable: false,
             retry_after: self.retry_after,
+            cached: None,
         }
     }
 
@@ -129,11 +132,26 @@ impl Refusal {
 struct Answer {
     status: StatusCode,
     format: Format,
-    body: String,
+    body: Bytes,
     /// A successful read with no errors: fine for shared caches.
     cacheable: bool,
     /// For 429: when to come back, in seconds.
     retry_after: Option<u64>,
+    /// A public response as the response cache holds it, and whether it came from there.
+    cached: Option<(Arc<Cached>, bool)>,
+}
+
+impl Answer {
+    fn from_cache(format: Format, cached: Arc<Cached>, hit: bool) -> Self {
+        Self {
+            status: StatusCode::OK,
+            format,
+            body: cached.body.clone(),
+            cacheable: true,
+            retry_after: None,
+            cached: Some((cached, hit)),
+        }
+    }
 }
 
 impl Answer {
@@ -224,7 +242,7 @@ pub async fn get(
         Err(refusal) => return refusal.respond(format),
     };
     let answer = execute(&req, &state, &service, params, format, true).await;
-    cached(&req, answer, service.config.cache_max_age)
+    cached(&req, answer, &state)
 }
 
 /// `POST /graphql`.
@@ -244,7 +262,15 @@ pub async fn post(
     let mut answer = execute(&req, &state, &service, params, format, false).await;
     // Shared caches do not keep POST responses; GET (or persisted queries) is for caching.
     answer.cacheable = false;
-    answer.into_response()
+    let hit = answer.cached.as_ref().map(|(_, hit)| *hit);
+    let mut res = answer.into_response();
+    if let Some(hit) = hit {
+        res.headers_mut().insert(
+            header::HeaderName::from_static("x-cache"),
+            HeaderValue::from_static(if hit { "HIT" } else { "MISS" }),
+        );
+    }
+    res
 }
 
 /// Any other method on `/graphql`.
@@ -375,6 +401,40 @@ async fn execute(
     ) {
         return Refusal::bad_request("extensions must be a JSON object").answer(format);
     }
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let content_key = match content_key(req.query_string()) {
+        Ok(key) => key,
+        Err(refusal) => return refusal.answer(format),
+    };
+    // Anonymous reads are answered from the response cache when it holds them. An entry only
+    // ever holds a successful query, so a hit is a query.
+    let cache_key = authorization.is_none().then(|| {
+        format!(
+            "gql\0{}\0{}\0{}",
+            crate::cache::normalize_query(&query),
+            params.operation_name.as_deref().unwrap_or(""),
+            serde_json::to_string(&variables).unwrap_or_default()
+        )
+    });
+    let mut ticket = None;
+    if let Some(key) = &cache_key {
+        match state.cache.get(key) {
+            Lookup::Hit(cached) => {
+                if let Some(key) = &content_key
+                    && let Err(refusal) =
+                        admit_content_key(state, key, None, OperationType::Query).await
+                {
+                    return refusal.answer(format);
+                }
+                return Answer::from_cache(format, cached, true);
+            }
+            Lookup::Miss(t) => ticket = Some(t),
+            Lookup::Off => {}
+        }
+    }
     let mut request = Request::new(query).variables(variables);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
@@ -402,18 +462,10 @@ async fn execute(
     }
 
     let document = document.clone();
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("\u{0}"));
-    match content_key(req.query_string()) {
-        Ok(Some(key)) => {
-            if let Err(refusal) = admit_content_key(state, &key, authorization, operation).await {
-                return refusal.answer(format);
-            }
-        }
-        Ok(None) => {}
-        Err(refusal) => return refusal.answer(format),
+    if let Some(key) = &content_key
+        && let Err(refusal) = admit_content_key(state, key, authorization, operation).await
+    {
+        return refusal.answer(format);
     }
     let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
         Ok(viewer) => viewer,
@@ -437,6 +489,7 @@ async fn execute(
         state.jwt.clone(),
         req.peer_addr().map(|a| a.ip()),
     );
+    let (surrogates, private) = (context.surrogates.clone(), Arc::clone(&context.private));
     let request = request.data(context);
     let mut response =
         match tokio::time::timeout(service.config.timeout, service.schema.execute(request)).await {
@@ -482,14 +535,42 @@ async fn execute(
         });
         (StatusCode::OK, body)
     };
-    Answer {
+    if operation == OperationType::Mutation {
+        // Before the answer goes out: a client that reads after its write sees the write.
+        if let Err(error) = state.cache.refresh(&state.store).await {
+            tracing::warn!(%error, "could not re-read the content version after a mutation");
+        }
+    }
+    // What staff see is theirs alone, and what a token opened is the token holder's: never
+    // for a shared cache.
+    let cacheable = response.errors.is_empty()
+        && anonymous
+        && operation == OperationType::Query
+        && !private.load(std::sync::atomic::Ordering::Relaxed);
+    let mut answer = Answer {
         status,
         format,
-        body,
-        // What staff see is theirs alone: never for a shared cache.
-        cacheable: response.errors.is_empty() && anonymous,
+        body: body.into(),
+        cacheable,
         retry_after: None,
+        cached: None,
+    };
+    if cacheable && status == StatusCode::OK {
+        let cached = Cached {
+            etag: crate::cache::etag_of(&answer.body),
+            body: answer.body.clone(),
+            last_modified: None,
+            surrogate_keys: surrogates.header(),
+        };
+        answer.cached = Some((
+            match (cache_key, ticket) {
+                (Some(key), Some(ticket)) => state.cache.put(key, ticket, cached),
+                _ => Arc::new(cached),
+            },
+            false,
+        ));
     }
+    answer
 }
 
 /// The `key` URL parameter: a partner's content key. Given twice, it is refused rather than
@@ -615,40 +696,31 @@ fn check_size(doc: &ExecutableDocument, config: &GraphqlConfig) -> Result<(), St
     Ok(())
 }
 
-/// Answers a `GET`: a successful read gets `Cache-Control`, a strong `ETag` of the body,
-/// and `304 Not Modified` when the client already holds that body.
-fn cached(req: &HttpRequest, answer: Answer, max_age: u32) -> HttpResponse {
-    if !(answer.cacheable && answer.status == StatusCode::OK) {
-        let mut res = answer.into_response();
-        res.headers_mut().insert(
-            header::VARY,
-            HeaderValue::from_static("Accept, Accept-Encoding, Authorization"),
-        );
-        return res;
-    }
-    let etag = format!(
-        "\"{}\"",
-        crate::hex::encode(&Sha256::digest(answer.body.as_bytes())[..16])
-    );
-    let cache_control = format!("public, max-age={max_age}");
-    let held = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut res = if held {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "Accept, Accept-Encoding, Authorization"));
-    if held {
-        res.finish()
-    } else {
-        res.content_type(answer.format.content_type())
-            .body(answer.body)
+/// Answers a `GET`: a successful public read gets `Cache-Control`, an `ETag` of the body,
+/// `Surrogate-Key`, and `304 Not Modified` when the client already holds that body.
+fn cached(req: &HttpRequest, answer: Answer, state: &AppState) -> HttpResponse {
+    const VARY: &str = "Accept, Accept-Encoding, Authorization";
+    match (
+        &answer.cached,
+        answer.cacheable && answer.status == StatusCode::OK,
+    ) {
+        (Some((cached, hit)), true) => crate::cache::respond(
+            req,
+            cached,
+            &Served {
+                content_type: answer.format.content_type(),
+                vary: VARY,
+                cache_control: &state.cache_control(),
+                hit: *hit,
+                extra: &[],
+            },
+        ),
+        _ => {
+            let mut res = answer.into_response();
+            res.headers_mut()
+                .insert(header::VARY, HeaderValue::from_static(VARY));
+            res
+        }
     }
 }
 

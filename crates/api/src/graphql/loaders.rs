@@ -14,16 +14,37 @@ use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, StoreError, articles, related, tags, users};
 use uuid::Uuid;
 
-/// Loads from the store, as of one instant.
+use crate::cache::{Surrogates, article_key};
+
+/// Loads from the store, as of one instant, noting what it loaded (for `Surrogate-Key`).
 pub struct StoreLoader {
     store: Store,
     now: Timestamp,
+    seen: Surrogates,
 }
 
 impl StoreLoader {
-    /// A loader answering as of `now`.
-    pub fn new(store: Store, now: Timestamp) -> Self {
-        Self { store, now }
+    /// A loader answering as of `now`, noting what it loads in `seen`.
+    pub fn new(store: Store, now: Timestamp, seen: Surrogates) -> Self {
+        Self { store, now, seen }
+    }
+
+    fn saw_articles<'a>(&self, articles: impl Iterator<Item = &'a Arc<Article>>) {
+        for a in articles {
+            self.seen.add(article_key(a.uuid));
+        }
+    }
+
+    fn saw_tags<'a>(&self, tags: impl Iterator<Item = &'a Tag>) {
+        for t in tags {
+            self.seen.add(format!("tag:{}", t.id.0));
+        }
+    }
+
+    fn saw_authors<'a>(&self, authors: impl Iterator<Item = &'a Author>) {
+        for a in authors {
+            self.seen.add(format!("author:{}", a.id.0));
+        }
     }
 }
 
@@ -70,13 +91,16 @@ impl Loader<ArticleId> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[ArticleId]) -> LoadResult<ArticleId, Arc<Article>> {
-        self.read(keys, |c, ids| {
-            Ok(articles::by_ids(c, &ids)?
-                .into_iter()
-                .map(|(id, a)| (id, Arc::new(a)))
-                .collect())
-        })
-        .await
+        let found = self
+            .read(keys, |c, ids| {
+                Ok(articles::by_ids(c, &ids)?
+                    .into_iter()
+                    .map(|(id, a)| (id, Arc::new(a)))
+                    .collect())
+            })
+            .await?;
+        self.saw_articles(found.values());
+        Ok(found)
     }
 }
 
@@ -85,13 +109,16 @@ impl Loader<Uuid> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Uuid, Arc<Article>> {
-        self.read(keys, |c, uuids| {
-            Ok(articles::by_uuids(c, &uuids)?
-                .into_iter()
-                .map(|(uuid, a)| (uuid, Arc::new(a)))
-                .collect())
-        })
-        .await
+        let found = self
+            .read(keys, |c, uuids| {
+                Ok(articles::by_uuids(c, &uuids)?
+                    .into_iter()
+                    .map(|(uuid, a)| (uuid, Arc::new(a)))
+                    .collect())
+            })
+            .await?;
+        self.saw_articles(found.values());
+        Ok(found)
     }
 }
 
@@ -100,7 +127,9 @@ impl Loader<TagId> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[TagId]) -> LoadResult<TagId, Tag> {
-        self.read(keys, |c, ids| tags::by_ids(c, &ids)).await
+        let found = self.read(keys, |c, ids| tags::by_ids(c, &ids)).await?;
+        self.saw_tags(found.values());
+        Ok(found)
     }
 }
 
@@ -109,8 +138,11 @@ impl Loader<AuthorId> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[AuthorId]) -> LoadResult<AuthorId, Author> {
-        self.read(keys, |c, ids| users::authors_by_ids(c, &ids))
-            .await
+        let found = self
+            .read(keys, |c, ids| users::authors_by_ids(c, &ids))
+            .await?;
+        self.saw_authors(found.values());
+        Ok(found)
     }
 }
 
@@ -119,14 +151,17 @@ impl Loader<TagsOf> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<Tag>> {
-        self.read(keys, |c, keys| {
-            let ids: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
-            Ok(tags::of_articles(c, &ids)?
-                .into_iter()
-                .map(|(id, tags)| (TagsOf(id), tags))
-                .collect())
-        })
-        .await
+        let found = self
+            .read(keys, |c, keys| {
+                let ids: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
+                Ok(tags::of_articles(c, &ids)?
+                    .into_iter()
+                    .map(|(id, tags)| (TagsOf(id), tags))
+                    .collect())
+            })
+            .await?;
+        self.saw_tags(found.values().flatten());
+        Ok(found)
     }
 }
 
@@ -135,14 +170,17 @@ impl Loader<AuthorsOf> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[AuthorsOf]) -> LoadResult<AuthorsOf, Vec<Author>> {
-        self.read(keys, |c, keys| {
-            let ids: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
-            Ok(users::of_articles(c, &ids)?
-                .into_iter()
-                .map(|(id, authors)| (AuthorsOf(id), authors))
-                .collect())
-        })
-        .await
+        let found = self
+            .read(keys, |c, keys| {
+                let ids: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
+                Ok(users::of_articles(c, &ids)?
+                    .into_iter()
+                    .map(|(id, authors)| (AuthorsOf(id), authors))
+                    .collect())
+            })
+            .await?;
+        self.saw_authors(found.values().flatten());
+        Ok(found)
     }
 }
 

@@ -127,8 +127,11 @@ impl Query {
                     .await
                     .map_err(ApiError::from)?;
                 let Some((article, aliased)) = found else {
+                    // Purged with the lists: a new article may take this slug.
+                    req.shows("articles");
                     return Ok(None);
                 };
+                req.surrogates.add(crate::cache::article_key(article.uuid));
                 if !ArticleNode::visible(req, &article).await? {
                     return Ok(None);
                 }
@@ -182,6 +185,9 @@ impl Query {
         token: String,
     ) -> async_graphql::Result<Option<ArticleNode>> {
         let req = request(ctx);
+        // What only a token opens is never cached.
+        req.private
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let uuid = req.jwt.verify_preview(&token).map_err(|_| {
             ApiError::Unauthenticated("the preview link is not valid or has expired")
         })?;
@@ -192,11 +198,16 @@ impl Query {
     /// A public tag by slug; `null` if there is none.
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<TagNode>> {
         let slug = self::slug("slug", &slug)?;
-        let tag = request(ctx)
+        let req = request(ctx);
+        let tag = req
             .store
             .read(move |c| tags::by_slug(c, &slug))
             .await
             .map_err(ApiError::from)?;
+        match &tag {
+            Some(t) => req.surrogates.add(format!("tag:{}", t.id.0)),
+            None => req.shows("tags"),
+        }
         Ok(tag.map(TagNode).filter(TagNode::is_public))
     }
 
@@ -211,7 +222,8 @@ impl Query {
         before: Option<String>,
     ) -> async_graphql::Result<NameConnection<Tag>> {
         let page = name_page(first, after, last, before)?;
-        let (page, total) = request(ctx)
+        let req = request(ctx);
+        let (page, total) = req
             .store
             .read(move |c| {
                 let public = Some(Visibility::Public);
@@ -219,6 +231,10 @@ impl Query {
             })
             .await
             .map_err(ApiError::from)?;
+        req.shows("tags");
+        for t in &page.items {
+            req.surrogates.add(format!("tag:{}", t.id.0));
+        }
         Ok(NameConnection { page, total })
     }
 
@@ -229,11 +245,16 @@ impl Query {
         slug: String,
     ) -> async_graphql::Result<Option<AuthorNode>> {
         let slug = self::slug("slug", &slug)?;
-        let author = request(ctx)
+        let req = request(ctx);
+        let author = req
             .store
             .read(move |c| users::author_by_slug(c, &slug))
             .await
             .map_err(ApiError::from)?;
+        match &author {
+            Some(a) => req.surrogates.add(format!("author:{}", a.id.0)),
+            None => req.shows("authors"),
+        }
         Ok(author.map(AuthorNode))
     }
 
@@ -248,11 +269,16 @@ impl Query {
         before: Option<String>,
     ) -> async_graphql::Result<NameConnection<Author>> {
         let page = name_page(first, after, last, before)?;
-        let (page, total) = request(ctx)
+        let req = request(ctx);
+        let (page, total) = req
             .store
             .read(move |c| Ok((users::list_authors(c, &page)?, users::count(c)?)))
             .await
             .map_err(ApiError::from)?;
+        req.shows("authors");
+        for a in &page.items {
+            req.surrogates.add(format!("author:{}", a.id.0));
+        }
         Ok(NameConnection { page, total })
     }
 
@@ -293,6 +319,7 @@ impl Query {
             })
             .await
             .map_err(ApiError::from)?;
+        req.shows("articles");
         let has_next_page = hits.len() > size;
         let ids: Vec<ArticleId> = hits.iter().take(size).map(|h| h.article).collect();
         let found = req.loader.load_many(ids).await.map_err(ApiError::from)?;

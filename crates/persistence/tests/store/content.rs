@@ -22,7 +22,9 @@ fn content_changes_move_the_version_and_nothing_else_does(db: &TestDb) {
     moved(&mut c, "a new author");
     let tag = TagBuilder::new("News").create(&mut c);
     moved(&mut c, "a new tag");
-    let article = ArticleBuilder::new("Story", ann).tags(&[tag.id]).create(&mut c);
+    let article = ArticleBuilder::new("Story", ann)
+        .tags(&[tag.id])
+        .create(&mut c);
     moved(&mut c, "a new article");
     broadsheet_persistence::articles::set_tags(&mut c, article.id, &[], None, now())
         .expect("untagged");
@@ -34,8 +36,8 @@ fn content_changes_move_the_version_and_nothing_else_does(db: &TestDb) {
 
     // Keys, webhooks and their deliveries are not content.
     let quiet = version(&mut c);
-    let key = keys::create_content(&mut c, "Partner", "0".repeat(64).as_str(), 10, now())
-        .expect("key");
+    let key =
+        keys::create_content(&mut c, "Partner", "0".repeat(64).as_str(), 10, now()).expect("key");
     keys::touch(&mut c, key.id, now()).expect("touched");
     let hook = broadsheet_domain::webhook::NewWebhook::parse(
         "https://partner.example/",
@@ -51,7 +53,11 @@ fn content_changes_move_the_version_and_nothing_else_does(db: &TestDb) {
     assert_eq!(content::state(&mut c).expect("state").next_due, None);
     let soon = broadsheet_domain::time::truncate(now() + TimeDelta::hours(1));
     let later = soon + TimeDelta::hours(1);
-    ArticleBuilder::new("Later", ann).scheduled_for(later).create(&mut c);
-    ArticleBuilder::new("Soon", ann).scheduled_for(soon).create(&mut c);
+    ArticleBuilder::new("Later", ann)
+        .scheduled_for(later)
+        .create(&mut c);
+    ArticleBuilder::new("Soon", ann)
+        .scheduled_for(soon)
+        .create(&mut c);
     assert_eq!(content::state(&mut c).expect("state").next_due, Some(soon));
 }

@@ -1,0 +1,590 @@
+//! The response cache: public reads (anonymous GraphQL queries, the JSON Content API, feeds)
+//! kept in memory, bounded in bytes, and never stale.
+//!
+//! Every entry records the content version it was built at (see
+//! [`broadsheet_persistence::content`]: a counter that triggers move with every change to what
+//! readers can be shown). An entry is served only while the version is unchanged, and only
+//! until the next scheduled article comes due (from then on it reads as published, with no
+//! write). The version is re-read after every mutation this process answers, before the
+//! mutation's response goes out (so a client that writes and then reads sees its write), after
+//! each scheduler pass, and every `--cache-refresh` milliseconds (so writes made by other
+//! replicas or by the CLI are seen within that time).
+//!
+//! A response is stored under the version read *before* it was built: a write that lands
+//! while it is being built makes it stale at once rather than letting old content live on.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use broadsheet_domain::time::{Timestamp, now};
+use broadsheet_persistence::content::{self, ContentState};
+use broadsheet_persistence::{Store, StoreError};
+use chrono::TimeDelta;
+
+/// A response as cached: everything needed to answer it again, byte for byte.
+#[derive(Debug)]
+pub struct Cached {
+    /// The body.
+    pub body: Bytes,
+    /// Its entity tag (with the quotes, and `W/` when weak).
+    pub etag: String,
+    /// `Last-Modified`, when the representation has one.
+    pub last_modified: Option<String>,
+    /// `Surrogate-Key`: the articles, tags and authors (and lists) it shows, for CDN purges.
+    pub surrogate_keys: String,
+}
+
+impl Cached {
+    fn size(&self, key: &str) -> usize {
+        // The map's own overhead, roughly, besides what the entry holds.
+        key.len()
+            + self.body.len()
+            + self.etag.len()
+            + self.surrogate_keys.len()
+            + self.last_modified.as_ref().map_or(0, String::len)
+            + 128
+    }
+}
+
+struct Entry {
+    response: Arc<Cached>,
+    version: i64,
+    built_at: Timestamp,
+    used: u64,
+    size: usize,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    bytes: usize,
+    clock: u64,
+}
+
+/// The cache; one per process, shared by every worker.
+pub struct ResponseCache {
+    max_bytes: usize,
+    state: Mutex<ContentState>,
+    entries: Mutex<Entries>,
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("max_bytes", &self.max_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The longest an entry is kept, however fresh: a safety net, not the mechanism.
+const MAX_AGE: TimeDelta = TimeDelta::minutes(10);
+
+/// What a lookup found.
+pub enum Lookup {
+    /// A fresh response.
+    Hit(Arc<Cached>),
+    /// Nothing fresh: build the response, then [`ResponseCache::put`] it with this ticket.
+    Miss(Ticket),
+    /// The cache is off.
+    Off,
+}
+
+/// The content version and instant a response is being built at.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    version: i64,
+    at: Timestamp,
+}
+
+impl ResponseCache {
+    /// A cache of at most `max_bytes` (0: off), not yet synchronised with the database.
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            state: Mutex::new(ContentState {
+                version: i64::MIN,
+                next_due: None,
+            }),
+            entries: Mutex::new(Entries::default()),
+        }
+    }
+
+    /// Whether anything is ever cached.
+    pub fn enabled(&self) -> bool {
+        self.max_bytes > 0
+    }
+
+    fn state(&self) -> ContentState {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fresh(entry: &Entry, state: ContentState, now: Timestamp) -> bool {
+        entry.version == state.version
+            && now - entry.built_at < MAX_AGE
+            && !state
+                .next_due
+                .is_some_and(|due| due <= now && entry.built_at < due)
+    }
+
+    /// The fresh response for `key`, if there is one.
+    pub fn get(&self, key: &str) -> Lookup {
+        if !self.enabled() {
+            return Lookup::Off;
+        }
+        let state = self.state();
+        let at = now();
+        let ticket = Ticket {
+            version: state.version,
+            at,
+        };
+        if state.version == i64::MIN {
+            // Not synchronised yet: nothing can be trusted, and nothing stored.
+            return Lookup::Miss(ticket);
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.clock += 1;
+        let clock = entries.clock;
+        match entries.map.get_mut(key) {
+            Some(entry) if Self::fresh(entry, state, at) => {
+                entry.used = clock;
+                Lookup::Hit(Arc::clone(&entry.response))
+            }
+            Some(_) => {
+                if let Some(stale) = entries.map.remove(key) {
+                    entries.bytes -= stale.size;
+                }
+                Lookup::Miss(ticket)
+            }
+            None => Lookup::Miss(ticket),
+        }
+    }
+
+    /// Keeps `response` for `key`, as built under `ticket`; returns it shared.
+    pub fn put(&self, key: String, ticket: Ticket, response: Cached) -> Arc<Cached> {
+        let response = Arc::new(response);
+        let size = response.size(&key);
+        let state = self.state();
+        if ticket.version != state.version
+            || ticket.version == i64::MIN
+            || size > self.max_bytes / 4
+        {
+            return response;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.clock += 1;
+        let used = entries.clock;
+        if let Some(old) = entries.map.insert(
+            key,
+            Entry {
+                response: Arc::clone(&response),
+                version: ticket.version,
+                built_at: ticket.at,
+                used,
+                size,
+            },
+        ) {
+            entries.bytes -= old.size;
+        }
+        entries.bytes += size;
+        if entries.bytes > self.max_bytes {
+            Self::evict(&mut entries, self.max_bytes - self.max_bytes / 8);
+        }
+        response
+    }
+
+    /// Drops the least recently used entries until at most `target` bytes are held.
+    fn evict(entries: &mut Entries, target: usize) {
+        let mut by_use: Vec<(u64, String)> = entries
+            .map
+            .iter()
+            .map(|(k, e)| (e.used, k.clone()))
+            .collect();
+        by_use.sort_unstable();
+        for (_, key) in by_use {
+            if entries.bytes <= target {
+                break;
+            }
+            if let Some(entry) = entries.map.remove(&key) {
+                entries.bytes -= entry.size;
+            }
+        }
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
+    }
+
+    /// Re-reads the content version (and next scheduled instant) from the database; when the
+    /// version moved, every entry goes.
+    pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        let state = store.read(content::state).await?;
+        self.set_state(state);
+        Ok(())
+    }
+
+    fn set_state(&self, state: ContentState) {
+        let mut current = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if current.version != state.version {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            entries.map.clear();
+            entries.bytes = 0;
+        }
+        *current = state;
+    }
+
+    /// Re-reads the version every `interval`, for as long as the server runs.
+    pub async fn watch(self: Arc<Self>, store: Store, interval: Duration) {
+        if !self.enabled() {
+            return;
+        }
+        loop {
+            if let Err(error) = self.refresh(&store).await {
+                // Unknown state: trust nothing until the database answers again.
+                self.set_state(ContentState {
+                    version: i64::MIN,
+                    next_due: None,
+                });
+                tracing::warn!(%error, "could not read the content version; not caching");
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+}
+
+/// The `Cache-Control` of a public response: browsers and CDNs may keep it `max_age` seconds,
+/// and CDNs may serve it `stale_while_revalidate` seconds longer while they fetch a new one.
+pub fn cache_control(max_age: u32, stale_while_revalidate: u32) -> String {
+    format!(
+        "public, max-age={max_age}, s-maxage={max_age}, stale-while-revalidate={stale_while_revalidate}"
+    )
+}
+
+/// How to answer a cacheable response.
+pub struct Served<'a> {
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// `Vary`.
+    pub vary: &'static str,
+    /// `Cache-Control` (see [`cache_control`]).
+    pub cache_control: &'a str,
+    /// Whether it came from the cache (`X-Cache: HIT` or `MISS`).
+    pub hit: bool,
+    /// Any other headers.
+    pub extra: &'a [(&'static str, &'static str)],
+}
+
+fn etag_matches(header: &str, etag: &str) -> bool {
+    // Weak comparison, as `If-None-Match` asks: `W/"x"` matches `"x"`.
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    header
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// Answers with `cached`: `304 Not Modified` when the client holds it (`If-None-Match`, or
+/// `If-Modified-Since` when there is no entity tag to compare), else the body; with the
+/// caching headers, `Surrogate-Key` and `Cache-Tag` naming what it shows, and `X-Cache`.
+pub fn respond(
+    req: &actix_web::HttpRequest,
+    cached: &Cached,
+    how: &Served<'_>,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    let headers = req.headers();
+    let held = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tags) => etag_matches(tags, &cached.etag),
+        None => match (
+            headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok()),
+            &cached.last_modified,
+        ) {
+            (Some(since), Some(last)) => {
+                match (
+                    chrono::DateTime::parse_from_rfc2822(since),
+                    chrono::DateTime::parse_from_rfc2822(last),
+                ) {
+                    (Ok(since), Ok(last)) => last.timestamp() <= since.timestamp(),
+                    _ => false,
+                }
+            }
+            _ => false,
+        },
+    };
+    let mut res = if held {
+        actix_web::HttpResponse::NotModified()
+    } else {
+        actix_web::HttpResponse::Ok()
+    };
+    res.insert_header((header::CACHE_CONTROL, how.cache_control))
+        .insert_header((header::ETAG, cached.etag.as_str()))
+        .insert_header((header::VARY, how.vary))
+        .insert_header(("x-cache", if how.hit { "HIT" } else { "MISS" }));
+    if let Some(last) = &cached.last_modified {
+        res.insert_header((header::LAST_MODIFIED, last.as_str()));
+    }
+    if !cached.surrogate_keys.is_empty() {
+        res.insert_header(("surrogate-key", cached.surrogate_keys.as_str()))
+            .insert_header(("cache-tag", cached.surrogate_keys.replace(' ', ",")));
+    }
+    for (name, value) in how.extra {
+        res.insert_header((*name, *value));
+    }
+    if held {
+        res.finish()
+    } else {
+        res.content_type(how.content_type).body(cached.body.clone())
+    }
+}
+
+/// The strong entity tag of a body: a hash of its bytes.
+pub fn etag_of(body: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!(
+        "\"{}\"",
+        crate::hex::encode(&sha2::Sha256::digest(body)[..16])
+    )
+}
+
+/// What a GraphQL response shows, gathered while it is built.
+#[derive(Debug, Clone, Default)]
+pub struct Surrogates(Arc<Mutex<Vec<String>>>);
+
+impl Surrogates {
+    /// Records that the response shows `key` (`article:<uuid>`, `tag:<id>`, `articles`...).
+    pub fn add(&self, key: String) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(key);
+    }
+
+    /// Everything recorded, as a `Surrogate-Key` value.
+    pub fn header(&self) -> String {
+        surrogate_keys(std::mem::take(
+            &mut *self.0.lock().unwrap_or_else(|p| p.into_inner()),
+        ))
+    }
+}
+
+/// The surrogate key of an article.
+pub fn article_key(uuid: uuid::Uuid) -> String {
+    format!("article:{}", uuid.simple())
+}
+
+/// Builds a `Surrogate-Key` value: space-separated, deduplicated, at most `MAX_KEYS_BYTES`
+/// long (past that, only the list keys, which purge at least as much).
+pub fn surrogate_keys<I: IntoIterator<Item = String>>(keys: I) -> String {
+    const MAX_KEYS_BYTES: usize = 8 * 1024;
+    let mut keys: Vec<String> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let joined = keys.join(" ");
+    if joined.len() <= MAX_KEYS_BYTES {
+        return joined;
+    }
+    keys.retain(|k| !k.contains(':'));
+    keys.join(" ")
+}
+
+/// A GraphQL document with insignificant whitespace, commas and comments removed, so that the
+/// same query laid out differently is cached once. A space is kept only between two name or
+/// number characters (where removing it would join two tokens); strings and block strings are
+/// kept as they are.
+pub fn normalize_query(query: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(query.len());
+    let mut chars = query.chars().peekable();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' || c == '\r' {
+                        break;
+                    }
+                }
+                pending_space = true;
+            }
+            c if c.is_whitespace() || c == ',' || c == '\u{feff}' => pending_space = true,
+            '"' => {
+                pending_space = false;
+                out.push('"');
+                let block = chars.peek() == Some(&'"') && {
+                    let mut look = chars.clone();
+                    look.next();
+                    look.peek() == Some(&'"')
+                };
+                if block {
+                    out.push_str("\"\"");
+                    chars.next();
+                    chars.next();
+                    let mut quotes = 0;
+                    let mut escaped = false;
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        quotes = if c == '"' && !escaped { quotes + 1 } else { 0 };
+                        escaped = c == '\\';
+                        if quotes == 3 {
+                            break;
+                        }
+                    }
+                } else {
+                    let mut escaped = false;
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        if escaped {
+                            escaped = false;
+                        } else if c == '\\' {
+                            escaped = true;
+                        } else if c == '"' {
+                            break;
+                        }
+                    }
+                }
+            }
+            c => {
+                if pending_space && word(c) && out.ends_with(word) {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(body: &str) -> Cached {
+        Cached {
+            body: Bytes::from(body.to_owned()),
+            etag: "\"x\"".into(),
+            last_modified: None,
+            surrogate_keys: String::new(),
+        }
+    }
+
+    fn synced(cache: &ResponseCache, version: i64, next_due: Option<Timestamp>) {
+        cache.set_state(ContentState { version, next_due });
+    }
+
+    fn ticket(cache: &ResponseCache, key: &str) -> Ticket {
+        match cache.get(key) {
+            Lookup::Miss(t) => t,
+            Lookup::Hit(_) => panic!("{key}: unexpected hit"),
+            Lookup::Off => panic!("off"),
+        }
+    }
+
+    #[test]
+    fn a_new_version_empties_it() {
+        let cache = ResponseCache::new(1 << 20);
+        synced(&cache, 1, None);
+        let t = ticket(&cache, "a");
+        cache.put("a".into(), t, cached("one"));
+        assert!(matches!(cache.get("a"), Lookup::Hit(r) if r.body == "one"));
+        synced(&cache, 2, None);
+        assert!(matches!(cache.get("a"), Lookup::Miss(_)));
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn a_response_built_across_a_change_is_not_kept() {
+        let cache = ResponseCache::new(1 << 20);
+        synced(&cache, 1, None);
+        let t = ticket(&cache, "a");
+        synced(&cache, 2, None);
+        cache.put("a".into(), t, cached("built at 1"));
+        assert!(matches!(cache.get("a"), Lookup::Miss(_)));
+    }
+
+    #[test]
+    fn nothing_is_kept_before_the_first_sync() {
+        let cache = ResponseCache::new(1 << 20);
+        let t = ticket(&cache, "a");
+        cache.put("a".into(), t, cached("x"));
+        assert!(matches!(cache.get("a"), Lookup::Miss(_)));
+        assert!(matches!(ResponseCache::new(0).get("a"), Lookup::Off));
+    }
+
+    #[test]
+    fn a_scheduled_article_coming_due_expires_entries() {
+        let cache = ResponseCache::new(1 << 20);
+        let due = now() + TimeDelta::milliseconds(30);
+        synced(&cache, 1, Some(due));
+        let t = ticket(&cache, "a");
+        cache.put("a".into(), t, cached("before"));
+        assert!(matches!(cache.get("a"), Lookup::Hit(_)));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(matches!(cache.get("a"), Lookup::Miss(_)));
+    }
+
+    #[test]
+    fn it_stays_within_its_bytes_dropping_the_least_recently_used() {
+        let cache = ResponseCache::new(10_000);
+        synced(&cache, 1, None);
+        let body = "x".repeat(900);
+        for i in 0..30 {
+            let key = format!("k{i}");
+            let t = ticket(&cache, &key);
+            cache.put(key, t, cached(&body));
+            // k0 is read all the time: it stays.
+            assert!(i == 0 || matches!(cache.get("k0"), Lookup::Hit(_)), "{i}");
+            assert!(cache.bytes() <= 10_000);
+        }
+        assert!(matches!(cache.get("k1"), Lookup::Miss(_)), "evicted");
+        assert!(matches!(cache.get("k29"), Lookup::Hit(_)));
+    }
+
+    #[test]
+    fn queries_are_normalized_but_strings_kept() {
+        let a = "query Home($n: Int = 5) {\n  articles(first: $n) {\n    edges { node { title } }\n  }\n}";
+        let b = "query Home($n:Int=5){articles(first:$n){edges{node{title}}}} # comment";
+        assert_eq!(normalize_query(a), normalize_query(b));
+        assert_eq!(
+            normalize_query("{ a(x: \"  two  spaces , kept \") }"),
+            "{a(x:\"  two  spaces , kept \")}"
+        );
+        assert_eq!(
+            normalize_query("{ a(x: \"\"\" block \"quote\"  \"\"\") b }"),
+            "{a(x:\"\"\" block \"quote\"  \"\"\")b}"
+        );
+        assert_eq!(normalize_query("{ a\n b }"), "{a b}");
+        assert_ne!(normalize_query("{ ab }"), normalize_query("{ a b }"));
+        assert_ne!(
+            normalize_query("{ a(x: 1 2) }"),
+            normalize_query("{ a(x: 12) }")
+        );
+        assert_eq!(
+            normalize_query("{ ...F } fragment F on Q { a }"),
+            "{...F}fragment F on Q{a}"
+        );
+    }
+
+    #[test]
+    fn surrogate_keys_are_bounded() {
+        assert_eq!(
+            surrogate_keys([
+                "articles".into(),
+                "article:b".into(),
+                "article:a".into(),
+                "articles".into()
+            ]),
+            "article:a article:b articles"
+        );
+        let many = (0..2000)
+            .map(|i| format!("article:{i:032x}"))
+            .chain(["articles".into()]);
+        assert_eq!(surrogate_keys(many), "articles");
+    }
+}

@@ -1,0 +1,290 @@
+//! The response cache: every public read API answers from it, byte for byte as it would
+//! without it, and never with stale content: not after a write through the API, not after a
+//! write made elsewhere, not when a scheduled article comes due.
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use broadsheet::demo;
+use broadsheet_domain::author::Role;
+use broadsheet_domain::time::now;
+use broadsheet_persistence::testing::{ArticleBuilder, UserBuilder};
+use chrono::TimeDelta;
+use serde_json::json;
+
+use crate::editorial::staff;
+use crate::helpers::{Reply, TestApp, e2e_tests};
+
+e2e_tests!(
+    every_public_api_reads_through_the_cache_and_never_stale,
+    staff_and_previews_are_never_cached,
+    writes_made_elsewhere_are_seen,
+    a_scheduled_article_appears_on_time,
+);
+
+const SLUG: &str = "new-homes-target";
+
+fn content_key(app: &TestApp) -> String {
+    let mut c = app.db.store.conn().expect("connection");
+    broadsheet_api::keys::create_content(&mut c, "Partner", 100_000)
+        .expect("key")
+        .credential
+}
+
+/// The public reads of one article, on every API.
+fn paths(key: &str) -> Vec<String> {
+    let query = format!("{{ article(slug: \"{SLUG}\") {{ title tags {{ name }} }} }}");
+    let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    vec![
+        format!("/graphql?query={encoded}"),
+        format!("/ghost/api/content/posts/slug/{SLUG}/?key={key}&include=tags"),
+        format!("/ghost/api/content/posts/?key={key}&filter=tag:housing&include=tags"),
+        "/tag/housing/rss/".to_owned(),
+        "/tag/housing/feed.json".to_owned(),
+    ]
+}
+
+async fn read(app: &TestApp, path: &str) -> Reply {
+    let reply = app.get_with(path, &[("accept", "application/json")]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}");
+    reply
+}
+
+/// Reads `path` twice: the first is built (or already cached), the second comes from the
+/// cache, byte for byte the same.
+async fn read_twice(app: &TestApp, path: &str) -> String {
+    let first = read(app, path).await;
+    let second = read(app, path).await;
+    assert_eq!(second.header("x-cache"), Some("HIT"), "{path}");
+    assert_eq!(first.body, second.body, "{path}: cached and built differ");
+    assert_eq!(first.header("etag"), second.header("etag"), "{path}");
+    assert!(
+        second
+            .header("surrogate-key")
+            .is_some_and(|k| k.split(' ').any(|k| k.starts_with("article"))),
+        "{path}: {:?}",
+        second.header("surrogate-key")
+    );
+    assert_eq!(
+        second.header("cache-tag"),
+        second
+            .header("surrogate-key")
+            .map(|k| k.replace(' ', ","))
+            .as_deref()
+    );
+    String::from_utf8(second.body.to_vec()).expect("UTF-8")
+}
+
+async fn every_public_api_reads_through_the_cache_and_never_stale(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = content_key(&app);
+    let editor = staff(&app, "Eve Editor", Role::Editor);
+    for path in paths(&key) {
+        let first = read(&app, &path).await;
+        assert_eq!(first.header("x-cache"), Some("MISS"), "{path}");
+        let body = read_twice(&app, &path).await;
+        assert!(body.contains("Housing"), "{path}");
+    }
+    // Anonymous POSTs of the same query (laid out differently) share the entry.
+    let query = format!("{{\n  article(slug: \"{SLUG}\") {{ title\n tags {{ name }} }}\n}}");
+    let post = app
+        .post_json(
+            "/graphql",
+            &[("accept", "application/json")],
+            &json!({ "query": query }).to_string(),
+        )
+        .await;
+    assert_eq!(post.header("x-cache"), Some("HIT"));
+    assert_eq!(post.header("cache-control"), Some("no-store"));
+    assert_eq!(post.body, read(&app, &paths(&key)[0]).await.body);
+
+    // A conditional request is answered from the cache too.
+    let rss = read(&app, "/rss/").await;
+    let etag = rss.header("etag").expect("etag").to_owned();
+    let held = app.get_with("/rss/", &[("if-none-match", &etag)]).await;
+    assert_eq!(held.status, StatusCode::NOT_MODIFIED);
+
+    // Change the article's title through the API...
+    let article = app
+        .graphql_as(
+            &editor.token,
+            "query($s: String!) { article(slug: $s) { id version } }",
+            json!({ "s": SLUG }),
+        )
+        .await
+        .json();
+    let (id, version) = (
+        article["data"]["article"]["id"].clone(),
+        article["data"]["article"]["version"].clone(),
+    );
+    let saved = app
+        .graphql_as(
+            &editor.token,
+            "mutation($id: ID!, $v: Int!) { updateArticle(id: $id, expectedVersion: $v, input: { title: \"Homes target missed\" }) { article { title } } }",
+            json!({ "id": id, "v": version }),
+        )
+        .await
+        .json();
+    assert!(saved["errors"].is_null(), "{saved}");
+    // ...and every API shows the new title at once.
+    for path in paths(&key) {
+        let body = read_twice(&app, &path).await;
+        assert!(body.contains("Homes target missed"), "{path} is stale");
+    }
+
+    // Rename a tag: the article's tags change everywhere.
+    let housing = app
+        .graphql("{ tag(slug: \"housing\") { id } }", json!({}))
+        .await
+        .json()["data"]["tag"]["id"]
+        .clone();
+    let renamed = app
+        .graphql_as(
+            &editor.token,
+            "mutation($id: ID!) { updateTag(id: $id, input: { name: \"Homes & Housing\" }) { tag { name } } }",
+            json!({ "id": housing }),
+        )
+        .await
+        .json();
+    assert!(renamed["errors"].is_null(), "{renamed}");
+    for path in paths(&key) {
+        let body = read_twice(&app, &path).await;
+        assert!(
+            body.contains("Homes &amp; Housing")
+                || body.contains("Homes & Housing")
+                || body.contains("Homes \\u0026 Housing"),
+            "{path} is stale: {body:.300}"
+        );
+    }
+
+    // Unpublished: gone from every list and lookup at once.
+    let version = app
+        .graphql_as(
+            &editor.token,
+            "query($s: String!) { article(slug: $s) { version } }",
+            json!({ "s": SLUG }),
+        )
+        .await
+        .json()["data"]["article"]["version"]
+        .clone();
+    let down = app
+        .graphql_as(
+            &editor.token,
+            "mutation($id: ID!, $v: Int!) { unpublishArticle(id: $id, expectedVersion: $v) { article { status } } }",
+            json!({ "id": id, "v": version }),
+        )
+        .await
+        .json();
+    assert!(down["errors"].is_null(), "{down}");
+    let gql = read(&app, &paths(&key)[0]).await.json();
+    assert_eq!(gql["data"]["article"], serde_json::Value::Null);
+    let rss =
+        String::from_utf8(read(&app, "/tag/housing/rss/").await.body.to_vec()).expect("UTF-8");
+    assert!(!rss.contains("Homes target missed"));
+    let one = app
+        .get(&format!("/ghost/api/content/posts/slug/{SLUG}/?key={key}"))
+        .await;
+    assert_eq!(one.status, StatusCode::NOT_FOUND);
+}
+
+async fn staff_and_previews_are_never_cached(app: TestApp) {
+    let editor = staff(&app, "Eve Editor", Role::Editor);
+    {
+        let mut c = app.db.store.conn().expect("connection");
+        ArticleBuilder::new("Secret draft", editor.user.id())
+            .draft()
+            .create(&mut c);
+    }
+    let query = "{ articles(first: 5, filter: { status: [DRAFT] }, orderBy: RECENTLY_UPDATED) { edges { node { title previewToken } } } }";
+    let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    let path = format!("/graphql?query={encoded}");
+    let auth = format!("Bearer {}", editor.token);
+    for _ in 0..2 {
+        let staff_read = app
+            .get_with(
+                &path,
+                &[("accept", "application/json"), ("authorization", &auth)],
+            )
+            .await;
+        assert!(
+            String::from_utf8_lossy(&staff_read.body).contains("Secret draft"),
+            "{}",
+            String::from_utf8_lossy(&staff_read.body)
+        );
+        assert_eq!(staff_read.header("x-cache"), None);
+        assert_eq!(staff_read.header("cache-control"), Some("no-store"));
+    }
+    let token = app
+        .get_with(
+            &path,
+            &[("accept", "application/json"), ("authorization", &auth)],
+        )
+        .await
+        .json()["data"]["articles"]["edges"][0]["node"]["previewToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    // The same query, anonymous: the public sees no draft.
+    let public = read(&app, &path).await;
+    assert!(!String::from_utf8_lossy(&public.body).contains("Secret draft"));
+    // A preview shows the draft to whoever holds the token, and is never cached.
+    let preview = format!("{{ preview(token: \"{token}\") {{ title }} }}");
+    let encoded: String = url::form_urlencoded::byte_serialize(preview.as_bytes()).collect();
+    for _ in 0..2 {
+        let reply = read(&app, &format!("/graphql?query={encoded}")).await;
+        assert_eq!(reply.json()["data"]["preview"]["title"], "Secret draft");
+        assert_eq!(reply.header("x-cache"), None);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
+}
+
+/// Polls `path` until its body contains `text`; returns how long that took.
+async fn until_it_shows(app: &TestApp, path: &str, text: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let body = read(app, path).await.body;
+        if String::from_utf8_lossy(&body).contains(text) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{path} never showed {text:?}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn writes_made_elsewhere_are_seen(app: TestApp) {
+    let path = "/graphql?query=%7Barticles(first%3A5)%7Bedges%7Bnode%7Btitle%7D%7D%7D%7D";
+    read(&app, path).await;
+    assert_eq!(read(&app, path).await.header("x-cache"), Some("HIT"));
+    // Another process (a replica, the CLI, a database client) writes.
+    {
+        let mut c = app.db.store.conn().expect("connection");
+        let ann = UserBuilder::new("Ann").create(&mut c).id();
+        ArticleBuilder::new("Written elsewhere", ann).create(&mut c);
+    }
+    // Seen within the refresh interval (250 ms), give or take a slow machine.
+    let took = until_it_shows(&app, path, "Written elsewhere").await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+async fn a_scheduled_article_appears_on_time(app: TestApp) {
+    // The scheduler is off in tests: only the cache's own knowledge of the due time counts.
+    let due = now() + TimeDelta::milliseconds(1500);
+    {
+        let mut c = app.db.store.conn().expect("connection");
+        let ann = UserBuilder::new("Ann").create(&mut c).id();
+        ArticleBuilder::new("Embargoed", ann)
+            .scheduled_for(due)
+            .create(&mut c);
+    }
+    let path = "/graphql?query=%7Barticles(first%3A5)%7Bedges%7Bnode%7Btitle%7D%7D%7D%7D";
+    // Wait until the cache knows of the article (it is not visible yet) and holds the list.
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    let before = read(&app, path).await;
+    assert!(!String::from_utf8_lossy(&before.body).contains("Embargoed"));
+    assert_eq!(read(&app, path).await.header("x-cache"), Some("HIT"));
+    until_it_shows(&app, path, "Embargoed").await;
+    assert!(now() >= due, "not before its time");
+}
