@@ -1,6 +1,7 @@
 //! The GraphQL API over HTTP.
 
 mod limits;
+mod persisted;
 mod queries;
 mod readme;
 mod related;

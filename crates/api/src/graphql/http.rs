@@ -11,6 +11,7 @@
 //!   `graphql-response+json`, 200 under plain `application/json` (as older clients expect).
 //! - Successful `GET` responses are cacheable (`Cache-Control`, `ETag`, `304`).
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Request, Variables};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 
 use super::context::{RequestContext, SiteUrl};
 use super::extension::REQUEST_ERROR_CODES;
@@ -37,6 +39,7 @@ pub struct GraphqlService {
     schema: BroadsheetSchema,
     config: GraphqlConfig,
     site: SiteUrl,
+    persisted: PersistedQueries,
 }
 
 impl GraphqlService {
@@ -46,7 +49,95 @@ impl GraphqlService {
             schema: super::schema(&config),
             config,
             site: SiteUrl::new(site_url),
+            persisted: PersistedQueries::default(),
         }
+    }
+}
+
+/// Automatic persisted queries (Apollo's protocol): a client sends the SHA-256 of a query
+/// instead of the query (`extensions.persistedQuery.sha256Hash`), so that a read is a short
+/// GET a CDN can cache; the first time, the server does not know the hash and says so
+/// (`PersistedQueryNotFound`), and the client sends the query with its hash once. Kept in
+/// memory, per process, at most [`MAX_PERSISTED`] queries (a replica that does not know a
+/// hash asks for the query again).
+#[derive(Default)]
+struct PersistedQueries {
+    queries: std::sync::Mutex<(HashMap<String, Arc<str>>, VecDeque<String>)>,
+}
+
+/// The most persisted queries kept; the oldest go first.
+const MAX_PERSISTED: usize = 10_000;
+
+impl PersistedQueries {
+    fn get(&self, hash: &str) -> Option<Arc<str>> {
+        let queries = self.queries.lock().unwrap_or_else(|p| p.into_inner());
+        queries.0.get(hash).cloned()
+    }
+
+    fn insert(&self, hash: String, query: &str) {
+        let mut queries = self.queries.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *queries;
+        if map.contains_key(&hash) {
+            return;
+        }
+        if map.len() >= MAX_PERSISTED
+            && let Some(oldest) = order.pop_front()
+        {
+            map.remove(&oldest);
+        }
+        map.insert(hash.clone(), Arc::from(query));
+        order.push_back(hash);
+    }
+}
+
+/// The query of a request: as sent, or looked up (and checked, and remembered) by its hash.
+fn resolve_query(
+    service: &GraphqlService,
+    query: Option<String>,
+    extensions: Option<&Value>,
+) -> Result<String, Refusal> {
+    let query = query.filter(|q| !q.trim().is_empty());
+    let Some(persisted) = extensions.and_then(|e| e.get("persistedQuery")) else {
+        return query.ok_or_else(|| Refusal::bad_request("the request has no query"));
+    };
+    if persisted.get("version").and_then(Value::as_i64) != Some(1) {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "PERSISTED_QUERY_NOT_SUPPORTED",
+            "Unsupported persisted query version: use version 1",
+        ));
+    }
+    let hash = persisted
+        .get("sha256Hash")
+        .and_then(Value::as_str)
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| Refusal::bad_request("persistedQuery.sha256Hash must be 64 hex characters"))?
+        .to_ascii_lowercase();
+    match query {
+        Some(query) => {
+            let actual = crate::hex::encode(&Sha256::digest(query.as_bytes()));
+            if actual != hash {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "PERSISTED_QUERY_HASH_MISMATCH",
+                    "provided sha does not match query",
+                ));
+            }
+            service.persisted.insert(hash, &query);
+            Ok(query)
+        }
+        None => service
+            .persisted
+            .get(&hash)
+            .map(|q| q.to_string())
+            // Apollo's clients look for this message, answered with 200, to send the query.
+            .ok_or_else(|| {
+                Refusal::new(
+                    StatusCode::OK,
+                    "PERSISTED_QUERY_NOT_FOUND",
+                    "PersistedQueryNotFound",
+                )
+            }),
     }
 }
 
@@ -387,20 +478,21 @@ async fn execute(
     format: Format,
     by_get: bool,
 ) -> Answer {
-    let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
-        return Refusal::bad_request("the request has no query").answer(format);
-    };
-    let variables = match params.variables {
-        None | Some(Value::Null) => Variables::default(),
-        Some(v @ Value::Object(_)) => Variables::from_json(v),
-        Some(_) => return Refusal::bad_request("variables must be a JSON object").answer(format),
-    };
     if !matches!(
         params.extensions,
         None | Some(Value::Null) | Some(Value::Object(_))
     ) {
         return Refusal::bad_request("extensions must be a JSON object").answer(format);
     }
+    let query = match resolve_query(service, params.query, params.extensions.as_ref()) {
+        Ok(query) => query,
+        Err(refusal) => return refusal.answer(format),
+    };
+    let variables = match params.variables {
+        None | Some(Value::Null) => Variables::default(),
+        Some(v @ Value::Object(_)) => Variables::from_json(v),
+        Some(_) => return Refusal::bad_request("variables must be a JSON object").answer(format),
+    };
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
