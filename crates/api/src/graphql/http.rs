@@ -62,8 +62,11 @@ impl GraphqlService {
 /// hash asks for the query again).
 #[derive(Default)]
 struct PersistedQueries {
-    queries: std::sync::Mutex<(HashMap<String, Arc<str>>, VecDeque<String>)>,
+    queries: std::sync::Mutex<Persisted>,
 }
+
+/// The queries by hash, and the hashes oldest first.
+type Persisted = (HashMap<String, Arc<str>>, VecDeque<String>);
 
 /// The most persisted queries kept; the oldest go first.
 const MAX_PERSISTED: usize = 10_000;
