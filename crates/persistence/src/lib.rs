@@ -6,6 +6,7 @@
 //! worker thread. Rows become domain types at this crate's edge, through `TryFrom`.
 
 pub mod articles;
+pub mod bulk;
 pub mod content;
 pub mod db;
 mod error;

@@ -91,6 +91,36 @@ fn create_once(
     Article::try_from(stored)
 }
 
+/// The rows [`crate::bulk`] inserts for `batch` (every slug given).
+pub(crate) fn rows_for_bulk<'a>(
+    batch: &'a [NewArticle],
+    by: Option<AuthorId>,
+    now: Timestamp,
+) -> Vec<NewArticleRow<'a>> {
+    batch
+        .iter()
+        .filter_map(|new| {
+            Some(NewArticleRow {
+                uuid: DbUuid(new.uuid),
+                fields: FieldSource {
+                    slug: new.slug.as_ref()?,
+                    title: &new.title,
+                    custom_excerpt: new.custom_excerpt.as_deref(),
+                    content: &new.content,
+                    publication: new.publication,
+                    featured: new.featured,
+                    feature_image: new.feature_image.as_ref(),
+                    seo: &new.seo,
+                }
+                .into(),
+                created_at: DbTime(now),
+                updated_at: DbTime(now),
+                updated_by: by.map(|a| a.0),
+            })
+        })
+        .collect()
+}
+
 fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
     let taken = articles::table
         .select(articles::slug)

@@ -2,6 +2,7 @@
 //! `BROADSHEET_TEST_POSTGRES_URL` is set, on PostgreSQL, unchanged.
 
 mod articles;
+mod bulk;
 mod content;
 mod editorial;
 mod filters;

@@ -1,0 +1,86 @@
+//! `datagen --database URL --articles N`: loads a deterministic publication of N articles
+//! into a fresh database (see the library docs), and prints how long it took.
+
+use std::time::Instant;
+
+use anyhow::Context as _;
+use broadsheet_bench::{Plan, load};
+use broadsheet_persistence::{DatabaseUrl, PoolOptions, Store};
+use clap::Parser;
+use diesel::Connection as _;
+
+#[derive(Parser)]
+struct Args {
+    /// `sqlite://PATH` or `postgres://…/DB`.
+    #[arg(long)]
+    database: String,
+    /// How many articles.
+    #[arg(long, default_value_t = 10_000)]
+    articles: usize,
+    /// The seed: the same seed and size give the same publication.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Threads rendering Markdown (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Start from nothing: delete the SQLite file, or drop and create the PostgreSQL
+    /// database.
+    #[arg(long)]
+    recreate: bool,
+}
+
+fn recreate(url: &DatabaseUrl) -> anyhow::Result<()> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let file = format!("{}{suffix}", path.display());
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e).with_context(|| format!("removing {file}")),
+                }
+            }
+        }
+        DatabaseUrl::Postgres(text) => {
+            let mut parsed = url::Url::parse(text).context("the PostgreSQL URL")?;
+            let name = parsed.path().trim_start_matches('/').to_owned();
+            anyhow::ensure!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                "the database name must be letters, digits and underscores"
+            );
+            parsed.set_path("/postgres");
+            let mut admin = diesel::PgConnection::establish(parsed.as_str())
+                .context("connecting to the postgres database")?;
+            use diesel::RunQueryDsl as _;
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)?;
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin)?;
+        }
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let url = DatabaseUrl::parse(&args.database).context("the database URL")?;
+    if args.recreate {
+        recreate(&url)?;
+    }
+    let store = Store::open(&url, &PoolOptions::default()).context("opening the database")?;
+    let plan = Plan {
+        articles: args.articles,
+        seed: args.seed,
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+    };
+    let started = Instant::now();
+    let loaded = load(&store, &plan)?;
+    println!(
+        "{{\"articles\":{},\"seconds\":{:.2},\"per_second\":{:.0}}}",
+        loaded.articles,
+        started.elapsed().as_secs_f64(),
+        loaded.articles as f64 / loaded.seconds.max(0.001)
+    );
+    Ok(())
+}
