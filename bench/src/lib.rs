@@ -98,22 +98,142 @@ impl Zipf {
 
 /// Words articles are made of (real ones, so that search has something to find).
 pub const WORDS: &[&str] = &[
-    "council", "budget", "housing", "minister", "election", "devolution", "mayor", "policy",
-    "transport", "schools", "health", "funding", "planning", "homes", "brexit", "parliament",
-    "committee", "report", "review", "services", "children", "social", "care", "local",
-    "authority", "government", "spending", "cuts", "reform", "vote", "party", "leader",
-    "opposition", "campaign", "public", "inquiry", "finance", "growth", "economy", "jobs",
-    "investment", "rail", "roads", "energy", "climate", "police", "crime", "justice",
-    "courts", "prisons", "welfare", "benefits", "pensions", "tax", "rates", "business",
-    "industry", "workers", "unions", "strike", "hospital", "doctors", "nurses", "patients",
-    "waiting", "targets", "figures", "data", "survey", "poll", "voters", "residents",
-    "community", "region", "city", "county", "district", "ward", "borough", "cabinet",
-    "officials", "chief", "executive", "statement", "decision", "proposal", "plan", "scheme",
-    "project", "programme", "strategy", "consultation", "evidence", "analysis", "impact",
-    "future", "year", "month", "week", "today", "said", "told", "warned", "announced",
-    "agreed", "rejected", "approved", "delayed", "expected", "promised", "claimed", "argued",
-    "the", "a", "of", "to", "and", "in", "for", "on", "that", "with", "as", "by", "at",
-    "from", "its", "was", "is", "will", "would", "could", "more", "than", "new", "after",
+    "council",
+    "budget",
+    "housing",
+    "minister",
+    "election",
+    "devolution",
+    "mayor",
+    "policy",
+    "transport",
+    "schools",
+    "health",
+    "funding",
+    "planning",
+    "homes",
+    "brexit",
+    "parliament",
+    "committee",
+    "report",
+    "review",
+    "services",
+    "children",
+    "social",
+    "care",
+    "local",
+    "authority",
+    "government",
+    "spending",
+    "cuts",
+    "reform",
+    "vote",
+    "party",
+    "leader",
+    "opposition",
+    "campaign",
+    "public",
+    "inquiry",
+    "finance",
+    "growth",
+    "economy",
+    "jobs",
+    "investment",
+    "rail",
+    "roads",
+    "energy",
+    "climate",
+    "police",
+    "crime",
+    "justice",
+    "courts",
+    "prisons",
+    "welfare",
+    "benefits",
+    "pensions",
+    "tax",
+    "rates",
+    "business",
+    "industry",
+    "workers",
+    "unions",
+    "strike",
+    "hospital",
+    "doctors",
+    "nurses",
+    "patients",
+    "waiting",
+    "targets",
+    "figures",
+    "data",
+    "survey",
+    "poll",
+    "voters",
+    "residents",
+    "community",
+    "region",
+    "city",
+    "county",
+    "district",
+    "ward",
+    "borough",
+    "cabinet",
+    "officials",
+    "chief",
+    "executive",
+    "statement",
+    "decision",
+    "proposal",
+    "plan",
+    "scheme",
+    "project",
+    "programme",
+    "strategy",
+    "consultation",
+    "evidence",
+    "analysis",
+    "impact",
+    "future",
+    "year",
+    "month",
+    "week",
+    "today",
+    "said",
+    "told",
+    "warned",
+    "announced",
+    "agreed",
+    "rejected",
+    "approved",
+    "delayed",
+    "expected",
+    "promised",
+    "claimed",
+    "argued",
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "in",
+    "for",
+    "on",
+    "that",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "its",
+    "was",
+    "is",
+    "will",
+    "would",
+    "could",
+    "more",
+    "than",
+    "new",
+    "after",
 ];
 
 const FIRST_NAMES: &[&str] = &[
@@ -121,8 +241,7 @@ const FIRST_NAMES: &[&str] = &[
     "Chloe", "Daniel", "Aisha", "Ben", "Ruth", "Kwame", "Emma", "Hugh", "Nadia", "Peter",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Ashby", "Patel", "Okafor", "Reid", "Khan", "Morgan", "Hughes", "Clarke", "Nowak",
-    "Evans",
+    "Ashby", "Patel", "Okafor", "Reid", "Khan", "Morgan", "Hughes", "Clarke", "Nowak", "Evans",
 ];
 
 fn word(rng: &mut Rng) -> &'static str {
@@ -201,13 +320,17 @@ pub struct Plan {
     pub threads: usize,
 }
 
-/// Timings of a load.
-#[derive(Debug, Clone, Copy)]
+/// What was loaded, and how long it took.
+#[derive(Debug, Clone)]
 pub struct Loaded {
     /// Articles loaded.
     pub articles: usize,
     /// Seconds spent, in all.
     pub seconds: f64,
+    /// Slugs of the published articles.
+    pub published_slugs: Vec<String>,
+    /// Tag slugs, most used first.
+    pub tag_slugs: Vec<String>,
 }
 
 /// The instant the newest article is published at: fixed, so runs compare.
@@ -248,7 +371,8 @@ pub fn article(
     // Ten years, oldest first: article `i` is the `i`-th oldest.
     let span = TimeDelta::days(3_650).num_seconds();
     let step = span / plan.articles.max(1) as i64;
-    let back = plan.articles.saturating_sub(i) as i64 * step + rng.below(step.max(1) as usize) as i64;
+    let back =
+        plan.articles.saturating_sub(i) as i64 * step + rng.below(step.max(1) as usize) as i64;
     let draft = rng.below(100) == 0;
     let slug = format!(
         "{}-{i}",
@@ -321,24 +445,67 @@ pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
                 description: Some(format!("Everything on topic {t}.")),
                 ..TagInput::default()
             })?;
-            tag_ids.push(tags::create(c, &new, now)?.id);
+            tag_ids.push(tags::create(c, &new, now)?);
         }
         Ok((authors, tag_ids))
     })?;
+    let tag_slugs: Vec<String> = tags.iter().map(|t| t.slug.to_string()).collect();
+    let tags: Vec<TagId> = tags.iter().map(|t| t.id).collect();
     let zipf = Zipf::new(TAGS);
-    let mut ids: Vec<ArticleId> = Vec::with_capacity(plan.articles);
-    let mut start = 0;
-    while start < plan.articles {
-        let end = (start + CHUNK).min(plan.articles);
-        let chunk = generate(plan, start..end, &tags, &authors, &zipf)?;
-        let loaded = store.write_blocking(|c| bulk::insert_articles(c, &chunk, None, now))?;
-        ids.extend(loaded);
-        start = end;
-        eprintln!(
-            "  {end} articles ({:.1} s)",
-            started.elapsed().as_secs_f64()
-        );
-    }
+    // Each thread makes and inserts its own run of chunks, in its own transactions: on
+    // PostgreSQL the inserts (and the search vectors they compute) use every core; on
+    // SQLite they take turns, and only the Markdown rendering runs in parallel.
+    let threads = plan.threads.max(1);
+    let per = plan.articles.div_ceil(threads);
+    let ids = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..threads)
+            .map(|t| {
+                let (lo, hi) = (
+                    (t * per).min(plan.articles),
+                    ((t + 1) * per).min(plan.articles),
+                );
+                let (tags, authors, zipf) = (&tags, &authors, &zipf);
+                s.spawn(move || -> anyhow::Result<(Vec<ArticleId>, Vec<String>)> {
+                    let mut ids = Vec::with_capacity(hi - lo);
+                    let mut slugs = Vec::with_capacity(hi - lo);
+                    let mut start = lo;
+                    while start < hi {
+                        let end = (start + CHUNK / threads).min(hi);
+                        let chunk = (start..end)
+                            .map(|i| article(plan, i, tags, authors, zipf))
+                            .collect::<anyhow::Result<Vec<_>>>()?;
+                        ids.extend(store.write_blocking(|c| {
+                            without_triggers(c)?;
+                            bulk::insert_articles(c, &chunk, None, now)
+                        })?);
+                        slugs.extend(chunk.iter().filter_map(|a| {
+                            (a.publication.status() == ArticleStatus::Published)
+                                .then(|| a.slug.as_ref().map(ToString::to_string))
+                                .flatten()
+                        }));
+                        start = end;
+                    }
+                    Ok((ids, slugs))
+                })
+            })
+            .collect();
+        let mut ids = Vec::with_capacity(plan.articles);
+        let mut slugs = Vec::with_capacity(plan.articles);
+        for run in runs {
+            let (run_ids, run_slugs) = run
+                .join()
+                .map_err(|_| anyhow::anyhow!("a loading thread panicked"))??;
+            ids.extend(run_ids);
+            slugs.extend(run_slugs);
+        }
+        Ok::<_, anyhow::Error>((ids, slugs))
+    })?;
+    let (ids, published_slugs) = ids;
+    eprintln!(
+        "  {} articles ({:.1} s)",
+        ids.len(),
+        started.elapsed().as_secs_f64()
+    );
     let links: Vec<(ArticleId, Vec<ArticleId>)> = ids
         .iter()
         .enumerate()
@@ -355,45 +522,39 @@ pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
         })
         .collect();
     for batch in links.chunks(CHUNK * 2) {
-        store.write_blocking(|c| bulk::insert_related(c, batch))?;
+        store.write_blocking(|c| {
+            without_triggers(c)?;
+            bulk::insert_related(c, batch)
+        })?;
     }
+    // What the triggers would have done, once: caches learn that everything changed.
+    store.write_blocking(|c| {
+        use diesel::RunQueryDsl as _;
+        diesel::sql_query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(c)?;
+        Ok(())
+    })?;
     Ok(Loaded {
         articles: ids.len(),
         seconds: started.elapsed().as_secs_f64(),
+        published_slugs,
+        tag_slugs,
     })
 }
 
-/// Articles `range` of the plan, rendered on `plan.threads` threads.
-fn generate(
-    plan: &Plan,
-    range: std::ops::Range<usize>,
-    tags: &[TagId],
-    authors: &[AuthorId],
-    zipf: &Zipf,
-) -> anyhow::Result<Vec<NewArticle>> {
-    let threads = plan.threads.max(1);
-    let per = range.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = (0..threads)
-            .map(|t| {
-                let lo = range.start + t * per;
-                let hi = (lo + per).min(range.end);
-                s.spawn(move || {
-                    (lo..hi)
-                        .map(|i| article(plan, i, tags, authors, zipf))
-                        .collect::<anyhow::Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(range.len());
-        for part in parts {
-            out.extend(
-                part.join()
-                    .map_err(|_| anyhow::anyhow!("a generator thread panicked"))??,
-            );
-        }
-        Ok(out)
-    })
+/// On PostgreSQL, skips triggers for the rest of the transaction, as `pg_restore
+/// --disable-triggers` does: the content-version trigger would make every loading transaction
+/// wait for the others (each bumps the same row), and the foreign keys of generated data
+/// need no checking. (It needs a superuser; SQLite loads with one writer anyway.)
+fn without_triggers(
+    c: &mut broadsheet_persistence::AnyConnection,
+) -> Result<(), broadsheet_persistence::StoreError> {
+    use diesel::RunQueryDsl as _;
+    if let broadsheet_persistence::AnyConnection::Postgres(pg) = c {
+        diesel::sql_query("SET LOCAL session_replication_role = replica").execute(pg)?;
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(pg)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -418,7 +579,11 @@ mod tests {
         assert!((3_600..6_000).contains(&a.content.markdown.len()));
         // Neighbours share nothing: not the uuid, not the words.
         let uuids: std::collections::HashSet<_> = (0..1_000)
-            .map(|i| article(&plan, i, &tags, &authors, &zipf).expect("valid").uuid)
+            .map(|i| {
+                article(&plan, i, &tags, &authors, &zipf)
+                    .expect("valid")
+                    .uuid
+            })
             .collect();
         assert_eq!(uuids.len(), 1_000);
         let c = article(&plan, 43, &tags, &authors, &zipf).expect("valid");

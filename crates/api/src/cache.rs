@@ -34,15 +34,33 @@ pub struct Cached {
     pub last_modified: Option<String>,
     /// `Surrogate-Key`: the articles, tags and authors (and lists) it shows, for CDN purges.
     pub surrogate_keys: String,
+    /// The same keys as `Cache-Tag` wants them, comma-separated.
+    pub cache_tag: String,
 }
 
 impl Cached {
+    /// A response to cache.
+    pub fn new(
+        body: Bytes,
+        etag: String,
+        last_modified: Option<String>,
+        surrogate_keys: String,
+    ) -> Self {
+        Self {
+            cache_tag: surrogate_keys.replace(' ', ","),
+            body,
+            etag,
+            last_modified,
+            surrogate_keys,
+        }
+    }
+
     fn size(&self, key: &str) -> usize {
         // The map's own overhead, roughly, besides what the entry holds.
         key.len()
             + self.body.len()
             + self.etag.len()
-            + self.surrogate_keys.len()
+            + self.surrogate_keys.len() * 2
             + self.last_modified.as_ref().map_or(0, String::len)
             + 128
     }
@@ -334,7 +352,7 @@ pub fn respond(
     }
     if !cached.surrogate_keys.is_empty() {
         res.insert_header(("surrogate-key", cached.surrogate_keys.as_str()))
-            .insert_header(("cache-tag", cached.surrogate_keys.replace(' ', ",")));
+            .insert_header(("cache-tag", cached.cache_tag.as_str()));
     }
     for (name, value) in how.extra {
         res.insert_header((*name, *value));
@@ -466,12 +484,12 @@ mod tests {
     use super::*;
 
     fn cached(body: &str) -> Cached {
-        Cached {
-            body: Bytes::from(body.to_owned()),
-            etag: "\"x\"".into(),
-            last_modified: None,
-            surrogate_keys: String::new(),
-        }
+        Cached::new(
+            Bytes::from(body.to_owned()),
+            "\"x\"".into(),
+            None,
+            String::new(),
+        )
     }
 
     fn synced(cache: &ResponseCache, version: i64, next_due: Option<Timestamp>) {

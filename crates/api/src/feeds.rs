@@ -252,13 +252,13 @@ fn render(feed: &Feed, format: Format) -> Cached {
         keys.extend(item.tags.iter().map(|t| format!("tag:{}", t.id.0)));
         keys.extend(item.authors.iter().map(|a| format!("author:{}", a.id.0)));
     }
-    Cached {
-        etag: crate::cache::etag_of(body.as_bytes()),
-        body: body.into(),
-        last_modified: last_modified(feed)
-            .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
-        surrogate_keys: crate::cache::surrogate_keys(keys),
-    }
+    let etag = crate::cache::etag_of(body.as_bytes());
+    Cached::new(
+        body.into(),
+        etag,
+        last_modified(feed).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+        crate::cache::surrogate_keys(keys),
+    )
 }
 
 fn respond(
@@ -274,7 +274,7 @@ fn respond(
         &Served {
             content_type: format.content_type(),
             vary: "Accept-Encoding",
-            cache_control: &state.cache_control(),
+            cache_control: state.cache_control(),
             hit,
             extra: &[],
         },

@@ -26,12 +26,20 @@ pub struct AppState {
     pub stale_while_revalidate: u32,
     /// Public reads, kept in memory.
     pub cache: Arc<ResponseCache>,
+    /// `Cache-Control` of public responses, made from the two above by the server.
+    cache_control: String,
 }
 
 impl AppState {
+    /// Settles `Cache-Control` from `cache_max_age` and `stale_while_revalidate`.
+    pub fn settle_cache_control(&mut self) {
+        self.cache_control =
+            crate::cache::cache_control(self.cache_max_age, self.stale_while_revalidate);
+    }
+
     /// The `Cache-Control` of public responses.
-    pub fn cache_control(&self) -> String {
-        crate::cache::cache_control(self.cache_max_age, self.stale_while_revalidate)
+    pub fn cache_control(&self) -> &str {
+        &self.cache_control
     }
 
     /// State over `store`, with tokens made and checked by `jwt`.
@@ -44,6 +52,7 @@ impl AppState {
             cache_max_age: 60,
             stale_while_revalidate: 30,
             cache: Arc::new(ResponseCache::new(0)),
+            cache_control: crate::cache::cache_control(60, 30),
         }
     }
 }

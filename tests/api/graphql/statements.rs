@@ -89,12 +89,13 @@ async fn a_page_costs_a_constant_number_of_statements(app: TestApp) {
     let small = statements_for(&app, 5).await;
     let large = statements_for(&app, 25).await;
     assert_eq!(small, large, "statements must not grow with the page size");
-    // Articles, count, tags, tag counts, authors, curated links, curated articles,
-    // suggestions, suggested articles, their tags: one each. PostgreSQL checks each pooled
-    // connection with one more statement when it is lent.
+    // Articles, count, tag counts, authors, curated links, curated articles, suggestions,
+    // suggested articles, their tags: one each, except that tags and authors are two (the
+    // links, then the rows they name). PostgreSQL checks each pooled connection with one more
+    // statement when it is lent.
     let bound = match app.server_store.backend() {
-        Backend::Sqlite => 12,
-        Backend::Postgres => 24,
+        Backend::Sqlite => 14,
+        Backend::Postgres => 28,
     };
     assert!(large <= bound, "{large} statements for a page of 25");
 }

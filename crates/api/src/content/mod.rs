@@ -54,12 +54,13 @@ pub async fn handle(
     match answer(&path, &state, p).await {
         Ok(body) => {
             let bytes = body.to_string();
-            let cached = Cached {
-                etag: format!("W/{}", cache::etag_of(bytes.as_bytes())),
-                body: bytes.into(),
-                last_modified: None,
-                surrogate_keys: cache::surrogate_keys(surrogates(&body)),
-            };
+            let etag = format!("W/{}", cache::etag_of(bytes.as_bytes()));
+            let cached = Cached::new(
+                bytes.into(),
+                etag,
+                None,
+                cache::surrogate_keys(surrogates(&body)),
+            );
             let cached = match ticket {
                 Some(ticket) => state.cache.put(key, ticket, cached),
                 None => std::sync::Arc::new(cached),
@@ -558,7 +559,7 @@ fn respond(req: &HttpRequest, cached: &Cached, state: &AppState, hit: bool) -> H
         &Served {
             content_type: "application/json; charset=utf-8",
             vary: "Accept-Version, Accept-Encoding",
-            cache_control: &state.cache_control(),
+            cache_control: state.cache_control(),
             hit,
             extra: &[
                 ("access-control-allow-origin", "*"),

@@ -1,11 +1,12 @@
 //! The `Article` type and its connection.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use broadsheet_domain::article::{Article, ArticleStatus};
 use broadsheet_domain::filter::{articles::resolve, parse};
-use broadsheet_domain::ids::AuthorId;
+use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::listing::{ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest};
 use broadsheet_domain::policy::Action;
 use broadsheet_domain::policy::Ownership;
@@ -19,7 +20,7 @@ use super::author::AuthorNode;
 use super::context::{RequestContext, request};
 use super::error::{ApiError, ApiResult};
 use super::ids::GlobalId;
-use super::loaders::{AuthorsOf, CuratedOf, SuggestedFor, TagsOf};
+use super::loaders::{AuthorsOf, Bodies, ContentOf, CuratedOf, SuggestedFor, SummaryOf, TagsOf};
 use super::pagination::{PageInfo, int};
 use super::tag::TagNode;
 
@@ -30,13 +31,36 @@ pub const MAX_RELATED: i32 = 20;
 const PREVIEW_TTL: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// An article: published, or a draft shown to staff who may see it. The second field is the
-/// old slug it was found by, when it was.
-pub struct ArticleNode(pub Arc<Article>, pub Option<String>);
+/// old slug it was found by, when it was; the third, whether it was read without its bodies
+/// (a list page), which are then read for the whole page at once if asked for.
+pub struct ArticleNode(pub Arc<Article>, pub Option<String>, pub bool);
 
 impl ArticleNode {
     /// The node for `article`.
     pub fn new(article: Arc<Article>) -> Self {
-        Self(article, None)
+        Self(article, None, false)
+    }
+
+    /// The node for `article`, read without its bodies.
+    pub fn summary(article: Arc<Article>) -> Self {
+        Self(article, None, true)
+    }
+
+    /// The Markdown, HTML and plain text of the body.
+    async fn bodies(&self, ctx: &Context<'_>) -> ApiResult<Arc<Bodies>> {
+        if !self.2 {
+            let c = &self.0.content;
+            return Ok(Arc::new((
+                c.markdown.clone(),
+                c.html.clone(),
+                c.plaintext.clone(),
+            )));
+        }
+        Ok(request(ctx)
+            .loader
+            .load_one(ContentOf(self.0.id))
+            .await?
+            .unwrap_or_default())
     }
 
     /// Whether the viewer may see this article: published (or due), or a draft their role
@@ -163,7 +187,8 @@ pub struct RelatedArticleEdge {
 impl RelatedArticleEdge {
     /// The related article.
     async fn node(&self) -> ArticleNode {
-        ArticleNode::new(Arc::clone(&self.article))
+        // Read without its body, which is read (for all the page at once) if asked for.
+        ArticleNode::summary(Arc::clone(&self.article))
     }
 }
 
@@ -200,13 +225,19 @@ impl ArticleNode {
     }
 
     /// The body as sanitized HTML, safe to insert into a page.
-    async fn html(&self) -> &str {
-        &self.0.content.html
+    async fn html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        if !self.2 {
+            return Ok(self.0.content.html.clone());
+        }
+        Ok(self.bodies(ctx).await?.1.clone())
     }
 
     /// The body as plain text.
-    async fn plaintext(&self) -> &str {
-        &self.0.content.plaintext
+    async fn plaintext(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        if !self.2 {
+            return Ok(self.0.content.plaintext.clone());
+        }
+        Ok(self.bodies(ctx).await?.2.clone())
     }
 
     /// Minutes to read.
@@ -324,11 +355,11 @@ impl ArticleNode {
     }
 
     /// The body as written, in Markdown (staff only).
-    async fn markdown(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-        Ok(self
-            .editorial(ctx)
-            .await?
-            .then_some(self.0.content.markdown.as_str()))
+    async fn markdown(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if !self.editorial(ctx).await? {
+            return Ok(None);
+        }
+        Ok(Some(self.bodies(ctx).await?.0.clone()))
     }
 
     /// Earlier versions, newest first (staff only).
@@ -470,7 +501,13 @@ impl ArticleNode {
             .load_one(CuratedOf(me))
             .await?
             .unwrap_or_default();
-        let curated = req.loader.load_many(links.iter().map(|l| l.to)).await?;
+        let curated: HashMap<ArticleId, Arc<Article>> = req
+            .loader
+            .load_many(links.iter().map(|l| SummaryOf(l.to)))
+            .await?
+            .into_iter()
+            .map(|(k, a)| (k.0, a))
+            .collect();
         let mut edges: Vec<RelatedArticleEdge> = Vec::with_capacity(wanted);
         for link in &links {
             if edges.len() == wanted {
@@ -494,7 +531,13 @@ impl ArticleNode {
                 .load_one(SuggestedFor(me, wanted))
                 .await?
                 .unwrap_or_default();
-            let suggested = req.loader.load_many(ids.iter().copied()).await?;
+            let suggested: HashMap<ArticleId, Arc<Article>> = req
+                .loader
+                .load_many(ids.iter().map(|id| SummaryOf(*id)))
+                .await?
+                .into_iter()
+                .map(|(k, a)| (k.0, a))
+                .collect();
             for id in ids {
                 if edges.len() == wanted {
                     break;
@@ -648,7 +691,7 @@ impl ArticleConnection {
         let req = request(ctx);
         let page = req
             .store
-            .read(move |c| articles::list(c, &for_query, order, &page))
+            .read(move |c| articles::list_summaries(c, &for_query, order, &page))
             .await?;
         req.shows("articles");
         for a in &page.items {
@@ -679,7 +722,7 @@ impl ArticleConnection {
             .iter()
             .map(|a| ArticleEdge {
                 cursor: self.cursor(a),
-                node: ArticleNode::new(Arc::clone(a)),
+                node: ArticleNode::summary(Arc::clone(a)),
             })
             .collect()
     }
@@ -689,7 +732,7 @@ impl ArticleConnection {
         self.page
             .items
             .iter()
-            .map(|a| ArticleNode::new(Arc::clone(a)))
+            .map(|a| ArticleNode::summary(Arc::clone(a)))
             .collect()
     }
 

@@ -651,12 +651,12 @@ async fn execute(
         cached: None,
     };
     if cacheable && status == StatusCode::OK {
-        let cached = Cached {
-            etag: crate::cache::etag_of(&answer.body),
-            body: answer.body.clone(),
-            last_modified: None,
-            surrogate_keys: surrogates.header(),
-        };
+        let cached = Cached::new(
+            answer.body.clone(),
+            crate::cache::etag_of(&answer.body),
+            None,
+            surrogates.header(),
+        );
         answer.cached = Some((
             match (cache_key, ticket) {
                 (Some(key), Some(ticket)) => state.cache.put(key, ticket, cached),
@@ -805,7 +805,7 @@ fn cached(req: &HttpRequest, answer: Answer, state: &AppState) -> HttpResponse {
             &Served {
                 content_type: answer.format.content_type(),
                 vary: VARY,
-                cache_control: &state.cache_control(),
+                cache_control: state.cache_control(),
                 hit: *hit,
                 extra: &[],
             },

@@ -56,6 +56,14 @@ pub struct TagsOf(pub ArticleId);
 /// An article's authors, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AuthorsOf(pub ArticleId);
+/// An article without its bodies (for lists of related articles and search results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SummaryOf(pub ArticleId);
+/// An article's bodies: Markdown, HTML, plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentOf(pub ArticleId);
+/// Markdown, HTML and plain text.
+pub type Bodies = (String, String, String);
 /// An article's curated related links, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CuratedOf(pub ArticleId);
@@ -181,6 +189,41 @@ impl Loader<AuthorsOf> for StoreLoader {
             .await?;
         self.saw_authors(found.values().flatten());
         Ok(found)
+    }
+}
+
+impl Loader<SummaryOf> for StoreLoader {
+    type Value = Arc<Article>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[SummaryOf]) -> LoadResult<SummaryOf, Arc<Article>> {
+        let found = self
+            .read(keys, |c, keys| {
+                let ids: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
+                Ok(articles::summaries_by_ids(c, &ids)?
+                    .into_iter()
+                    .map(|(id, a)| (SummaryOf(id), Arc::new(a)))
+                    .collect())
+            })
+            .await?;
+        self.saw_articles(found.values());
+        Ok(found)
+    }
+}
+
+impl Loader<ContentOf> for StoreLoader {
+    type Value = Arc<Bodies>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[ContentOf]) -> LoadResult<ContentOf, Arc<Bodies>> {
+        self.read(keys, |c, keys| {
+            let ids: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
+            Ok(articles::contents(c, &ids)?
+                .into_iter()
+                .map(|(id, bodies)| (ContentOf(id), Arc::new(bodies)))
+                .collect())
+        })
+        .await
     }
 }
 

@@ -17,6 +17,7 @@ use super::connection::NameConnection;
 use super::context::{RequestContext, request};
 use super::error::{ApiError, ApiResult};
 use super::ids::GlobalId;
+use super::loaders::SummaryOf;
 use super::pagination::{DEFAULT_PAGE, MAX_PAGE, article_page, name_page};
 use super::search::{SearchConnection, SearchEdge, offset_after};
 use super::tag::TagNode;
@@ -135,7 +136,11 @@ impl Query {
                 if !ArticleNode::visible(req, &article).await? {
                     return Ok(None);
                 }
-                Ok(Some(ArticleNode(article.into(), aliased.then_some(value))))
+                Ok(Some(ArticleNode(
+                    article.into(),
+                    aliased.then_some(value),
+                    false,
+                )))
             }
             _ => Err(ApiError::bad_input("id", "give either id or slug").into()),
         }
@@ -322,7 +327,17 @@ impl Query {
         req.shows("articles");
         let has_next_page = hits.len() > size;
         let ids: Vec<ArticleId> = hits.iter().take(size).map(|h| h.article).collect();
-        let found = req.loader.load_many(ids).await.map_err(ApiError::from)?;
+        let found: std::collections::HashMap<
+            ArticleId,
+            std::sync::Arc<broadsheet_domain::article::Article>,
+        > = req
+            .loader
+            .load_many(ids.into_iter().map(SummaryOf))
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .map(|(k, a)| (k.0, a))
+            .collect();
         let edges = hits
             .into_iter()
             .take(size)

@@ -27,7 +27,8 @@ pub struct SearchEdge {
 impl SearchEdge {
     /// The article found.
     async fn node(&self) -> ArticleNode {
-        ArticleNode::new(Arc::clone(&self.article))
+        // Read without its body (see `ArticleNode::summary`).
+        ArticleNode::summary(Arc::clone(&self.article))
     }
 }
 

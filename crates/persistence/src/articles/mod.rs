@@ -206,6 +206,21 @@ pub fn by_ids(
         .collect()
 }
 
+/// [`by_ids`] without the bodies (see [`list_summaries`]).
+pub fn summaries_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[ArticleId],
+) -> Result<HashMap<ArticleId, Article>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    articles::table
+        .filter(articles::id.eq_any(raw))
+        .select(rows::summary_columns())
+        .load::<ArticleRow>(conn)?
+        .into_iter()
+        .map(|r| Article::try_from(r).map(|a| (a.id, a)))
+        .collect()
+}
+
 /// The articles with these public ids, in one statement.
 pub fn by_uuids(
     conn: &mut AnyConnection,
@@ -645,6 +660,28 @@ pub fn list(
     order: ArticleOrder,
     page: &PageRequest,
 ) -> Result<Page<Article>, StoreError> {
+    list_with(conn, filter, order, page, false)
+}
+
+/// [`list`] without the bodies: `content.markdown`, `content.html` and `content.plaintext` are
+/// empty (the excerpt, word count and reading time are there). A list page rarely shows
+/// bodies, and they are most of an article's bytes; [`contents`] reads them when it does.
+pub fn list_summaries(
+    conn: &mut AnyConnection,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    page: &PageRequest,
+) -> Result<Page<Article>, StoreError> {
+    list_with(conn, filter, order, page, true)
+}
+
+fn list_with(
+    conn: &mut AnyConnection,
+    filter: &ArticleFilter,
+    order: ArticleOrder,
+    page: &PageRequest,
+    summaries: bool,
+) -> Result<Page<Article>, StoreError> {
     filter.check()?;
     let (forward, size, cursor) = page.parts();
     let mut q = listed(filter, order);
@@ -654,8 +691,34 @@ pub fn list(
         q = beyond(q, order, cursor, descending)?;
     }
     q = sorted(q, order, descending);
-    let rows: Vec<ArticleRow> = q.select(select()).limit(walk_limit(size)).load(conn)?;
+    let q = q.limit(walk_limit(size));
+    let rows: Vec<ArticleRow> = if summaries {
+        q.select(rows::summary_columns()).load(conn)?
+    } else {
+        q.select(select()).load(conn)?
+    };
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Article::try_from)
+}
+
+/// The bodies of these articles (Markdown, HTML, plain text), for articles read as summaries.
+pub fn contents(
+    conn: &mut AnyConnection,
+    ids: &[ArticleId],
+) -> Result<HashMap<ArticleId, (String, String, String)>, StoreError> {
+    let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let rows: Vec<(i64, String, String, String)> = articles::table
+        .filter(articles::id.eq_any(&raw))
+        .select((
+            articles::id,
+            articles::markdown,
+            articles::html,
+            articles::plaintext,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, markdown, html, plaintext)| (ArticleId(id), (markdown, html, plaintext)))
+        .collect())
 }
 
 /// `limit` articles of the list `filter` selects in `order`, after skipping `offset`: the

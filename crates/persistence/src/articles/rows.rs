@@ -51,6 +51,75 @@ pub struct ArticleRow {
 }
 
 /// The columns an edit may change, written whole on every update.
+/// The columns of [`ArticleRow`], with empty text for the bodies (Markdown, HTML, plain text).
+#[allow(clippy::type_complexity)]
+pub(crate) fn summary_columns() -> (
+    articles::id,
+    articles::uuid,
+    articles::slug,
+    articles::title,
+    articles::custom_excerpt,
+    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+    articles::excerpt,
+    articles::word_count,
+    articles::reading_time,
+    articles::status,
+    articles::published_at,
+    articles::featured,
+    articles::feature_image,
+    articles::feature_image_alt,
+    articles::feature_image_caption,
+    articles::canonical_url,
+    articles::meta_title,
+    articles::meta_description,
+    articles::og_image,
+    articles::og_title,
+    articles::og_description,
+    articles::twitter_image,
+    articles::twitter_title,
+    articles::twitter_description,
+    articles::version,
+    articles::created_at,
+    articles::updated_at,
+    articles::updated_by,
+) {
+    let empty = || diesel::dsl::sql::<diesel::sql_types::Text>("''");
+    (
+        articles::id,
+        articles::uuid,
+        articles::slug,
+        articles::title,
+        articles::custom_excerpt,
+        empty(),
+        empty(),
+        empty(),
+        articles::excerpt,
+        articles::word_count,
+        articles::reading_time,
+        articles::status,
+        articles::published_at,
+        articles::featured,
+        articles::feature_image,
+        articles::feature_image_alt,
+        articles::feature_image_caption,
+        articles::canonical_url,
+        articles::meta_title,
+        articles::meta_description,
+        articles::og_image,
+        articles::og_title,
+        articles::og_description,
+        articles::twitter_image,
+        articles::twitter_title,
+        articles::twitter_description,
+        articles::version,
+        articles::created_at,
+        articles::updated_at,
+        articles::updated_by,
+    )
+}
+
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
 pub(crate) struct ArticleFields<'a> {

@@ -26,8 +26,8 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 
 /// Set on every new SQLite connection: enforce foreign keys (off by default in SQLite), wait
 /// for locks rather than fail at once, and sync less often (safe under WAL).
-const SQLITE_CONNECTION_PRAGMAS: &str =
-    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+     PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;";
 
 /// An arbitrary key for PostgreSQL's advisory lock that serialises migrations when several
 /// replicas start at once.

@@ -153,18 +153,24 @@ pub fn of_articles(
     conn: &mut AnyConnection,
     ids: &[ArticleId],
 ) -> Result<HashMap<ArticleId, Vec<Tag>>, StoreError> {
+    // Two index lookups rather than one join: the links of these articles, then the few
+    // distinct tags they name (a popular tag is read once per page, not once per article,
+    // and PostgreSQL is not tempted to hash the whole tags table for a page of twenty).
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
-    let rows: Vec<(i64, TagRow)> = article_tags::table
-        .inner_join(tags::table)
+    let links: Vec<(i64, i64)> = article_tags::table
         .filter(article_tags::article_id.eq_any(raw))
         .order((article_tags::article_id, article_tags::position))
-        .select((article_tags::article_id, select()))
+        .select((article_tags::article_id, article_tags::tag_id))
         .load(conn)?;
+    let mut wanted: Vec<TagId> = links.iter().map(|(_, t)| TagId(*t)).collect();
+    wanted.sort_unstable_by_key(|t| t.0);
+    wanted.dedup();
+    let found = by_ids(conn, &wanted)?;
     let mut out: HashMap<ArticleId, Vec<Tag>> = HashMap::with_capacity(ids.len());
-    for (article, row) in rows {
-        out.entry(ArticleId(article))
-            .or_default()
-            .push(Tag::try_from(row)?);
+    for (article, tag) in links {
+        if let Some(tag) = found.get(&TagId(tag)) {
+            out.entry(ArticleId(article)).or_default().push(tag.clone());
+        }
     }
     Ok(out)
 }

@@ -31,7 +31,9 @@ fn many_articles_at_once(db: &TestDb) {
         .collect();
     let ids = bulk::insert_articles(&mut c, &new, None, now()).expect("loaded");
     assert_eq!(ids.len(), 1_203);
-    let last = articles::get(&mut c, ids[1_202]).expect("read").expect("there");
+    let last = articles::get(&mut c, ids[1_202])
+        .expect("read")
+        .expect("there");
     assert_eq!(last.title.as_str(), "Story 1202");
     assert_eq!(last.uuid, new[1_202].uuid);
     assert!(last.content.html.contains("<strong>1202</strong>"));
