@@ -331,6 +331,9 @@ pub struct Loaded {
     pub published_slugs: Vec<String>,
     /// Tag slugs, most used first.
     pub tag_slugs: Vec<String>,
+    /// Publication dates and ids of the published articles under the most used tag, for
+    /// cursors deep into its list.
+    pub top_tag_articles: Vec<(Timestamp, ArticleId)>,
 }
 
 /// The instant the newest article is published at: fixed, so runs compare.
@@ -410,6 +413,9 @@ fn capitalized(w: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What one loading thread made: ids, published slugs, and the top tag's articles.
+type Run = (Vec<ArticleId>, Vec<String>, Vec<(Timestamp, ArticleId)>);
+
 /// Generates the plan's publication into `store` (which should be empty), printing progress
 /// to stderr.
 pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
@@ -465,19 +471,27 @@ pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
                     ((t + 1) * per).min(plan.articles),
                 );
                 let (tags, authors, zipf) = (&tags, &authors, &zipf);
-                s.spawn(move || -> anyhow::Result<(Vec<ArticleId>, Vec<String>)> {
+                s.spawn(move || -> anyhow::Result<Run> {
                     let mut ids = Vec::with_capacity(hi - lo);
                     let mut slugs = Vec::with_capacity(hi - lo);
+                    let mut top = Vec::new();
                     let mut start = lo;
                     while start < hi {
                         let end = (start + CHUNK / threads).min(hi);
                         let chunk = (start..end)
                             .map(|i| article(plan, i, tags, authors, zipf))
                             .collect::<anyhow::Result<Vec<_>>>()?;
-                        ids.extend(store.write_blocking(|c| {
+                        let chunk_ids = store.write_blocking(|c| {
                             without_triggers(c)?;
                             bulk::insert_articles(c, &chunk, None, now)
-                        })?);
+                        })?;
+                        top.extend(chunk.iter().zip(&chunk_ids).filter_map(|(a, id)| {
+                            let at = a.publication.published_at()?;
+                            (a.publication.status() == ArticleStatus::Published
+                                && a.tags.contains(&tags[0]))
+                            .then_some((at, *id))
+                        }));
+                        ids.extend(chunk_ids);
                         slugs.extend(chunk.iter().filter_map(|a| {
                             (a.publication.status() == ArticleStatus::Published)
                                 .then(|| a.slug.as_ref().map(ToString::to_string))
@@ -485,22 +499,26 @@ pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
                         }));
                         start = end;
                     }
-                    Ok((ids, slugs))
+                    Ok((ids, slugs, top))
                 })
             })
             .collect();
         let mut ids = Vec::with_capacity(plan.articles);
         let mut slugs = Vec::with_capacity(plan.articles);
+        let mut top = Vec::new();
         for run in runs {
-            let (run_ids, run_slugs) = run
+            let (run_ids, run_slugs, run_top) = run
                 .join()
                 .map_err(|_| anyhow::anyhow!("a loading thread panicked"))??;
             ids.extend(run_ids);
             slugs.extend(run_slugs);
+            top.extend(run_top);
         }
-        Ok::<_, anyhow::Error>((ids, slugs))
+        Ok::<_, anyhow::Error>((ids, slugs, top))
     })?;
-    let (ids, published_slugs) = ids;
+    let (ids, published_slugs, mut top_tag_articles) = ids;
+    // Newest first, as the tag's list runs.
+    top_tag_articles.sort_unstable_by(|a, b| b.cmp(a));
     eprintln!(
         "  {} articles ({:.1} s)",
         ids.len(),
@@ -539,6 +557,7 @@ pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
         seconds: started.elapsed().as_secs_f64(),
         published_slugs,
         tag_slugs,
+        top_tag_articles,
     })
 }
 

@@ -5,6 +5,9 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use broadsheet_bench::{Plan, load};
+use broadsheet_domain::ids::ArticleId;
+use broadsheet_domain::listing::{ArticleCursor, ArticleOrder, SortKey};
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{DatabaseUrl, PoolOptions, Store};
 use clap::Parser;
 use diesel::Connection as _;
@@ -64,6 +67,28 @@ fn recreate(url: &DatabaseUrl) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `after` cursors for pages of 20 deep into the most used tag's list: around page 5,000
+/// where the list is that long, else its last pages. Fifty of them, a page apart.
+fn deep_cursors(list: &[(Timestamp, ArticleId)]) -> Vec<String> {
+    const PAGE: usize = 20;
+    let Some(last) = list.len().checked_sub(PAGE + 1) else {
+        return Vec::new();
+    };
+    let deepest = last.min(5_000 * PAGE - 1);
+    (0..50)
+        .filter_map(|k| deepest.checked_sub(k * PAGE))
+        .map(|at| {
+            let (time, id) = list[at];
+            ArticleCursor {
+                order: ArticleOrder::NewestFirst,
+                key: SortKey::Time(time),
+                id,
+            }
+            .encode()
+        })
+        .collect()
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let url = DatabaseUrl::parse(&args.database).context("the database URL")?;
@@ -119,6 +144,10 @@ fn main() -> anyhow::Result<()> {
             .filter(|w| w.len() > 4)
             .collect();
         std::fs::write(dir.join("words.txt"), words.join("\n"))?;
+        std::fs::write(
+            dir.join("deep-cursors.txt"),
+            deep_cursors(&loaded.top_tag_articles).join("\n"),
+        )?;
     }
     println!(
         "{{\"articles\":{},\"seconds\":{:.2},\"per_second\":{:.0}}}",

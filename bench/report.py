@@ -1,0 +1,236 @@
+"""Turns bench/run's results (one JSON object a line) into bench/RESULTS.md.
+
+usage: python3 bench/report.py RESULTS.jsonl COMMAND > bench/RESULTS.md
+"""
+
+import datetime
+import json
+import os
+import platform
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+command = sys.argv[2] if len(sys.argv) > 2 else "bash bench/run"
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gib():
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    return "?"
+
+
+def size_label(n):
+    return f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000}k"
+
+
+def find(kind, **match):
+    for r in rows:
+        if r["kind"] == kind and all(r.get(k) == v for k, v in match.items()):
+            return r["figures"]
+    return None
+
+
+def rps(f):
+    return f"{f['rps']:,.0f}" if f and f.get("rps") else "–"
+
+
+def ms(f, key):
+    return f"{f[key]:.2f}" if f and key in f else "–"
+
+
+def ratio(a, b):
+    if not a or not b or not a.get("rps") or not b.get("rps"):
+        return "–"
+    return f"{a['rps'] / b['rps']:.2f}"
+
+
+def errors(*fs):
+    total = sum(max(f.get("errors", 0), 0) + f.get("socket_errors", 0) for f in fs if f)
+    bad = any(f and f.get("errors", 0) < 0 for f in fs)
+    return "run failed" if bad else str(total)
+
+
+sizes = sorted({r["size"] for r in rows if "size" in r})
+backends = [b for b in ("sqlite", "postgres") if any(r.get("backend") == b for r in rows)]
+scenarios = []
+for r in rows:
+    if r["kind"] == "ours" and r["scenario"] not in scenarios:
+        scenarios.append(r["scenario"])
+statics = {r["scenario"]: r for r in rows if r["kind"] == "static"}
+
+out = []
+w = out.append
+
+
+def table(title, columns, align):
+    """A section heading and a Markdown table's header; `align` is one of l/r a column."""
+    w(f"## {title}")
+    w("")
+    w("| " + " | ".join(columns) + " |")
+    w("|" + "".join("---|" if a == "l" else "---:|" for a in align))
+
+w("# Benchmark results")
+w("")
+w(f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
+w(f"- Machine: {os.cpu_count()} cores ({cpu_model()}), {memory_gib()}, {platform.system()} {platform.release()}")
+w(f"- Command: `{command}`")
+w(
+    f"- Load: `wrk -t1 -c{os.environ.get('BENCH_CONNECTIONS', '32')}` pinned to core 0, "
+    f"{os.environ.get('BENCH_DURATION', '?')} s a scenario after a warm-up; the server under test "
+    "(one worker) and PostgreSQL pinned to core 1. Every response is checked (status 200, no "
+    "`errors`); a failed response is counted under errors, not as throughput."
+)
+w("- Latencies in milliseconds. \"cached\" is Broadsheet's response cache; \"limit\" is a server that reads "
+  "the same request and answers a fixed body of the same size.")
+w("")
+w("Scenarios: **home** 20 latest with tags and authors (GraphQL); **slug** an article by random slug "
+  "with body, tags, authors and 5 related (GraphQL); **tag** 20 latest of one of the 200 most used "
+  "tags; **deep** a page of 20 near page 5,000 of the most used tag (its last pages when it has "
+  "fewer), by cursor; **search** full text, 10 results with snippets; **json** the Content API's "
+  "posts browse with tags and authors; **json-slug** one post by slug from the Content API.")
+w("")
+
+loads = [r for r in rows if r["kind"] == "load"]
+if loads:
+    table("Bulk load", ["backend", "articles", "seconds", "articles/s"], "lrrr")
+    for r in loads:
+        f = r["figures"]
+        w(f"| {r['backend']} | {f['articles']:,} | {f['seconds']:.1f} | {f['per_second']:,.0f} |")
+    w("")
+
+for size in sizes:
+    for backend in backends:
+        if not any(r["kind"] == "ours" and r["size"] == size and r["backend"] == backend for r in rows):
+            continue
+        w(f"## {backend}, {size_label(size)} articles")
+        w("")
+        w("| scenario | uncached req/s | p50 | p99 | p99.9 | cached req/s | p50 | p99 | p99.9 | body bytes | limit req/s | cached / limit | errors |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for s in scenarios:
+            u = find("ours", size=size, backend=backend, scenario=s, cache=False)
+            c = find("ours", size=size, backend=backend, scenario=s, cache=True)
+            lim = statics.get(s, {}).get("figures")
+            body = f"{c['body_bytes']:,.0f}" if c and c.get("body_bytes") else "–"
+            w(
+                f"| {s} | {rps(u)} | {ms(u, 'p50_ms')} | {ms(u, 'p99_ms')} | {ms(u, 'p999_ms')} "
+                f"| {rps(c)} | {ms(c, 'p50_ms')} | {ms(c, 'p99_ms')} | {ms(c, 'p999_ms')} "
+                f"| {body} | {rps(lim)} | {ratio(c, lim)} | {errors(u, c)} |"
+            )
+        rss = [r for r in rows if r["kind"] == "rss" and r["size"] == size and r["backend"] == backend]
+        if rss:
+            w("")
+            w("Peak RSS of the server: " + ", ".join(
+                f"{'cached' if r['cache'] else 'uncached'} {r['figures']['peak_rss_mb']} MB" for r in rss))
+        w("")
+
+peers = [r for r in rows if r["kind"] == "peer"]
+if peers:
+    table(
+        "Against PostGraphile v5 (same PostgreSQL data, same fields, no caches)",
+        ["articles", "scenario", "Broadsheet req/s", "p99", "PostGraphile req/s", "p99",
+         "Broadsheet / PostGraphile", "errors"],
+        "rlrrrrrl",
+    )
+    for r in peers:
+        p = r["figures"]
+        o = find("ours", size=r["size"], backend="postgres", scenario=r["scenario"], cache=False)
+        w(f"| {size_label(r['size'])} | {r['scenario']} | {rps(o)} | {ms(o, 'p99_ms')} | {rps(p)} | {ms(p, 'p99_ms')} | {ratio(o, p)} | {errors(o, p)} |")
+    w("")
+
+if len(sizes) > 1:
+    w("## Scale: p99 (ms) as the archive grows, uncached")
+    w("")
+    w("| backend | scenario | " + " | ".join(size_label(s) for s in sizes) + " |")
+    w("|---|---|" + "---:|" * len(sizes))
+    for backend in backends:
+        for s in scenarios:
+            cells = [ms(find("ours", size=n, backend=backend, scenario=s, cache=False), "p99_ms") for n in sizes]
+            w(f"| {backend} | {s} | " + " | ".join(cells) + " |")
+    w("")
+
+# The targets, checked against the figures above.
+w("## Targets")
+w("")
+checks = []
+cached_ratios = []
+for r in rows:
+    if r["kind"] == "ours" and r["cache"]:
+        lim = statics.get(r["scenario"], {}).get("figures")
+        if lim and lim.get("rps") and r["figures"].get("rps"):
+            cached_ratios.append((r["figures"]["rps"] / lim["rps"], r))
+if cached_ratios:
+    worst = min(cached_ratios, key=lambda x: x[0])
+    best = max(cached_ratios, key=lambda x: x[0])
+    ok = worst[0] >= 0.75
+    checks.append((
+        "Cached reads ≥ 75% of the static limit",
+        ok,
+        f"from {worst[0]:.0%} ({worst[1]['backend']} {size_label(worst[1]['size'])} {worst[1]['scenario']}) "
+        f"to {best[0]:.0%} ({best[1]['backend']} {size_label(best[1]['size'])} {best[1]['scenario']})",
+    ))
+for r in peers:
+    o = find("ours", size=r["size"], backend="postgres", scenario=r["scenario"], cache=False)
+    if o and o.get("rps") and r["figures"].get("rps"):
+        x = o["rps"] / r["figures"]["rps"]
+        checks.append((
+            f"Uncached {r['scenario']} on PostgreSQL ({size_label(r['size'])}) ≥ 3× PostGraphile, lower p99",
+            x >= 3 and o["p99_ms"] < r["figures"]["p99_ms"],
+            f"{x:.2f}×, p99 {o['p99_ms']:.1f} vs {r['figures']['p99_ms']:.1f} ms",
+        ))
+over = [
+    r for r in rows
+    if r["kind"] == "ours" and r["scenario"] != "search" and r["figures"].get("p99_ms", 0) > 10
+]
+p99_ours = [r for r in rows if r["kind"] == "ours" and r["scenario"] != "search"]
+if p99_ours:
+    checks.append((
+        "p99 ≤ 10 ms at 32 connections, every scenario but search",
+        not over,
+        "all within" if not over else "over in: " + ", ".join(
+            f"{r['backend']} {size_label(r['size'])} {r['scenario']} {'cached' if r['cache'] else 'uncached'} {r['figures']['p99_ms']:.1f}"
+            for r in over),
+    ))
+search = [r for r in rows if r["kind"] == "ours" and r["scenario"] == "search" and r["size"] == 100_000]
+if search:
+    worst = max(search, key=lambda r: r["figures"].get("p99_ms", 0))
+    checks.append((
+        "Search p99 ≤ 50 ms at 100k articles",
+        worst["figures"].get("p99_ms", 1e9) <= 50,
+        f"worst {worst['figures'].get('p99_ms', 0):.1f} ms ({worst['backend']}, {'cached' if worst['cache'] else 'uncached'})",
+    ))
+rss = [r for r in rows if r["kind"] == "rss" and r["size"] == 100_000]
+if rss:
+    worst = max(rss, key=lambda r: r["figures"]["peak_rss_mb"])
+    checks.append((
+        "Server peak RSS < 150 MB at 100k articles",
+        worst["figures"]["peak_rss_mb"] < 150,
+        f"worst {worst['figures']['peak_rss_mb']} MB ({worst['backend']}, {'cached' if worst['cache'] else 'uncached'})",
+    ))
+loads100 = [r for r in loads if r["size"] == 100_000]
+if loads100:
+    worst = max(loads100, key=lambda r: r["figures"]["seconds"])
+    checks.append((
+        "Bulk load of 100k articles < 60 s",
+        worst["figures"]["seconds"] < 60,
+        f"worst {worst['figures']['seconds']:.1f} s ({worst['backend']})",
+    ))
+w("| target | met | figures |")
+w("|---|---|---|")
+for name, ok, detail in checks:
+    w(f"| {name} | {'yes' if ok else '**no**'} | {detail} |")
+w("")
+print("\n".join(out))
