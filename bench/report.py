@@ -98,9 +98,12 @@ w("- Latencies in milliseconds. \"cached\" is Broadsheet's response cache; \"lim
   "the same request and answers a fixed body of the same size.")
 w("")
 w("Scenarios: **home** 20 latest with tags and authors (GraphQL); **slug** an article by random slug "
-  "with body, tags, authors and 5 related (GraphQL); **tag** 20 latest of one of the 200 most used "
+  "with body, tags, authors and 5 related (GraphQL; with the cache on, one of the newest 1,000, "
+  "the hot set a cache is for; without it, any of the archive); **tag** 20 latest of one of the 200 most used "
   "tags; **deep** a page of 20 near page 5,000 of the most used tag (its last pages when it has "
-  "fewer), by cursor; **search** full text, 10 results with snippets; **json** the Content API's "
+  "fewer), by cursor; **search** full text, 10 results with snippets, for one of 700 names "
+  "each found in roughly 0.2-3% of the articles; **search-common** the same for a word found in "
+  "nearly every article; **json** the Content API's "
   "posts browse with tags and authors; **json-slug** one post by slug from the Content API.")
 w("")
 

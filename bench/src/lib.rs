@@ -244,7 +244,46 @@ const LAST_NAMES: &[&str] = &[
     "Ashby", "Patel", "Okafor", "Reid", "Khan", "Morgan", "Hughes", "Clarke", "Nowak", "Evans",
 ];
 
+/// Distinct made-up words (names, places, jargon) beside [`WORDS`]: what real searches look
+/// for. Used with a Zipf distribution, so a few are in many articles and most in few.
+pub const NAMES: usize = 20_000;
+/// One word in this many is one of the [`NAMES`].
+const NAME_EVERY: usize = 8;
+const SYLLABLES: [&str; 20] = [
+    "ba", "ko", "ri", "ta", "lu", "me", "sa", "do", "vi", "ne", "pa", "go", "zu", "li", "ha", "mo",
+    "ke", "ru", "fi", "da",
+];
+
+/// The made-up words, most used first (rank `k` is used in proportion to `1 / (k + 1)`).
+pub fn names() -> &'static [String] {
+    static NAMES_: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES_.get_or_init(|| {
+        // Four syllables: 160,000 words; `k * 48,271 + 12,345` is a permutation of them
+        // (48,271 is prime to 160,000), so the words are distinct and look unrelated.
+        const ALL: usize = 160_000;
+        (0..NAMES)
+            .map(|k| {
+                let mut n = (k * 48_271 + 12_345) % ALL;
+                let mut w = String::with_capacity(8);
+                for _ in 0..4 {
+                    w.push_str(SYLLABLES[n % 20]);
+                    n /= 20;
+                }
+                w
+            })
+            .collect()
+    })
+}
+
+fn names_zipf() -> &'static Zipf {
+    static ZIPF: std::sync::OnceLock<Zipf> = std::sync::OnceLock::new();
+    ZIPF.get_or_init(|| Zipf::new(NAMES))
+}
+
 fn word(rng: &mut Rng) -> &'static str {
+    if rng.below(NAME_EVERY) == 0 {
+        return &names()[names_zipf().sample(rng)];
+    }
     // Common words more often: a rough Zipf over the list.
     let i = rng.below(WORDS.len()).min(rng.below(WORDS.len()));
     WORDS[i]
@@ -620,5 +659,17 @@ mod tests {
         }
         assert!(counts[0] > counts[9] * 5, "{} vs {}", counts[0], counts[9]);
         assert!(counts[9] > counts[999]);
+    }
+
+    #[test]
+    fn names_are_distinct_words() {
+        let all = names();
+        assert_eq!(all.len(), NAMES);
+        let distinct: std::collections::HashSet<&String> = all.iter().collect();
+        assert_eq!(distinct.len(), NAMES);
+        assert!(
+            all.iter()
+                .all(|w| w.len() == 8 && !WORDS.contains(&w.as_str()))
+        );
     }
 }

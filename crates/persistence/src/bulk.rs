@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 use crate::StoreError;
 use crate::articles::rows_for_bulk;
+use crate::db::sql_types::DbTime;
 use crate::db::{AnyConnection, on_inner};
 use crate::schema::{article_authors, article_tags, articles, related_articles};
 
@@ -46,10 +47,13 @@ pub fn insert_articles(
     let mut authors = Vec::new();
     for (article, id) in new.iter().zip(&ids) {
         for (i, t) in article.tags.iter().enumerate() {
+            // The date the tag lists read, given here so the database need not look it up
+            // (and set even where a loader switches triggers off).
             tags.push((
                 article_tags::article_id.eq(id.0),
                 article_tags::tag_id.eq(t.0),
                 article_tags::position.eq(position(i)),
+                article_tags::published_at.eq(article.publication.published_at().map(DbTime)),
             ));
         }
         for (i, a) in article.authors.iter().enumerate() {

@@ -194,20 +194,48 @@ struct Suggestion {
     candidate: i64,
 }
 
+/// How many of a tag's newest articles are considered as suggestions for another article
+/// carrying it: a page's cost stays bounded however large the archive and its tags grow.
+pub const CANDIDATES_PER_TAG: usize = 200;
+/// How far a tag's articles are counted to weigh it: beyond this a tag is simply common.
+pub const CARRIERS_COUNTED: usize = 1000;
+
 /// For each of `sources`, up to `per_source` other articles the public may read at `now`
 /// that share its public tags, best first: shared tags weighted by how rare each tag is
-/// (1 / the number of live articles that carry it), then newest first. Never the article
-/// itself, never one of its curated links, never twice. One statement for all sources.
+/// (1 / the number of articles that carry it, counted up to [`CARRIERS_COUNTED`]), then
+/// newest first. Candidates are the [`CANDIDATES_PER_TAG`] newest articles of each shared
+/// tag, so the cost does not grow with the archive. Never the article itself, never one of
+/// its curated links, never twice. One statement for all sources.
 pub fn suggestions(
     conn: &mut AnyConnection,
     sources: &[ArticleId],
     per_source: usize,
     now: broadsheet_domain::time::Timestamp,
 ) -> Result<HashMap<ArticleId, Vec<ArticleId>>, StoreError> {
+    suggestions_bounded(
+        conn,
+        sources,
+        per_source,
+        now,
+        CANDIDATES_PER_TAG,
+        CARRIERS_COUNTED,
+    )
+}
+
+/// [`suggestions`] with its two bounds given; for tests of the bounds themselves.
+#[doc(hidden)]
+pub fn suggestions_bounded(
+    conn: &mut AnyConnection,
+    sources: &[ArticleId],
+    per_source: usize,
+    now: broadsheet_domain::time::Timestamp,
+    candidates_per_tag: usize,
+    carriers_counted: usize,
+) -> Result<HashMap<ArticleId, Vec<ArticleId>>, StoreError> {
     use crate::db::sql_types::{DbTime, Instant};
     use diesel::sql_types::BigInt;
 
-    if sources.is_empty() || per_source == 0 {
+    if sources.is_empty() || per_source == 0 || candidates_per_tag == 0 {
         return Ok(HashMap::new());
     }
     let live = |a: &str| {
@@ -215,21 +243,35 @@ pub fn suggestions(
             "({a}.status = 'published' OR ({a}.status = 'scheduled' AND {a}.published_at <= ?))"
         )
     };
+    // Each shared tag is bounded twice, both by walking the (tag_id, article_id) index from
+    // its newest end: `floor` is the id of its n-th newest article (candidates are at or
+    // above it), `carriers` its article count, stopped at the cap.
     let sql = format!(
         "WITH src AS ( \
              SELECT tg.article_id AS source, tg.tag_id \
              FROM article_tags tg JOIN tags t ON t.id = tg.tag_id AND t.visibility = 'public' \
              WHERE tg.article_id IN ({ids}) \
-         ), weights AS ( \
-             SELECT tg.tag_id, 1.0 / COUNT(*) AS weight \
-             FROM article_tags tg JOIN articles w ON w.id = tg.article_id \
-             WHERE tg.tag_id IN (SELECT tag_id FROM src) AND {live_w} \
-             GROUP BY tg.tag_id \
+         ), shared AS ( \
+             SELECT DISTINCT tag_id FROM src \
+         ), bounds AS MATERIALIZED ( \
+             SELECT s.tag_id, \
+                 COALESCE(( \
+                     SELECT x.article_id FROM article_tags x WHERE x.tag_id = s.tag_id \
+                     ORDER BY x.article_id DESC LIMIT 1 OFFSET {floor_at} \
+                 ), 0) AS floor, \
+                 CASE WHEN ( \
+                     SELECT y.article_id FROM article_tags y WHERE y.tag_id = s.tag_id \
+                     ORDER BY y.article_id DESC LIMIT 1 OFFSET {cap_at} \
+                 ) IS NULL \
+                 THEN (SELECT COUNT(*) FROM article_tags z WHERE z.tag_id = s.tag_id) \
+                 ELSE {cap} END AS carriers \
+             FROM shared s \
          ), scored AS ( \
-             SELECT src.source, cand.article_id AS candidate, SUM(weights.weight) AS score \
+             SELECT src.source, cand.article_id AS candidate, SUM(1.0 / b.carriers) AS score \
              FROM src \
-             JOIN article_tags cand ON cand.tag_id = src.tag_id AND cand.article_id <> src.source \
-             JOIN weights ON weights.tag_id = src.tag_id \
+             JOIN bounds b ON b.tag_id = src.tag_id \
+             JOIN article_tags cand ON cand.tag_id = src.tag_id \
+                 AND cand.article_id >= b.floor AND cand.article_id <> src.source \
              GROUP BY src.source, cand.article_id \
          ), ranked AS ( \
              SELECT s.source, s.candidate, ROW_NUMBER() OVER ( \
@@ -244,7 +286,9 @@ pub fn suggestions(
          ) \
          SELECT source, candidate FROM ranked WHERE n <= ? ORDER BY source, n",
         ids = crate::raw::list(sources.len()),
-        live_w = live("w"),
+        floor_at = candidates_per_tag - 1,
+        cap_at = carriers_counted.max(1) - 1,
+        cap = carriers_counted.max(1),
         live_a = live("a"),
     );
     let sql = crate::raw::for_backend(conn, &sql);
@@ -253,7 +297,6 @@ pub fn suggestions(
         query = query.bind::<BigInt, _>(id.0);
     }
     let rows: Vec<Suggestion> = query
-        .bind::<Instant, _>(DbTime(now))
         .bind::<Instant, _>(DbTime(now))
         .bind::<BigInt, _>(i64::try_from(per_source).unwrap_or(i64::MAX))
         .load(conn)?;

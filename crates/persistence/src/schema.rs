@@ -152,10 +152,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::sql_types::Instant;
+
     article_tags (article_id, tag_id) {
         article_id -> BigInt,
         tag_id -> BigInt,
         position -> Integer,
+        /// The article's `published_at`, kept equal by triggers (for tag lists by date).
+        published_at -> Nullable<Instant>,
     }
 }
 

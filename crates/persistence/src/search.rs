@@ -44,6 +44,14 @@ struct CountRow {
 const SQLITE_LIVE: &str =
     "(a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?))";
 
+/// Only the newest matches: at or above the id of the n-th newest live match (binds: the
+/// FTS5 query, now, n - 1).
+const SQLITE_NEWEST: &str = "articles_fts.rowid >= COALESCE(( \
+     SELECT articles_fts.rowid FROM articles_fts JOIN articles b ON b.id = articles_fts.rowid \
+     WHERE articles_fts MATCH ? \
+       AND (b.status = 'published' OR (b.status = 'scheduled' AND b.published_at <= ?)) \
+     ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?), 0)";
+
 fn fts5_query(q: &SearchQuery) -> String {
     // Each word quoted: an FTS5 string, never an operator. Words hold only letters and
     // digits, so there is no quote to escape.
@@ -54,8 +62,19 @@ fn fts5_query(q: &SearchQuery) -> String {
         .join(" ")
 }
 
-/// The articles the public may read at `now` that hold every word of `query`, best first:
-/// `limit` of them after skipping `offset`.
+/// How many matching articles, newest first, a search ranks: a word that is in most of the
+/// archive costs what a rare one costs. Readers of a news site want the recent matches; an
+/// archive search that must rank every match of a common word is a different product.
+pub const CANDIDATES: usize = 1_000;
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The articles the public may read at `now` that hold every word of `query`, best first
+/// among the newest [`CANDIDATES`] matches: `limit` of them after skipping `offset`.
 pub fn search(
     conn: &mut AnyConnection,
     query: &SearchQuery,
@@ -63,49 +82,107 @@ pub fn search(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<Hit>, StoreError> {
+    search_among(conn, query, now, offset, limit, CANDIDATES)
+}
+
+/// [`search`] ranking the newest `candidates` matches; for tests of the bound itself.
+#[doc(hidden)]
+pub fn search_among(
+    conn: &mut AnyConnection,
+    query: &SearchQuery,
+    now: Timestamp,
+    offset: usize,
+    limit: usize,
+    candidates: usize,
+) -> Result<Vec<Hit>, StoreError> {
+    if candidates == 0 || limit == 0 {
+        return Ok(Vec::new());
+    }
     let (offset, limit) = (to_i64(offset), to_i64(limit));
+    let floor_at = to_i64(candidates - 1);
     let rows: Vec<HitRow> = match conn {
         AnyConnection::Sqlite(_) => {
+            // Ranked first; snippets (the costly part) only for the page, by a second look.
             let sql = format!(
-                "SELECT a.id AS id, \
-                        snippet(articles_fts, -1, char(57344), char(57345), '…', 24) AS snippet \
+                "SELECT a.id AS id \
                  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid \
-                 WHERE articles_fts MATCH ? AND {SQLITE_LIVE} \
+                 WHERE articles_fts MATCH ? AND {SQLITE_LIVE} AND {SQLITE_NEWEST} \
                  ORDER BY a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) DESC, \
                           bm25(articles_fts, 10.0, 2.0, 1.0), a.published_at DESC, a.id DESC \
                  LIMIT ? OFFSET ?"
             );
-            diesel::sql_query(sql)
+            let ranked: Vec<IdRow> = diesel::sql_query(sql)
                 .bind::<Text, _>(fts5_query(query))
                 .bind::<Instant, _>(DbTime(now))
+                .bind::<Text, _>(fts5_query(query))
+                .bind::<Instant, _>(DbTime(now))
+                .bind::<BigInt, _>(floor_at)
                 .bind::<Text, _>(format!("title : ({})", fts5_query(query)))
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
-                .load(conn)?
+                .load(conn)?;
+            if ranked.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT rowid AS id, \
+                        snippet(articles_fts, -1, char(57344), char(57345), '…', 24) AS snippet \
+                 FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({})",
+                raw::list(ranked.len())
+            );
+            let mut q = diesel::sql_query(sql)
+                .into_boxed()
+                .bind::<Text, _>(fts5_query(query));
+            for r in &ranked {
+                q = q.bind::<BigInt, _>(r.id);
+            }
+            let mut snippets: std::collections::HashMap<i64, String> = q
+                .load::<HitRow>(conn)?
+                .into_iter()
+                .map(|r| (r.id, r.snippet))
+                .collect();
+            ranked
+                .into_iter()
+                .map(|r| HitRow {
+                    id: r.id,
+                    snippet: snippets.remove(&r.id).unwrap_or_default(),
+                })
+                .collect()
         }
         AnyConnection::Postgres(_) => {
+            // The newest matches first (the planner walks the id index for a common word,
+            // the search index for a rare one), ranked, and headlines for the page only.
             let sql = raw::for_backend(
                 conn,
-                "SELECT a.id AS id, \
-                        ts_headline('english', left(a.plaintext, 200000), q, ?) AS snippet \
-                 FROM articles a, plainto_tsquery('english', ?) q \
-                 WHERE a.search @@ q \
-                   AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?)) \
-                 ORDER BY ts_filter(a.search, '{a}') @@ q DESC, \
-                          ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search, q) DESC, \
-                          a.published_at DESC, a.id DESC \
-                 LIMIT ? OFFSET ?",
+                "WITH q AS (SELECT plainto_tsquery('english', ?) AS q), \
+                 cand AS ( \
+                     SELECT a.id, a.published_at FROM articles a, q \
+                     WHERE a.search @@ q.q \
+                       AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?)) \
+                     ORDER BY a.id DESC LIMIT ? \
+                 ), page AS ( \
+                     SELECT a.id, a.plaintext, c.published_at, \
+                            ts_filter(a.search, '{a}') @@ q.q AS in_title, \
+                            ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search, q.q) AS rank \
+                     FROM cand c JOIN articles a ON a.id = c.id, q \
+                     ORDER BY in_title DESC, rank DESC, c.published_at DESC, a.id DESC \
+                     LIMIT ? OFFSET ? \
+                 ) \
+                 SELECT page.id, ts_headline('english', left(page.plaintext, 200000), q.q, ?) AS snippet \
+                 FROM page, q \
+                 ORDER BY page.in_title DESC, page.rank DESC, page.published_at DESC, page.id DESC",
             );
             let options = format!(
                 "StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, \
                  MaxFragments=1, ShortWord=2"
             );
             diesel::sql_query(sql)
-                .bind::<Text, _>(options)
                 .bind::<Text, _>(query.words().join(" "))
                 .bind::<Instant, _>(DbTime(now))
+                .bind::<BigInt, _>(to_i64(candidates))
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(offset)
+                .bind::<Text, _>(options)
                 .load(conn)?
         }
     };
@@ -118,30 +195,47 @@ pub fn search(
         .collect())
 }
 
-/// How many articles [`search`] would find in all.
+/// How many articles [`search`] would find in all (at most [`CANDIDATES`]).
 pub fn count(
     conn: &mut AnyConnection,
     query: &SearchQuery,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    count_among(conn, query, now, CANDIDATES)
+}
+
+/// [`count`] with the bound of [`search_among`].
+#[doc(hidden)]
+pub fn count_among(
+    conn: &mut AnyConnection,
+    query: &SearchQuery,
+    now: Timestamp,
+    candidates: usize,
+) -> Result<i64, StoreError> {
     let rows: Vec<CountRow> = match conn {
         AnyConnection::Sqlite(_) => diesel::sql_query(format!(
             "SELECT count(*) AS n FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid \
-             WHERE articles_fts MATCH ? AND {SQLITE_LIVE}"
+             WHERE articles_fts MATCH ? AND {SQLITE_LIVE} AND {SQLITE_NEWEST}"
         ))
         .bind::<Text, _>(fts5_query(query))
         .bind::<Instant, _>(DbTime(now))
+        .bind::<Text, _>(fts5_query(query))
+        .bind::<Instant, _>(DbTime(now))
+        .bind::<BigInt, _>(to_i64(candidates.max(1) - 1))
         .load(conn)?,
         AnyConnection::Postgres(_) => {
             let sql = raw::for_backend(
                 conn,
-                "SELECT count(*) AS n FROM articles a, plainto_tsquery('english', ?) q \
-                 WHERE a.search @@ q \
-                   AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?))",
+                "SELECT count(*) AS n FROM ( \
+                     SELECT 1 FROM articles a, plainto_tsquery('english', ?) q \
+                     WHERE a.search @@ q \
+                       AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?)) \
+                     ORDER BY a.id DESC LIMIT ?) c",
             );
             diesel::sql_query(sql)
                 .bind::<Text, _>(query.words().join(" "))
                 .bind::<Instant, _>(DbTime(now))
+                .bind::<BigInt, _>(to_i64(candidates))
                 .load(conn)?
         }
     };

@@ -15,6 +15,7 @@ backend_tests!(
     every_filter,
     hostile_filters_are_refused_or_harmless,
     a_cursor_of_another_order_is_refused,
+    tag_lists_follow_dates_and_tags,
 );
 
 fn day(d: u32) -> Timestamp {
@@ -385,4 +386,95 @@ fn a_cursor_of_another_order_is_refused(db: &TestDb) {
         Err(StoreError::Invalid(e)) => assert_eq!(e.field, "after"),
         other => panic!("expected invalid, got {other:?}"),
     }
+}
+
+/// A tag's list by date is read from the tag links' own copy of the date: it must follow
+/// every change of date or tags, and page exactly as the general query does.
+fn tag_lists_follow_dates_and_tags(db: &TestDb) {
+    use broadsheet_domain::article::Publication;
+
+    let mut c = db.store.conn().expect("connection");
+    let w = UserBuilder::new("Writer").create(&mut c).id();
+    let news = TagBuilder::new("News").create(&mut c);
+    let other = TagBuilder::new("Other").create(&mut c);
+    let mut made = Vec::new();
+    for (i, d) in [1, 2, 2, 2, 5, 7, 7, 9].into_iter().enumerate() {
+        made.push(
+            ArticleBuilder::new(&format!("News {i}"), w)
+                .published_at(day(d))
+                .tags(&[news.id, other.id])
+                .create(&mut c),
+        );
+    }
+    let draft = ArticleBuilder::new("Draft", w)
+        .draft()
+        .tags(&[news.id])
+        .create(&mut c);
+    let later = ArticleBuilder::new("Later", w)
+        .scheduled_for(now() + TimeDelta::days(3))
+        .tags(&[news.id])
+        .create(&mut c);
+    ArticleBuilder::new("Elsewhere", w)
+        .published_at(day(4))
+        .tags(&[other.id])
+        .create(&mut c);
+
+    let tag_only = |live: bool| ArticleFilter {
+        tags_any: vec![slug("news")],
+        live_at: live.then(now),
+        ..ArticleFilter::default()
+    };
+    // Two slugs (one of no tag) take the general query: the reference.
+    let general = |live: bool| ArticleFilter {
+        tags_any: vec![slug("news"), slug("no-such-tag")],
+        live_at: live.then(now),
+        ..ArticleFilter::default()
+    };
+    let same = |c: &mut AnyConnection, what: &str| {
+        for live in [true, false] {
+            for order in [ArticleOrder::NewestFirst, ArticleOrder::OldestFirst] {
+                let (expected, _) = walk(c, &general(live), order, 100);
+                for size in [1, 2, 3, 100] {
+                    let (forward, backward) = walk(c, &tag_only(live), order, size);
+                    assert_eq!(
+                        forward, expected,
+                        "{what}: {order:?} by {size}, live {live}"
+                    );
+                    assert_eq!(backward, expected, "{what}: {order:?} back by {size}");
+                }
+                let numbered: Vec<ArticleId> = (0..expected.len())
+                    .step_by(3)
+                    .flat_map(|at| {
+                        articles::page_at(c, &tag_only(live), order, at, 3).expect("numbered page")
+                    })
+                    .map(|a| a.id)
+                    .collect();
+                assert_eq!(numbered, expected, "{what}: numbered pages, {order:?}");
+            }
+        }
+    };
+    same(&mut c, "as made");
+    let (listed, _) = walk(&mut c, &tag_only(true), ArticleOrder::NewestFirst, 100);
+    assert_eq!(listed.len(), made.len(), "no draft, nothing not yet due");
+    assert!(!listed.contains(&draft.id) && !listed.contains(&later.id));
+
+    // Back-dated, published, unpublished, retagged: the list follows each.
+    let mut moved = made[7].clone();
+    moved.publication = Publication::Published(day(1));
+    articles::update(&mut c, &moved, None, now()).expect("back-dated");
+    let mut published = articles::get(&mut c, draft.id)
+        .expect("read")
+        .expect("there");
+    published.publication = Publication::Published(day(3));
+    articles::update(&mut c, &published, None, now()).expect("published");
+    let mut unpublished = made[0].clone();
+    unpublished.publication = Publication::Draft;
+    articles::update(&mut c, &unpublished, None, now()).expect("unpublished");
+    articles::set_tags(&mut c, made[1].id, &[other.id], None, now()).expect("retagged");
+    same(&mut c, "after changes");
+    let (listed, _) = walk(&mut c, &tag_only(true), ArticleOrder::NewestFirst, 100);
+    assert_eq!(listed.last(), Some(&made[7].id), "back-dated to the oldest");
+    assert!(listed.contains(&draft.id), "published");
+    assert!(!listed.contains(&made[0].id), "unpublished");
+    assert!(!listed.contains(&made[1].id), "no longer tagged");
 }

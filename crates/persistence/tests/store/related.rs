@@ -144,7 +144,8 @@ mod suggested {
 
     backend_tests!(
         rare_shared_tags_first_then_newest,
-        never_self_curated_draft_or_twice
+        never_self_curated_draft_or_twice,
+        candidates_and_counts_are_bounded
     );
 
     fn day(d: u32) -> chrono::DateTime<Utc> {
@@ -235,6 +236,59 @@ mod suggested {
             related::suggestions(&mut c, &[], 5, now())
                 .expect("empty")
                 .is_empty()
+        );
+    }
+
+    fn candidates_and_counts_are_bounded(db: &TestDb) {
+        let mut c = db.store.conn().expect("connection");
+        let w = UserBuilder::new("Writer").create(&mut c).id();
+        let big = TagBuilder::new("Big").create(&mut c).id;
+        let small = TagBuilder::new("Small").create(&mut c).id;
+        let source = ArticleBuilder::new("Source", w)
+            .published_at(day(1))
+            .tags(&[big, small])
+            .create(&mut c);
+        // Created in this order, so ids rise with the day; the big tag's are the newest.
+        let in_big: Vec<ArticleId> = (0..6)
+            .map(|i| {
+                ArticleBuilder::new(&format!("Big {i}"), w)
+                    .published_at(day(20 + i))
+                    .tags(&[big])
+                    .create(&mut c)
+                    .id
+            })
+            .collect();
+        let in_small: Vec<ArticleId> = (0..4)
+            .map(|i| {
+                ArticleBuilder::new(&format!("Small {i}"), w)
+                    .published_at(day(10 + i))
+                    .tags(&[small])
+                    .create(&mut c)
+                    .id
+            })
+            .collect();
+        let newest_first = |ids: &[ArticleId], n: usize| -> Vec<ArticleId> {
+            ids.iter().rev().take(n).copied().collect()
+        };
+
+        let unbounded = related::suggestions(&mut c, &[source.id], 20, now()).expect("all");
+        let expected: Vec<ArticleId> =
+            [newest_first(&in_small, 4), newest_first(&in_big, 6)].concat();
+        assert_eq!(unbounded[&source.id], expected, "the rarer tag first");
+
+        let few = related::suggestions_bounded(&mut c, &[source.id], 20, now(), 3, 1000)
+            .expect("three candidates per tag");
+        let expected: Vec<ArticleId> =
+            [newest_first(&in_small, 3), newest_first(&in_big, 3)].concat();
+        assert_eq!(few[&source.id], expected, "only each tag's three newest");
+
+        let capped = related::suggestions_bounded(&mut c, &[source.id], 20, now(), 3, 3)
+            .expect("counts capped at three");
+        let expected: Vec<ArticleId> =
+            [newest_first(&in_big, 3), newest_first(&in_small, 3)].concat();
+        assert_eq!(
+            capped[&source.id], expected,
+            "both tags count as common: newest first"
         );
     }
 }

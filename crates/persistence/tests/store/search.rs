@@ -14,6 +14,7 @@ backend_tests!(
     only_live_articles_are_found,
     the_index_follows_edits_and_deletes,
     pages_and_counts,
+    only_the_newest_matches_are_ranked,
 );
 
 fn ids(c: &mut AnyConnection, q: &str) -> Vec<ArticleId> {
@@ -155,4 +156,46 @@ fn pages_and_counts(db: &TestDb) {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 5, "no hit twice across pages");
+}
+
+fn only_the_newest_matches_are_ranked(db: &TestDb) {
+    let mut c = db.store.conn().expect("connection");
+    let w = UserBuilder::new("Writer").create(&mut c).id();
+    let oldest = ArticleBuilder::new("Tram fares rise", w)
+        .body("Tram fares.")
+        .create(&mut c);
+    let middle = ArticleBuilder::new("Council budget", w)
+        .body("The tram line is late.")
+        .create(&mut c);
+    ArticleBuilder::new("Draft", w)
+        .draft()
+        .body("Tram tram tram.")
+        .create(&mut c);
+    let newest = ArticleBuilder::new("Weather", w)
+        .body("Rain stopped the tram.")
+        .create(&mut c);
+    let q = SearchQuery::parse("tram").expect("valid");
+    let all: Vec<ArticleId> = search::search(&mut c, &q, now(), 0, 10)
+        .expect("all")
+        .into_iter()
+        .map(|h| h.article)
+        .collect();
+    assert_eq!(all[0], oldest.id, "the title match first");
+    assert_eq!(all.len(), 3);
+    let two: Vec<ArticleId> = search::search_among(&mut c, &q, now(), 0, 10, 2)
+        .expect("newest two")
+        .into_iter()
+        .map(|h| h.article)
+        .collect();
+    let mut sorted = two.clone();
+    sorted.sort();
+    assert_eq!(sorted, [middle.id, newest.id], "drafts take no place");
+    assert_eq!(search::count_among(&mut c, &q, now(), 2).expect("count"), 2);
+    assert_eq!(search::count(&mut c, &q, now()).expect("count"), 3);
+    let page: Vec<ArticleId> = search::search_among(&mut c, &q, now(), 1, 10, 2)
+        .expect("second page")
+        .into_iter()
+        .map(|h| h.article)
+        .collect();
+    assert_eq!(page, two[1..], "pages within the bound");
 }
