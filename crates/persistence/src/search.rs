@@ -65,7 +65,7 @@ fn fts5_query(q: &SearchQuery) -> String {
 /// How many matching articles, newest first, a search ranks: a word that is in most of the
 /// archive costs what a rare one costs. Readers of a news site want the recent matches; an
 /// archive search that must rank every match of a common word is a different product.
-pub const CANDIDATES: usize = 1_000;
+pub const CANDIDATES: usize = 200;
 
 #[derive(QueryableByName)]
 struct IdRow {

@@ -289,7 +289,7 @@ impl Query {
 
     /// Full-text search over titles, excerpts and bodies of published articles, best match
     /// first (a title holding every word ranks above body-only matches) among the newest
-    /// 1,000 articles that hold every word. The query is taken as plain words: quotes, `*`,
+    /// 200 articles that hold every word. The query is taken as plain words: quotes, `*`,
     /// `OR` and the like have no special meaning.
     #[graphql(complexity = "crate::graphql::pagination::page_cost(first, None, child_complexity)")]
     async fn search(

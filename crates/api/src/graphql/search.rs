@@ -79,7 +79,7 @@ impl SearchConnection {
         }
     }
 
-    /// Results in all (at most 1,000: search ranks the newest 1,000 matches).
+    /// Results in all (at most 200: search ranks the newest 200 matches).
     async fn total_count(&self) -> i32 {
         int(self.total)
     }

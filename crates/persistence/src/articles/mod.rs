@@ -809,10 +809,16 @@ fn tag_list(
     walk: &TagWalk<'_>,
     summaries: bool,
 ) -> Result<Vec<ArticleRow>, StoreError> {
+    // The tag's id as a scalar subquery, not a join: PostgreSQL then knows the index range
+    // is one tag's and walks it in order, stopping at the page's end (a join made it read
+    // and sort the whole tag).
+    let tag_id = tags::table
+        .filter(tags::slug.eq(tag.as_str()))
+        .select(tags::id)
+        .single_value();
     let mut q = article_tags::table
         .inner_join(articles::table)
-        .inner_join(tags::table)
-        .filter(tags::slug.eq(tag.as_str()))
+        .filter(article_tags::tag_id.nullable().eq(tag_id))
         .filter(article_tags::published_at.is_not_null())
         .into_boxed::<MultiBackend>();
     if !filter.statuses.is_empty() {
