@@ -10,7 +10,8 @@ e2e_tests!(
     envelopes_and_headers,
     errors_have_ghosts_shape,
     keys_are_limited_per_minute,
-    parameters
+    parameters,
+    totals_follow_writes_and_due_articles
 );
 
 fn key(app: &TestApp, limit: u32) -> String {
@@ -231,4 +232,48 @@ async fn parameters(app: TestApp) {
     let tags = app.get(&format!("/ghost/api/content/tags/?key={key}&order=count.posts%20desc&limit=1&include=count.posts")).await.json();
     assert_eq!(tags["tags"][0]["slug"], "birmingham");
     assert_eq!(tags["tags"][0]["count"]["posts"], 8);
+}
+
+/// Totals are remembered between writes; a write, or a scheduled article coming due with no
+/// write at all, must show in the very next total.
+async fn totals_follow_writes_and_due_articles(app: TestApp) {
+    use broadsheet_domain::time::now;
+    use broadsheet_persistence::testing::{ArticleBuilder, UserBuilder};
+    use chrono::TimeDelta;
+
+    let key = key(&app, 1000);
+    let writer = {
+        let mut c = app.db.store.conn().expect("connection");
+        UserBuilder::new("Writer").create(&mut c).id()
+    };
+    let mut asked = 0;
+    let mut total = async || {
+        // A new `limit` each time: a new URL, so the response cache never answers.
+        asked += 1;
+        let body = app
+            .get(&format!(
+                "/ghost/api/content/posts/?key={key}&limit={asked}"
+            ))
+            .await
+            .json();
+        body["meta"]["pagination"]["total"].as_i64().expect("total")
+    };
+    let add = |title: &str, due: Option<chrono::DateTime<chrono::Utc>>| {
+        let mut c = app.db.store.conn().expect("connection");
+        let b = ArticleBuilder::new(title, writer);
+        match due {
+            Some(at) => b.scheduled_for(at).create(&mut c),
+            None => b.published_at(now() - TimeDelta::hours(1)).create(&mut c),
+        };
+    };
+    add("One", None);
+    assert_eq!(total().await, 1);
+    assert_eq!(total().await, 1, "remembered");
+    add("Two", None);
+    assert_eq!(total().await, 2, "a write shows at once");
+    add("Soon", Some(now() + TimeDelta::milliseconds(1500)));
+    assert_eq!(total().await, 2, "not yet due");
+    assert_eq!(total().await, 2);
+    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+    assert_eq!(total().await, 3, "due, with no write");
 }

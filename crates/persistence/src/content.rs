@@ -22,9 +22,19 @@ pub struct ContentState {
 
 /// Reads the content's state in one statement.
 pub fn state(conn: &mut AnyConnection) -> Result<ContentState, StoreError> {
+    use crate::db::sql_types::Instant;
+    use diesel::sql_types::{Bool, Nullable};
+
+    // From the partial index on scheduled articles: the status as a literal, as the index is
+    // written (a bound value would not let the planners use it); on SQLite the date as `+date`,
+    // or its planner walks the whole date index for the minimum instead.
+    let earliest = match conn {
+        AnyConnection::Sqlite(_) => "min(+articles.published_at)",
+        AnyConnection::Postgres(_) => "min(articles.published_at)",
+    };
     let next_due = articles::table
-        .filter(articles::status.eq("scheduled"))
-        .select(diesel::dsl::min(articles::published_at))
+        .filter(diesel::dsl::sql::<Bool>("articles.status = 'scheduled'"))
+        .select(diesel::dsl::sql::<Nullable<Instant>>(earliest))
         .single_value();
     let (version, next_due): (i64, Option<DbTime>) = content_version::table
         .find(1)

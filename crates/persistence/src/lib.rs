@@ -8,6 +8,7 @@
 pub mod articles;
 pub mod bulk;
 pub mod content;
+pub mod counts;
 pub mod db;
 mod error;
 pub mod keys;

@@ -20,6 +20,7 @@ pub struct Store {
     /// upgrade to another of our transactions (which SQLite reports as `SQLITE_BUSY` at once).
     write_lock: Arc<Mutex<()>>,
     statements: Arc<AtomicU64>,
+    counts: Arc<crate::counts::CountMemo>,
 }
 
 impl std::fmt::Debug for Store {
@@ -46,6 +47,7 @@ impl Store {
             backend: url.backend(),
             write_lock: Arc::new(Mutex::new(())),
             statements,
+            counts: Arc::default(),
         })
     }
 
@@ -61,6 +63,11 @@ impl Store {
     /// How many SQL statements this store's connections have run since it opened.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// List counts remembered until the content changes (see [`crate::counts`]).
+    pub fn counts(&self) -> Arc<crate::counts::CountMemo> {
+        Arc::clone(&self.counts)
     }
 
     /// Which backend this store is on.

@@ -293,11 +293,12 @@ async fn browse_posts(state: &AppState, p: Params) -> Result<Value, GhostError> 
     let (offset, limit) = ((p.page - 1).saturating_mul(p.limit), p.limit);
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
+    let counts = state.store.counts();
     let (mut items, total, rel) = state
         .store
         .read(move |c| {
             let items = articles::page_at(c, &filter, order, offset, limit)?;
-            let total = articles::count(c, &filter, order)?;
+            let total = counts.count(c, &filter, order)?;
             let ids: Vec<ArticleId> = items.iter().map(|a| a.id).collect();
             let rel = relations(c, &ids, &for_query)?;
             Ok((items, total, rel))

@@ -749,9 +749,10 @@ impl ArticleConnection {
     /// Articles in the whole list.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let (filter, order) = (Arc::clone(&self.filter), self.order);
-        let n = request(ctx)
-            .store
-            .read(move |c| articles::count(c, &filter, order))
+        let store = &request(ctx).store;
+        let counts = store.counts();
+        let n = store
+            .read(move |c| counts.count(c, &filter, order))
             .await
             .map_err(ApiError::from)?;
         Ok(int(n))
