@@ -791,6 +791,27 @@ fn one_tag_by_date(filter: &ArticleFilter, order: ArticleOrder) -> Option<&Slug>
     (only_the_tag && order.needs_date()).then_some(tag)
 }
 
+/// Keeps `(key, id)` strictly past `(value, cursor_id)` in the walk's direction. The leading
+/// `key <= value` (or `>=`) says the same as the disjunction after it but is a range both
+/// planners start an index scan at: without it they walk the list from its start, and page
+/// 5,000 costs 5,000 pages.
+macro_rules! past {
+    ($q:expr, $key:expr, $id:expr, $value:expr, $cursor_id:expr, $descending:expr) => {
+        if $descending {
+            $q.filter($key.le($value))
+                .filter($key.lt($value).or($key.eq($value).and($id.lt($cursor_id))))
+        } else {
+            $q.filter($key.ge($value))
+                .filter($key.gt($value).or($key.eq($value).and($id.gt($cursor_id))))
+        }
+    };
+}
+
+/// A cursor given to a list in another order than it was made in.
+fn other_order() -> StoreError {
+    ValidationError::new("after", "is a cursor from a list in another order").into()
+}
+
 /// Where and how far to read a tag's list.
 struct TagWalk<'c> {
     cursor: Option<&'c ArticleCursor>,
@@ -830,29 +851,16 @@ fn tag_list(
     }
     if let Some(cursor) = walk.cursor {
         let (SortKey::Time(t), true) = (&cursor.key, cursor.order == order) else {
-            return Err(
-                ValidationError::new("after", "is a cursor from a list in another order").into(),
-            );
+            return Err(other_order());
         };
-        let (t, id) = (DbTime(*t), cursor.id.0);
-        // As in `beyond`: the plain range first, for the index.
-        q = if walk.descending {
-            q.filter(article_tags::published_at.le(t)).filter(
-                article_tags::published_at
-                    .lt(t)
-                    .or(article_tags::published_at
-                        .eq(t)
-                        .and(article_tags::article_id.lt(id))),
-            )
-        } else {
-            q.filter(article_tags::published_at.ge(t)).filter(
-                article_tags::published_at
-                    .gt(t)
-                    .or(article_tags::published_at
-                        .eq(t)
-                        .and(article_tags::article_id.gt(id))),
-            )
-        };
+        q = past!(
+            q,
+            article_tags::published_at,
+            article_tags::article_id,
+            DbTime(*t),
+            cursor.id.0,
+            walk.descending
+        );
     }
     q = if walk.descending {
         q.order((
@@ -887,40 +895,36 @@ fn beyond<'a>(
     cursor: &ArticleCursor,
     descending: bool,
 ) -> Result<articles::BoxedQuery<'a, MultiBackend>, StoreError> {
-    let mismatch = || ValidationError::new("after", "is a cursor from a list in another order");
     if cursor.order != order {
-        return Err(mismatch().into());
+        return Err(other_order());
     }
     let id = cursor.id.0;
-    // `(key, id)` past the cursor's. The leading `key <= value` (or `>=`) says the same as
-    // the disjunction after it but is a range both planners start an index scan at: without
-    // it they walk the list from its start, and page 5,000 costs 5,000 pages.
-    macro_rules! past {
-        ($column:expr, $value:expr) => {
-            if descending {
-                q.filter($column.le($value)).filter(
-                    $column
-                        .lt($value)
-                        .or($column.eq($value).and(articles::id.lt(id))),
-                )
-            } else {
-                q.filter($column.ge($value)).filter(
-                    $column
-                        .gt($value)
-                        .or($column.eq($value).and(articles::id.gt(id))),
-                )
-            }
-        };
-    }
     Ok(match (order, &cursor.key) {
-        (ArticleOrder::NewestFirst | ArticleOrder::OldestFirst, SortKey::Time(t)) => {
-            past!(articles::published_at, DbTime(*t))
-        }
-        (ArticleOrder::RecentlyUpdated, SortKey::Time(t)) => {
-            past!(articles::updated_at, DbTime(*t))
-        }
-        (ArticleOrder::TitleAsc, SortKey::Text(s)) => past!(articles::title_sort, s.clone()),
-        _ => return Err(mismatch().into()),
+        (ArticleOrder::NewestFirst | ArticleOrder::OldestFirst, SortKey::Time(t)) => past!(
+            q,
+            articles::published_at,
+            articles::id,
+            DbTime(*t),
+            id,
+            descending
+        ),
+        (ArticleOrder::RecentlyUpdated, SortKey::Time(t)) => past!(
+            q,
+            articles::updated_at,
+            articles::id,
+            DbTime(*t),
+            id,
+            descending
+        ),
+        (ArticleOrder::TitleAsc, SortKey::Text(s)) => past!(
+            q,
+            articles::title_sort,
+            articles::id,
+            s.clone(),
+            id,
+            descending
+        ),
+        _ => return Err(other_order()),
     })
 }
 
