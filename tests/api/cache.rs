@@ -20,6 +20,7 @@ e2e_tests!(
     staff_and_previews_are_never_cached,
     writes_made_elsewhere_are_seen,
     a_scheduled_article_appears_on_time,
+    requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_count,
 );
 
 const SLUG: &str = "new-homes-target";
@@ -185,6 +186,77 @@ async fn every_public_api_reads_through_the_cache_and_never_stale(app: TestApp) 
         .get(&format!("/ghost/api/content/posts/slug/{SLUG}/?key={key}"))
         .await;
     assert_eq!(one.status, StatusCode::NOT_FOUND);
+}
+
+/// Sends `body` by POST to `path`, accepting `accept`.
+async fn post(app: &TestApp, path: &str, accept: &str, body: &str) -> Reply {
+    app.post_json(path, &[("accept", accept)], body).await
+}
+
+/// A request sent again exactly as before is looked up by its raw bytes, before anything is
+/// parsed; it is still never stale, and a partner's key is still counted.
+async fn requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_count(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let editor = staff(&app, "Eve Editor", Role::Editor);
+    let body =
+        json!({ "query": format!("{{ article(slug: \"{SLUG}\") {{ title }} }}") }).to_string();
+    let json = "application/json";
+    let first = post(&app, "/graphql", json, &body).await;
+    let second = post(&app, "/graphql", json, &body).await;
+    assert_eq!(first.header("x-cache"), Some("MISS"));
+    assert_eq!(second.header("x-cache"), Some("HIT"));
+    assert_eq!(first.body, second.body);
+    // The same bytes asking for the other media type: the same body, under its own type.
+    let other = post(&app, "/graphql", "application/graphql-response+json", &body).await;
+    assert_eq!(other.header("x-cache"), Some("HIT"));
+    assert_eq!(other.body, first.body);
+    assert!(
+        other
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/graphql-response+json"))
+    );
+
+    // A key's every request counts, cached or not: the third of a two-a-minute key is refused.
+    let key = {
+        let mut c = app.db.store.conn().expect("connection");
+        broadsheet_api::keys::create_content(&mut c, "Tiny", 2)
+            .expect("key")
+            .credential
+    };
+    let keyed = format!("/graphql?key={key}");
+    assert_eq!(post(&app, &keyed, json, &body).await.status, StatusCode::OK);
+    assert_eq!(post(&app, &keyed, json, &body).await.status, StatusCode::OK);
+    assert_eq!(
+        post(&app, &keyed, json, &body).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // A write, and the same bytes show it at once.
+    let article = app
+        .graphql_as(
+            &editor.token,
+            "query($s: String!) { article(slug: $s) { id version } }",
+            json!({ "s": SLUG }),
+        )
+        .await
+        .json()["data"]["article"]
+        .clone();
+    let saved = app
+        .graphql_as(
+            &editor.token,
+            "mutation($id: ID!, $v: Int!) { updateArticle(id: $id, expectedVersion: $v, input: { title: \"Homes target raised\" }) { article { title } } }",
+            json!({ "id": article["id"], "v": article["version"] }),
+        )
+        .await
+        .json();
+    assert!(saved["errors"].is_null(), "{saved}");
+    let after = post(&app, "/graphql", json, &body).await;
+    assert_eq!(after.header("x-cache"), Some("MISS"));
+    assert_eq!(
+        after.json()["data"]["article"]["title"],
+        "Homes target raised"
+    );
+    assert_eq!(post(&app, "/graphql", json, &body).await.body, after.body);
 }
 
 async fn staff_and_previews_are_never_cached(app: TestApp) {

@@ -182,13 +182,21 @@ impl ResponseCache {
     /// Keeps `response` for `key`, as built under `ticket`; returns it shared.
     pub fn put(&self, key: String, ticket: Ticket, response: Cached) -> Arc<Cached> {
         let response = Arc::new(response);
+        self.put_shared(key, ticket, Arc::clone(&response));
+        response
+    }
+
+    /// Keeps a response already kept under another key under `key` too (a request's raw
+    /// form, say, besides its normalized one). Its bytes are counted again: the cache errs
+    /// on the side of holding less.
+    pub fn put_shared(&self, key: String, ticket: Ticket, response: Arc<Cached>) {
         let size = response.size(&key);
         let state = self.state();
         if ticket.version != state.version
             || ticket.version == i64::MIN
             || size > self.max_bytes / 4
         {
-            return response;
+            return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.clock += 1;
@@ -196,7 +204,7 @@ impl ResponseCache {
         if let Some(old) = entries.map.insert(
             key,
             Entry {
-                response: Arc::clone(&response),
+                response,
                 version: ticket.version,
                 built_at: ticket.at,
                 used,
@@ -209,7 +217,6 @@ impl ResponseCache {
         if entries.bytes > self.max_bytes {
             Self::evict(&mut entries, self.max_bytes - self.max_bytes / 8);
         }
-        response
     }
 
     /// Drops the least recently used entries until at most `target` bytes are held.

@@ -22,12 +22,32 @@ pub enum KeyRefusal {
 
 /// Per-key request counts in one-minute windows, per process. (Behind a load balancer each
 /// replica counts on its own, so a key's real limit is its limit times the replicas.)
+///
+/// It also remembers content keys as last read, for [`KEY_TTL`]: without that, a partner's
+/// every request would cost a database read before the response cache is even asked. Revoking
+/// a key through this process forgets them all at once ([`RateLimiter::forget_keys`]); a key
+/// revoked by another replica or by the CLI stops working within [`KEY_TTL`].
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     windows: Mutex<HashMap<i64, (Instant, u32)>>,
+    lookups: Mutex<Lookups>,
+}
+
+/// Content keys by hash (`None`: no live key has it), with when they were read.
+#[derive(Debug, Default)]
+struct Lookups {
+    keys: HashMap<String, (Instant, Option<ApiKey>)>,
+    /// Moves on every [`RateLimiter::forget_keys`]: a lookup that started before it is not kept.
+    generation: u64,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);
+
+/// How long a content key read from the database is trusted.
+pub const KEY_TTL: Duration = Duration::from_secs(1);
+
+/// The most lookups remembered (unknown keys included); past it, they are all dropped.
+const MAX_LOOKUPS: usize = 10_000;
 
 impl RateLimiter {
     /// Counts a request of `key`; `Err(seconds)` when it is over its limit. The first request
@@ -46,6 +66,34 @@ impl RateLimiter {
         }
         entry.1 += 1;
         Ok(fresh)
+    }
+
+    /// The key with this hash as read less than [`KEY_TTL`] ago, and the generation to
+    /// [`remember`](Self::remember) a new reading under.
+    fn remembered(&self, hash: &str) -> Result<Option<ApiKey>, u64> {
+        let lookups = self.lookups.lock().unwrap_or_else(|p| p.into_inner());
+        match lookups.keys.get(hash) {
+            Some((read, found)) if read.elapsed() < KEY_TTL => Ok(found.clone()),
+            _ => Err(lookups.generation),
+        }
+    }
+
+    fn remember(&self, hash: String, found: Option<ApiKey>, generation: u64, read: Instant) {
+        let mut lookups = self.lookups.lock().unwrap_or_else(|p| p.into_inner());
+        if lookups.generation != generation {
+            return;
+        }
+        if lookups.keys.len() >= MAX_LOOKUPS {
+            lookups.keys.clear();
+        }
+        lookups.keys.insert(hash, (read, found));
+    }
+
+    /// Forgets every key read: call after revoking one, so it stops working at once.
+    pub fn forget_keys(&self) {
+        let mut lookups = self.lookups.lock().unwrap_or_else(|p| p.into_inner());
+        lookups.generation += 1;
+        lookups.keys.clear();
     }
 }
 
@@ -68,11 +116,20 @@ pub async fn admit(store: &Store, limiter: &RateLimiter, key: &str) -> Result<Ap
         return Err(KeyRefusal::Invalid);
     }
     let hash = hash(key);
-    let found = store
-        .read(move |c| keys::content_key(c, &hash))
-        .await
-        .map_err(|_| KeyRefusal::Unavailable)?
-        .ok_or(KeyRefusal::Invalid)?;
+    let found = match limiter.remembered(&hash) {
+        Ok(found) => found,
+        Err(generation) => {
+            let read = Instant::now();
+            let lookup = hash.clone();
+            let found = store
+                .read(move |c| keys::content_key(c, &lookup))
+                .await
+                .map_err(|_| KeyRefusal::Unavailable)?;
+            limiter.remember(hash, found.clone(), generation, read);
+            found
+        }
+    }
+    .ok_or(KeyRefusal::Invalid)?;
     admit_key(store, limiter, &found).await?;
     Ok(found)
 }
@@ -120,6 +177,26 @@ mod tests {
         assert_eq!(limiter.admit(&k), Ok(false));
         assert_eq!(limiter.admit(&k), Ok(false));
         assert!(matches!(limiter.admit(&k), Err(s) if (1..=60).contains(&s)));
+    }
+
+    #[test]
+    fn keys_are_remembered_briefly_and_forgotten_on_revocation() {
+        let limiter = RateLimiter::default();
+        let generation = limiter.remembered("h").expect_err("nothing read yet");
+        limiter.remember("h".into(), Some(key(3)), generation, Instant::now());
+        assert_eq!(
+            limiter.remembered("h").ok().flatten().map(|k| k.id),
+            Some(1)
+        );
+        // Read long ago: read again.
+        limiter.remember("old".into(), None, generation, Instant::now() - KEY_TTL);
+        assert!(limiter.remembered("old").is_err());
+        // A revocation forgets everything, and a reading that started before it is not kept.
+        let before = limiter.remembered("other").expect_err("unknown");
+        limiter.forget_keys();
+        assert!(limiter.remembered("h").is_err());
+        limiter.remember("other".into(), Some(key(3)), before, Instant::now());
+        assert!(limiter.remembered("other").is_err());
     }
 
     #[test]

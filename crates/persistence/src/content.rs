@@ -33,8 +33,10 @@ pub fn state(conn: &mut AnyConnection) -> Result<ContentState, StoreError> {
         AnyConnection::Postgres(_) => "min(articles.published_at)",
     };
     let next_due = articles::table
-        .filter(diesel::dsl::sql::<Bool>("articles.status = 'scheduled'"))
-        .select(diesel::dsl::sql::<Nullable<Instant>>(earliest))
+        .filter(crate::db::static_sql::<Bool>(
+            "articles.status = 'scheduled'",
+        ))
+        .select(crate::db::static_sql::<Nullable<Instant>>(earliest))
         .single_value();
     let (version, next_due): (i64, Option<DbTime>) = content_version::table
         .find(1)

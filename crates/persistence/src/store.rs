@@ -21,6 +21,13 @@ pub struct Store {
     write_lock: Arc<Mutex<()>>,
     statements: Arc<AtomicU64>,
     counts: Arc<crate::counts::CountMemo>,
+    /// One permit a pooled connection: a request waits here, on the runtime, rather than on a
+    /// blocking thread of its own that waits for a connection. Threads stay as few as the
+    /// connections (each thread costs its stack and its allocator's cache), and a burst of
+    /// requests queues in order.
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long a request waits for a permit before it fails as unavailable.
+    acquire_timeout: Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -48,6 +55,10 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             statements,
             counts: Arc::default(),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                options.max_connections.max(1) as usize
+            )),
+            acquire_timeout: options.acquire_timeout,
         })
     }
 
@@ -123,6 +134,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
+        let _permit = self.permit().await?;
         let pool = self.pool.clone();
         blocking(move || {
             let mut conn = pool.get()?;
@@ -131,12 +143,25 @@ impl Store {
         .await
     }
 
+    /// Waits (up to the pool's acquire timeout) for a turn on a connection.
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, StoreError> {
+        match tokio::time::timeout(self.acquire_timeout, self.permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(StoreError::Internal(Cause::new(closed))),
+            Err(_) => Err(StoreError::Unavailable(Cause::new(format!(
+                "no database connection came free within {:?}",
+                self.acquire_timeout
+            )))),
+        }
+    }
+
     /// Runs `f` in one transaction on a blocking thread.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
+        let _permit = self.permit().await?;
         let store = self.clone();
         blocking(move || store.write_blocking(f)).await
     }

@@ -13,6 +13,7 @@ use broadsheet_persistence::Store;
 use super::loaders::StoreLoader;
 use crate::auth::{JwtConfig, Viewer};
 use crate::cache::Surrogates;
+use crate::keys::RateLimiter;
 pub use crate::site::SiteUrl;
 
 /// Per-request data.
@@ -30,6 +31,8 @@ pub struct RequestContext {
     pub viewer: Viewer,
     /// Signs tokens (sign-in, previews).
     pub jwt: Arc<JwtConfig>,
+    /// Partner keys' limits, and the keys it remembers (forgotten when one is revoked).
+    pub limiter: Arc<RateLimiter>,
     /// The client's address, for throttling sign-ins.
     pub address: Option<IpAddr>,
     /// What the response shows, for `Surrogate-Key`.
@@ -46,6 +49,7 @@ impl RequestContext {
         site: SiteUrl,
         viewer: Viewer,
         jwt: Arc<JwtConfig>,
+        limiter: Arc<RateLimiter>,
         address: Option<IpAddr>,
     ) -> Self {
         let surrogates = Surrogates::default();
@@ -64,6 +68,7 @@ impl RequestContext {
             loader,
             viewer,
             jwt,
+            limiter,
             address,
             surrogates,
             private: Arc::default(),

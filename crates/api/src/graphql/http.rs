@@ -331,12 +331,43 @@ pub async fn get(
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .body(GRAPHIQL);
     }
+    let raw_key = raw_cache_key(&req, "GET", req.query_string().as_bytes());
+    if let Some(hit) = raw_hit(&state, raw_key.as_deref(), format) {
+        return cached(&req, hit, &state);
+    }
     let params = match url_params(req.query_string()) {
         Ok(p) => p,
         Err(refusal) => return refusal.respond(format),
     };
-    let answer = execute(&req, &state, &service, params, format, true).await;
+    let answer = execute(&req, &state, &service, params, format, true, raw_key).await;
     cached(&req, answer, &state)
+}
+
+/// The response cache's key for a request exactly as sent (`method`, then the query string or
+/// the body), for anonymous requests without a content key: a hit is answered without parsing
+/// anything. A miss goes the whole way, and the response is kept under this key besides the
+/// normalized one.
+fn raw_cache_key(req: &HttpRequest, method: &str, raw: &[u8]) -> Option<String> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return None;
+    }
+    let query_string = req.query_string();
+    let keyed = query_string
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("key"));
+    if keyed || (method == "POST" && !query_string.is_empty()) {
+        return None;
+    }
+    let raw = std::str::from_utf8(raw).ok()?;
+    Some(format!("graw\0{method}\0{raw}"))
+}
+
+/// The cached answer to a request by its raw key, if there is one.
+fn raw_hit(state: &AppState, raw_key: Option<&str>, format: Format) -> Option<Answer> {
+    match state.cache.get(raw_key?) {
+        Lookup::Hit(cached) => Some(Answer::from_cache(format, cached, true)),
+        Lookup::Miss(_) | Lookup::Off => None,
+    }
 }
 
 /// `POST /graphql`.
@@ -349,11 +380,18 @@ pub async fn post(
     let Some(format) = negotiate(&req, false) else {
         return not_acceptable();
     };
-    let params = match body_params(&req, payload, service.config.max_body_bytes).await {
-        Ok(p) => p,
+    let body = match read_body(&req, payload, service.config.max_body_bytes).await {
+        Ok(body) => body,
         Err(refusal) => return refusal.respond(format),
     };
-    let mut answer = execute(&req, &state, &service, params, format, false).await;
+    let raw_key = raw_cache_key(&req, "POST", &body);
+    let mut answer = match raw_hit(&state, raw_key.as_deref(), format) {
+        Some(hit) => hit,
+        None => match body_params(&body) {
+            Ok(params) => execute(&req, &state, &service, params, format, false, raw_key).await,
+            Err(refusal) => return refusal.respond(format),
+        },
+    };
     // Shared caches do not keep POST responses; GET (or persisted queries) is for caching.
     answer.cacheable = false;
     let hit = answer.cached.as_ref().map(|(_, hit)| *hit);
@@ -415,11 +453,12 @@ fn url_params(query_string: &str) -> Result<Params, Refusal> {
     })
 }
 
-async fn body_params(
+/// The body of a `POST`: JSON, at most `limit` bytes.
+async fn read_body(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
-) -> Result<Params, Refusal> {
+) -> Result<Bytes, Refusal> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -453,12 +492,16 @@ async fn body_params(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let body = match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(_)) => return Err(Refusal::bad_request("the request body could not be read")),
-        Err(_) => return Err(too_large()),
-    };
-    let value: Value = serde_json::from_slice(&body)
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(Refusal::bad_request("the request body could not be read")),
+        Err(_) => Err(too_large()),
+    }
+}
+
+/// The parameters in a `POST` body.
+fn body_params(body: &[u8]) -> Result<Params, Refusal> {
+    let value: Value = serde_json::from_slice(body)
         .map_err(|e| Refusal::bad_request(format!("the body is not valid JSON: {e}")))?;
     match value {
         Value::Object(_) => serde_json::from_value(value)
@@ -480,6 +523,7 @@ async fn execute(
     params: Params,
     format: Format,
     by_get: bool,
+    raw_key: Option<String>,
 ) -> Answer {
     if !matches!(
         params.extensions,
@@ -582,6 +626,7 @@ async fn execute(
         service.site.clone(),
         viewer,
         state.jwt.clone(),
+        Arc::clone(&state.limiter),
         req.peer_addr().map(|a| a.ip()),
     );
     let (surrogates, private) = (context.surrogates.clone(), Arc::clone(&context.private));
@@ -659,7 +704,13 @@ async fn execute(
         );
         answer.cached = Some((
             match (cache_key, ticket) {
-                (Some(key), Some(ticket)) => state.cache.put(key, ticket, cached),
+                (Some(key), Some(ticket)) => {
+                    let cached = state.cache.put(key, ticket, cached);
+                    if let Some(raw_key) = raw_key {
+                        state.cache.put_shared(raw_key, ticket, Arc::clone(&cached));
+                    }
+                    cached
+                }
                 _ => Arc::new(cached),
             },
             false,

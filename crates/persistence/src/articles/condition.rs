@@ -5,7 +5,7 @@ use broadsheet_domain::Slug;
 use broadsheet_domain::filter::articles::{
     CmpOp, Condition, Relation, TextField, TextTest, TimeField,
 };
-use diesel::dsl::{exists, not, sql};
+use diesel::dsl::{exists, not};
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
@@ -24,7 +24,11 @@ diesel::define_sql_function! {
 }
 
 fn constant(holds: bool) -> Predicate {
-    Box::new(sql::<Nullable<Bool>>(if holds { "1 = 1" } else { "1 = 0" }))
+    Box::new(crate::db::static_sql::<Nullable<Bool>>(if holds {
+        "1 = 1"
+    } else {
+        "1 = 0"
+    }))
 }
 
 /// `condition` as an SQL predicate.

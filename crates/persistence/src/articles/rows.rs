@@ -50,7 +50,6 @@ pub struct ArticleRow {
     pub updated_by: Option<i64>,
 }
 
-/// The columns an edit may change, written whole on every update.
 /// The columns of [`ArticleRow`], with empty text for the bodies (Markdown, HTML, plain text).
 #[allow(clippy::type_complexity)]
 pub(crate) fn summary_columns() -> (
@@ -59,9 +58,9 @@ pub(crate) fn summary_columns() -> (
     articles::slug,
     articles::title,
     articles::custom_excerpt,
-    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
-    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
-    diesel::expression::SqlLiteral<diesel::sql_types::Text>,
+    crate::db::StaticSql<diesel::sql_types::Text>,
+    crate::db::StaticSql<diesel::sql_types::Text>,
+    crate::db::StaticSql<diesel::sql_types::Text>,
     articles::excerpt,
     articles::word_count,
     articles::reading_time,
@@ -85,7 +84,7 @@ pub(crate) fn summary_columns() -> (
     articles::updated_at,
     articles::updated_by,
 ) {
-    let empty = || diesel::dsl::sql::<diesel::sql_types::Text>("''");
+    let empty = || crate::db::static_sql::<diesel::sql_types::Text>("''");
     (
         articles::id,
         articles::uuid,

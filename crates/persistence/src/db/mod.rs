@@ -2,6 +2,7 @@
 
 mod connection;
 pub mod sql_types;
+mod static_sql;
 mod url;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub(crate) use connection::on_inner;
 pub use connection::{AnyConnection, MultiBackend};
+pub(crate) use static_sql::{StaticSql, static_sql};
 pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
 
 use crate::StoreError;

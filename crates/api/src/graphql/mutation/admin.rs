@@ -176,6 +176,7 @@ impl AdminMutations {
             })
             .await
             .map_err(ApiError::from)?;
+        req.limiter.forget_keys();
         Ok(ApiKeyPayload {
             api_key: ApiKeyNode { key, role },
         })
