@@ -291,8 +291,7 @@ pub fn suggestions_bounded(
         cap = carriers_counted.max(1),
         live_a = live("a"),
     );
-    let sql = crate::raw::for_backend(conn, &sql);
-    let mut query = diesel::sql_query(sql).into_boxed();
+    let mut query = crate::raw::Prepared::new(sql);
     for id in sources {
         query = query.bind::<BigInt, _>(id.0);
     }
