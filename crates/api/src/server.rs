@@ -107,19 +107,21 @@ pub fn server(
             .wrap(from_fn(request_id::echo))
             // Outermost: gives each request its id and span before anything else runs.
             .wrap(TracingLogger::default())
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/readyz", web::get().to(health::readyz))
-            .route(
-                "/ghost/api/{path:.*}",
-                web::get().to(crate::content::handle),
-            )
-            .configure(feed_routes)
+            // Routes are tried in order, and a pattern with a parameter is a regular
+            // expression to run: the busiest, plain paths go first.
             .service(
                 web::resource("/graphql")
                     .route(web::get().to(graphql::http::get))
                     .route(web::post().to(graphql::http::post))
                     .default_service(web::to(graphql::http::other_method)),
             )
+            .route(
+                "/ghost/api/{path:.*}",
+                web::get().to(crate::content::handle),
+            )
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/readyz", web::get().to(health::readyz))
+            .configure(feed_routes)
     })
     .shutdown_timeout(options.shutdown_timeout.as_secs());
     if let Some(workers) = options.workers {

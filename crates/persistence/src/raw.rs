@@ -4,11 +4,11 @@
 
 use std::marker::PhantomData;
 
+use diesel::RunQueryDsl;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 use diesel::serialize::ToSql;
 use diesel::sql_types::{HasSqlType, Untyped};
-use diesel::RunQueryDsl;
 
 use crate::db::{AnyConnection, MultiBackend};
 

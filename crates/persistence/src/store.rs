@@ -20,6 +20,9 @@ pub struct Store {
     /// upgrade to another of our transactions (which SQLite reports as `SQLITE_BUSY` at once).
     write_lock: Arc<Mutex<()>>,
     statements: Arc<AtomicU64>,
+    /// Trips to the database ([`Store::read`] and [`Store::write`] calls), each a hop to a
+    /// blocking thread and a connection.
+    trips: Arc<AtomicU64>,
     counts: Arc<crate::counts::CountMemo>,
     /// One permit a pooled connection: a request waits here, on the runtime, rather than on a
     /// blocking thread of its own that waits for a connection. Threads stay as few as the
@@ -54,6 +57,7 @@ impl Store {
             backend: url.backend(),
             write_lock: Arc::new(Mutex::new(())),
             statements,
+            trips: Arc::default(),
             counts: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 options.max_connections.max(1) as usize
@@ -74,6 +78,11 @@ impl Store {
     /// How many SQL statements this store's connections have run since it opened.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// How many trips to the database (reads and writes) this store has made since it opened.
+    pub fn trips_made(&self) -> u64 {
+        self.trips.load(Ordering::Relaxed)
     }
 
     /// List counts remembered until the content changes (see [`crate::counts`]).
@@ -145,6 +154,7 @@ impl Store {
 
     /// Waits (up to the pool's acquire timeout) for a turn on a connection.
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, StoreError> {
+        self.trips.fetch_add(1, Ordering::Relaxed);
         match tokio::time::timeout(self.acquire_timeout, self.permits.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(closed)) => Err(StoreError::Internal(Cause::new(closed))),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
 
@@ -25,8 +25,9 @@ pub struct RequestContext {
     pub now: Timestamp,
     /// The site's address.
     pub site: SiteUrl,
-    /// Batches and caches loads for this request.
-    pub loader: DataLoader<StoreLoader>,
+    /// Batches and caches loads for this request (the cache is switched off for mutations,
+    /// whose later fields must see their earlier writes).
+    pub loader: DataLoader<StoreLoader, HashMapCache>,
     /// Who is asking.
     pub viewer: Viewer,
     /// Signs tokens (sign-in, previews).
@@ -56,9 +57,10 @@ impl RequestContext {
         // No delay: every load a resolution pass asks for is queued before the spawned
         // fetch first runs, so batches are whole without waiting on a timer (the default 1 ms
         // costs a timer round per batch, which is most of an uncached request's latency).
-        let loader = DataLoader::new(
+        let loader = DataLoader::with_cache(
             StoreLoader::new(store.clone(), now, surrogates.clone()),
             tokio::spawn,
+            HashMapCache::default(),
         )
         .delay(std::time::Duration::ZERO);
         Self {

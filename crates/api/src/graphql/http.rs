@@ -629,6 +629,10 @@ async fn execute(
         Arc::clone(&state.limiter),
         req.peer_addr().map(|a| a.ip()),
     );
+    if operation != OperationType::Query {
+        // A mutation's later fields must see its earlier writes, not what was loaded before.
+        context.loader.enable_all_cache(false);
+    }
     let (surrogates, private) = (context.surrogates.clone(), Arc::clone(&context.private));
     let request = request.data(context);
     let mut response =

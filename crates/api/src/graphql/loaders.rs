@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{HashMapCache, Loader};
 use broadsheet_domain::article::Article;
 use broadsheet_domain::author::Author;
 use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
@@ -299,5 +299,108 @@ impl Loader<AuthorArticleCount> for StoreLoader {
                 .collect())
         })
         .await
+    }
+}
+
+/// What an article page shows besides the article itself, read with it on one connection in
+/// one trip to the database (instead of a trip per loader: tags, authors, curated links, and
+/// the articles those link to), then fed to the request's loaders as if they had loaded it.
+#[derive(Debug, Default)]
+pub struct ArticleBundle {
+    id: Option<ArticleId>,
+    tags: Option<Vec<Tag>>,
+    authors: Option<Vec<Author>>,
+    curated: Option<(Vec<RelatedLink>, HashMap<ArticleId, Article>)>,
+}
+
+/// Which parts of an [`ArticleBundle`] a selection asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted {
+    tags: bool,
+    authors: bool,
+    related: bool,
+}
+
+impl Wanted {
+    /// What the selection under the current field (an article) shows.
+    pub fn of(ctx: &async_graphql::Context<'_>) -> Self {
+        let look = ctx.look_ahead();
+        let any = |names: &[&str]| names.iter().any(|n| look.field(n).exists());
+        Self {
+            tags: any(&["tags", "primaryTag"]),
+            authors: any(&["authors", "primaryAuthor"]),
+            related: any(&["relatedArticles"]),
+        }
+    }
+}
+
+impl ArticleBundle {
+    /// Reads what `wanted` asks for about article `id`.
+    pub fn read(
+        c: &mut broadsheet_persistence::AnyConnection,
+        id: ArticleId,
+        wanted: Wanted,
+    ) -> Result<Self, StoreError> {
+        let mut bundle = Self {
+            id: Some(id),
+            ..Self::default()
+        };
+        if wanted.tags {
+            bundle.tags = Some(tags::of_articles(c, &[id])?.remove(&id).unwrap_or_default());
+        }
+        if wanted.authors {
+            bundle.authors = Some(
+                users::of_articles(c, &[id])?
+                    .remove(&id)
+                    .unwrap_or_default(),
+            );
+        }
+        if wanted.related {
+            let links = related::of_articles(c, &[id])?
+                .remove(&id)
+                .unwrap_or_default();
+            let targets: Vec<ArticleId> = links.iter().map(|l| l.to).collect();
+            let summaries = if targets.is_empty() {
+                HashMap::new()
+            } else {
+                articles::summaries_by_ids(c, &targets)?
+            };
+            bundle.curated = Some((links, summaries));
+        }
+        Ok(bundle)
+    }
+
+    /// Hands what was read to `loader`, noting it in `seen` as the loaders would have.
+    pub async fn feed(
+        self,
+        loader: &async_graphql::dataloader::DataLoader<StoreLoader, HashMapCache>,
+        seen: &Surrogates,
+    ) {
+        let Some(id) = self.id else { return };
+        if let Some(tags) = self.tags {
+            for t in &tags {
+                seen.add(format!("tag:{}", t.id.0));
+            }
+            loader.feed_one(TagsOf(id), tags).await;
+        }
+        if let Some(authors) = self.authors {
+            for a in &authors {
+                seen.add(format!("author:{}", a.id.0));
+            }
+            loader.feed_one(AuthorsOf(id), authors).await;
+        }
+        if let Some((links, summaries)) = self.curated {
+            for a in summaries.values() {
+                seen.add(article_key(a.uuid));
+            }
+            loader.feed_one(CuratedOf(id), links).await;
+            loader
+                .feed_many(
+                    summaries
+                        .into_iter()
+                        .map(|(k, a)| (SummaryOf(k), Arc::new(a))),
+                )
+                .await;
+        }
     }
 }

@@ -17,7 +17,7 @@ use super::connection::NameConnection;
 use super::context::{RequestContext, request};
 use super::error::{ApiError, ApiResult};
 use super::ids::GlobalId;
-use super::loaders::SummaryOf;
+use super::loaders::{ArticleBundle, SummaryOf, Wanted};
 use super::pagination::{DEFAULT_PAGE, MAX_PAGE, article_page, name_page};
 use super::search::{SearchConnection, SearchEdge, offset_after};
 use super::tag::TagNode;
@@ -122,17 +122,32 @@ impl Query {
             },
             (None, Some(value)) => {
                 let slug = self::slug("slug", &value)?;
+                // An article page in one trip: with the article, what the page shows of its
+                // tags, authors and curated links (for a public article; a draft goes the
+                // loaders' way, after its viewer is checked).
+                let (wanted, now) = (Wanted::of(ctx), req.now);
                 let found = req
                     .store
-                    .read(move |c| articles::by_slug_or_alias(c, &slug))
+                    .read(move |c| {
+                        let Some((article, aliased)) = articles::by_slug_or_alias(c, &slug)? else {
+                            return Ok(None);
+                        };
+                        let bundle = if article.publication.is_live_at(now) {
+                            ArticleBundle::read(c, article.id, wanted)?
+                        } else {
+                            ArticleBundle::default()
+                        };
+                        Ok(Some((article, aliased, bundle)))
+                    })
                     .await
                     .map_err(ApiError::from)?;
-                let Some((article, aliased)) = found else {
+                let Some((article, aliased, bundle)) = found else {
                     // Purged with the lists: a new article may take this slug.
                     req.shows("articles");
                     return Ok(None);
                 };
                 req.surrogates.add(crate::cache::article_key(article.uuid));
+                bundle.feed(&req.loader, &req.surrogates).await;
                 if !ArticleNode::visible(req, &article).await? {
                     return Ok(None);
                 }
