@@ -120,10 +120,24 @@ pub struct DatabaseArgs {
     )]
     pub url: DatabaseUrl,
 
-    /// Most database connections held open at once.
-    #[arg(long, env = "BROADSHEET_DB_MAX_CONNECTIONS", default_value_t = 8,
+    /// Most database connections held open at once. Default: 8 on PostgreSQL; on SQLite one
+    /// per core this process may run on, from 2 to 8 (SQLite reads run in this process, so
+    /// connections beyond the cores add no throughput, only a page cache each).
+    #[arg(long, env = "BROADSHEET_DB_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub db_max_connections: u32,
+    pub db_max_connections: Option<u32>,
+}
+
+impl DatabaseArgs {
+    /// The pool size: as given, or the default for the backend.
+    pub fn max_connections(&self) -> u32 {
+        self.db_max_connections.unwrap_or_else(|| match self.url {
+            DatabaseUrl::Postgres(_) => 8,
+            DatabaseUrl::Sqlite(_) => std::thread::available_parallelism()
+                .map_or(2, |n| u32::try_from(n.get()).unwrap_or(8))
+                .clamp(2, 8),
+        })
+    }
 }
 
 fn parse_database_url(value: &str) -> Result<DatabaseUrl, String> {

@@ -12,7 +12,7 @@ use crate::demo;
 
 fn open(args: &DatabaseArgs) -> anyhow::Result<Store> {
     let options = PoolOptions {
-        max_connections: args.db_max_connections.min(2),
+        max_connections: args.max_connections().min(2),
         ..PoolOptions::default()
     };
     Store::open(&args.url, &options).with_context(|| format!("cannot open database {}", args.url))

@@ -119,7 +119,7 @@ impl Application {
 pub async fn open_store(args: &crate::cli::DatabaseArgs) -> anyhow::Result<Store> {
     let url = args.url.clone();
     let options = PoolOptions {
-        max_connections: args.db_max_connections,
+        max_connections: args.max_connections(),
         ..PoolOptions::default()
     };
     tokio::task::spawn_blocking(move || {
