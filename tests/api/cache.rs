@@ -106,27 +106,7 @@ async fn every_public_api_reads_through_the_cache_and_never_stale(app: TestApp) 
     assert_eq!(held.status, StatusCode::NOT_MODIFIED);
 
     // Change the article's title through the API...
-    let article = app
-        .graphql_as(
-            &editor.token,
-            "query($s: String!) { article(slug: $s) { id version } }",
-            json!({ "s": SLUG }),
-        )
-        .await
-        .json();
-    let (id, version) = (
-        article["data"]["article"]["id"].clone(),
-        article["data"]["article"]["version"].clone(),
-    );
-    let saved = app
-        .graphql_as(
-            &editor.token,
-            "mutation($id: ID!, $v: Int!) { updateArticle(id: $id, expectedVersion: $v, input: { title: \"Homes target missed\" }) { article { title } } }",
-            json!({ "id": id, "v": version }),
-        )
-        .await
-        .json();
-    assert!(saved["errors"].is_null(), "{saved}");
+    let id = retitle(&app, &editor.token, "Homes target missed").await;
     // ...and every API shows the new title at once.
     for path in paths(&key) {
         let body = read_twice(&app, &path).await;
@@ -188,6 +168,29 @@ async fn every_public_api_reads_through_the_cache_and_never_stale(app: TestApp) 
     assert_eq!(one.status, StatusCode::NOT_FOUND);
 }
 
+/// Renames the article at [`SLUG`] through the API, as `token`; returns its id.
+async fn retitle(app: &TestApp, token: &str, title: &str) -> serde_json::Value {
+    let article = app
+        .graphql_as(
+            token,
+            "query($s: String!) { article(slug: $s) { id version } }",
+            json!({ "s": SLUG }),
+        )
+        .await
+        .json()["data"]["article"]
+        .clone();
+    let saved = app
+        .graphql_as(
+            token,
+            "mutation($id: ID!, $v: Int!, $t: String!) { updateArticle(id: $id, expectedVersion: $v, input: { title: $t }) { article { title } } }",
+            json!({ "id": article["id"], "v": article["version"], "t": title }),
+        )
+        .await
+        .json();
+    assert!(saved["errors"].is_null(), "{saved}");
+    article["id"].clone()
+}
+
 /// Sends `body` by POST to `path`, accepting `accept`.
 async fn post(app: &TestApp, path: &str, accept: &str, body: &str) -> Reply {
     app.post_json(path, &[("accept", accept)], body).await
@@ -241,24 +244,7 @@ async fn requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_cou
     );
 
     // A write, and the same bytes show it at once.
-    let article = app
-        .graphql_as(
-            &editor.token,
-            "query($s: String!) { article(slug: $s) { id version } }",
-            json!({ "s": SLUG }),
-        )
-        .await
-        .json()["data"]["article"]
-        .clone();
-    let saved = app
-        .graphql_as(
-            &editor.token,
-            "mutation($id: ID!, $v: Int!) { updateArticle(id: $id, expectedVersion: $v, input: { title: \"Homes target raised\" }) { article { title } } }",
-            json!({ "id": article["id"], "v": article["version"] }),
-        )
-        .await
-        .json();
-    assert!(saved["errors"].is_null(), "{saved}");
+    retitle(&app, &editor.token, "Homes target raised").await;
     let after = post(&app, "/graphql", json, &body).await;
     assert_eq!(after.header("x-cache"), Some("MISS"));
     assert_eq!(
