@@ -71,7 +71,20 @@ scenarios = []
 for r in rows:
     if r["kind"] == "ours" and r["scenario"] not in scenarios:
         scenarios.append(r["scenario"])
-statics = {r["scenario"]: r for r in rows if r["kind"] == "static"}
+
+
+def static_for(r):
+    """The limit measured for a run of ours: right after it (same backend, size, scenario),
+    or, in results of older harnesses, once per scenario."""
+    for s in rows:
+        if s["kind"] == "static" and s["scenario"] == r["scenario"] and s.get("size") == r.get("size") \
+                and s.get("backend") == r.get("backend"):
+            return s["figures"]
+    for s in rows:
+        if s["kind"] == "static" and s["scenario"] == r["scenario"] and "size" not in s:
+            return s["figures"]
+    return None
+
 
 out = []
 w = out.append
@@ -95,8 +108,10 @@ w(
     "(one worker) and PostgreSQL pinned to core 1. Every response is checked (status 200, no "
     "`errors`); a failed response is counted under errors, not as throughput."
 )
-w("- Latencies in milliseconds. \"cached\" is Broadsheet's response cache; \"limit\" is a server that reads "
-  "the same request and answers a fixed body of the same size.")
+w("- Latencies in milliseconds. \"cached\" is Broadsheet's response cache (\"hits\": the share of "
+  "its responses that came from the cache); \"limit\" is a static server that reads the same requests "
+  "and answers one of the scenario's own responses byte for byte, measured right after the cached "
+  "run. \"RSS\" is the server's peak resident memory (VmHWM) once the scenario has run, uncached / cached.")
 w("")
 w("Scenarios: **home** 20 latest with tags and authors (GraphQL); **slug** an article by random slug "
   "with body, tags, authors and 5 related (GraphQL; with the cache on, one of the newest 1,000, "
@@ -122,17 +137,22 @@ for size in sizes:
             continue
         w(f"## {backend}, {size_label(size)} articles")
         w("")
-        w("| scenario | uncached req/s | p50 | p99 | p99.9 | cached req/s | p50 | p99 | p99.9 | body bytes | limit req/s | cached / limit | errors |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        w("| scenario | uncached req/s | p50 | p99 | p99.9 | cached req/s | p50 | p99 | p99.9 | hits | body bytes | limit req/s | cached / limit | RSS MB | errors |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for s in scenarios:
-            u = find("ours", size=size, backend=backend, scenario=s, cache=False)
-            c = find("ours", size=size, backend=backend, scenario=s, cache=True)
-            lim = statics.get(s, {}).get("figures")
+            match = dict(size=size, backend=backend, scenario=s)
+            u = find("ours", cache=False, **match)
+            c = find("ours", cache=True, **match)
+            lim = static_for(match)
             body = f"{c['body_bytes']:,.0f}" if c and c.get("body_bytes") else "–"
+            hits = f"{c['cache_hit_ratio']:.0%}" if c and "cache_hit_ratio" in c else "–"
+            rss = " / ".join(
+                f"{r['peak_rss_mb']:.0f}" if "peak_rss_mb" in r else "–"
+                for r in rows if r["kind"] == "ours" and all(r.get(k) == v for k, v in match.items()))
             w(
                 f"| {s} | {rps(u)} | {ms(u, 'p50_ms')} | {ms(u, 'p99_ms')} | {ms(u, 'p999_ms')} "
                 f"| {rps(c)} | {ms(c, 'p50_ms')} | {ms(c, 'p99_ms')} | {ms(c, 'p999_ms')} "
-                f"| {body} | {rps(lim)} | {ratio(c, lim)} | {errors(u, c)} |"
+                f"| {hits} | {body} | {rps(lim)} | {ratio(c, lim)} | {rss or '–'} | {errors(u, c)} |"
             )
         rss = [r for r in rows if r["kind"] == "rss" and r["size"] == size and r["backend"] == backend]
         if rss:
@@ -173,7 +193,7 @@ checks = []
 cached_ratios = []
 for r in rows:
     if r["kind"] == "ours" and r["cache"]:
-        lim = statics.get(r["scenario"], {}).get("figures")
+        lim = static_for(r)
         if lim and lim.get("rps") and r["figures"].get("rps"):
             cached_ratios.append((r["figures"]["rps"] / lim["rps"], r))
 if cached_ratios:

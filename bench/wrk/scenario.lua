@@ -3,6 +3,7 @@
 --   BENCH_PATH    the path; `@@` is replaced by a random item of BENCH_LIST (URL-encoded)
 --   BENCH_BODY    the POST body; `@@` is replaced by a random item (JSON-escaped)
 --   BENCH_LIST    a file of items, one a line (slugs, tags, words); optional
+--   BENCH_SAMPLE  a file to write one good response body to (for the limit server); optional
 -- Every response is checked before it counts: a status other than 200, or a body holding
 -- "errors", is an error. Prints one JSON line of figures when done.
 
@@ -34,7 +35,8 @@ end
 
 function init(args)
   math.randomseed(12345 + id)
-  errors, bytes, responses = 0, 0, 0
+  errors, bytes, responses, hits = 0, 0, 0, 0
+  sample = nil
   wrk.headers["Accept"] = "application/json"
   if method == "POST" then wrk.headers["Content-Type"] = "application/json" end
 end
@@ -55,26 +57,43 @@ end
 function response(status, headers, body)
   responses = responses + 1
   bytes = bytes + #body
-  if status ~= 200 or body:find('"errors"', 1, true) then
+  local cache = headers["x-cache"] or headers["X-Cache"]
+  if cache == "HIT" then hits = hits + 1 end
+  -- `rrors":[` rather than `"errors"`: a quote starts a false match at every JSON string,
+  -- and scanning for it made the load generator, not the server, the bottleneck.
+  if status ~= 200 or body:find('rrors":[', 1, true) then
     errors = errors + 1
     if errors <= 3 then io.stderr:write("bad response " .. status .. ": " .. body:sub(1, 300) .. "\n") end
+  elseif sample == nil then
+    sample = body
   end
 end
 
 function done(summary, latency, requests)
-  local errs, byts, resps = 0, 0, 0
+  local errs, byts, resps, hits = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     errs = errs + t:get("errors")
     byts = byts + t:get("bytes")
     resps = resps + t:get("responses")
+    hits = hits + t:get("hits")
+  end
+  local sample_file = os.getenv("BENCH_SAMPLE")
+  if sample_file and sample_file ~= "" then
+    local sample = threads[1]:get("sample")
+    if sample then
+      local f = assert(io.open(sample_file, "wb"))
+      f:write(sample)
+      f:close()
+    end
   end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    '{"requests":%d,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f,"max_ms":%.3f,"errors":%d,"socket_errors":%d,"body_bytes":%.0f}\n',
+    '{"requests":%d,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f,"max_ms":%.3f,"errors":%d,"socket_errors":%d,"body_bytes":%.0f,"cache_hit_ratio":%.4f}\n',
     summary.requests, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     latency:percentile(99.9) / 1000, latency.max / 1000,
     errs + summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    resps > 0 and byts / resps or 0))
+    resps > 0 and byts / resps or 0,
+    resps > 0 and hits / resps or 0))
 end

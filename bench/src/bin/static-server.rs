@@ -1,7 +1,9 @@
-//! `static-server --bind ADDR --size BYTES`: answers every request, GET or POST, with the same
-//! JSON body of BYTES bytes, after reading the request body (a server that does not read it
-//! loses keep-alive and measures something else). The physical limit the benchmark compares
-//! against: what this machine does when a response costs nothing to make.
+//! `static-server --bind ADDR (--body-file FILE | --size BYTES)`: answers every request, GET or
+//! POST, with the same JSON body (the file's bytes, or a filler of BYTES bytes), after reading
+//! the request body (a server that does not read it loses keep-alive and measures something
+//! else). The physical limit the benchmark compares against: what this machine does when a
+//! response costs nothing to make. The benchmark gives it one of the scenario's own responses,
+//! so the load generator's check of every response costs it what it costs against us.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use clap::Parser;
@@ -11,9 +13,12 @@ struct Args {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8090")]
     bind: std::net::SocketAddr,
-    /// Response body size in bytes.
+    /// Response body size in bytes (a filler body), when no `--body-file` is given.
     #[arg(long, default_value_t = 2_048)]
     size: usize,
+    /// Answer with this file's bytes.
+    #[arg(long)]
+    body_file: Option<std::path::PathBuf>,
     /// Worker threads.
     #[arg(long, default_value_t = 1)]
     workers: usize,
@@ -28,7 +33,10 @@ fn body_of(size: usize) -> String {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let body = web::Bytes::from(body_of(args.size));
+    let body = match &args.body_file {
+        Some(path) => web::Bytes::from(std::fs::read(path)?),
+        None => web::Bytes::from(body_of(args.size)),
+    };
     HttpServer::new(move || {
         let body = body.clone();
         App::new().default_service(web::to(move |request: web::Bytes| {
