@@ -21,6 +21,7 @@ e2e_tests!(
     writes_made_elsewhere_are_seen,
     a_scheduled_article_appears_on_time,
     requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_count,
+    clients_that_take_gzip_get_it_compressed_once_and_kept,
 );
 
 const SLUG: &str = "new-homes-target";
@@ -354,4 +355,81 @@ async fn a_scheduled_article_appears_on_time(app: TestApp) {
     assert_eq!(read(&app, path).await.header("x-cache"), Some("HIT"));
     until_it_shows(&app, path, "Embargoed").await;
     assert!(now() >= due, "not before its time");
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a gzip body");
+    out
+}
+
+/// GETs `path` until the cache answers it (the setup's direct writes are noticed within the
+/// cache's refresh interval, and drop what it held).
+async fn hit(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Reply {
+    for _ in 0..100 {
+        let reply = app.get_with(path, headers).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        if reply.header("x-cache") == Some("HIT") {
+            return reply;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{path}: never answered from the cache");
+}
+
+/// Browsers, phones and CDNs all send `Accept-Encoding: gzip`: a cached response is kept
+/// compressed, so a hit costs them no compression. The same bytes every time, which
+/// decompress to the identity body, under their own entity tag that revalidates like the
+/// identity one; a client that refuses gzip gets the identity body.
+async fn clients_that_take_gzip_get_it_compressed_once_and_kept(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = content_key(&app);
+    let json = ("accept", "application/json");
+    let gzip = [json, ("accept-encoding", "br, gzip")];
+    for path in paths(&key) {
+        let identity = hit(&app, &path, &[json]).await;
+        assert_eq!(identity.header("content-encoding"), None, "{path}");
+        let a = hit(&app, &path, &gzip).await;
+        let b = hit(&app, &path, &gzip).await;
+        assert_eq!(a.header("content-encoding"), Some("gzip"), "{path}");
+        assert_eq!(a.body, b.body, "{path}: compressed once, kept");
+        assert!(a.body.len() < identity.body.len(), "{path}");
+        assert_eq!(gunzip(&a.body), identity.body, "{path}");
+        assert!(
+            a.header("vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{path}: {:?}",
+            a.header("vary")
+        );
+        let (gzip_tag, identity_tag) = (
+            a.header("etag").expect("an entity tag").to_owned(),
+            identity.header("etag").expect("an entity tag").to_owned(),
+        );
+        assert_ne!(gzip_tag, identity_tag, "{path}: another representation");
+        assert!(gzip_tag.ends_with("-gzip\""), "{gzip_tag}");
+        for tag in [&gzip_tag, &identity_tag] {
+            let held = app
+                .get_with(&path, &[gzip[0], gzip[1], ("if-none-match", tag)])
+                .await;
+            assert_eq!(held.status, StatusCode::NOT_MODIFIED, "{path} {tag}");
+        }
+        let refused = app
+            .get_with(&path, &[json, ("accept-encoding", "gzip;q=0, identity")])
+            .await;
+        assert_eq!(refused.header("content-encoding"), None, "{path}");
+        assert_eq!(refused.body, identity.body, "{path}");
+    }
+    // A POST answered from the cache is sent compressed too.
+    let body =
+        json!({ "query": format!("{{ article(slug: \"{SLUG}\") {{ title html }} }}") }).to_string();
+    let first = post(&app, "/graphql", "application/json", &body).await;
+    let posted = app
+        .post_json("/graphql", &[json, ("accept-encoding", "gzip")], &body)
+        .await;
+    assert_eq!(posted.header("x-cache"), Some("HIT"));
+    assert_eq!(posted.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&posted.body), first.body);
 }

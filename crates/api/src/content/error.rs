@@ -53,13 +53,15 @@ impl GhostError {
         )
     }
 
-    /// 503, when the database cannot be reached.
+    /// 503 with `Retry-After`, when the database is busy or cannot be reached.
     pub fn unavailable() -> Self {
-        Self::new(
+        let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "InternalServerError",
             "The service is unavailable; try again shortly.",
-        )
+        );
+        e.retry_after = Some(crate::graphql::error::UNAVAILABLE_RETRY_AFTER);
+        e
     }
 
     fn new(status: StatusCode, kind: &'static str, message: &str) -> Self {

@@ -9,6 +9,7 @@
 //! | `UNAUTHENTICATED` / `FORBIDDEN` | sign in / not allowed | 200; 401 when the request's own token is bad |
 //! | `CONFLICT` | the change clashes with stored data; a stale `expectedVersion` adds `extensions.currentVersion` and `extensions.savedBy` | 200 |
 //! | `RATE_LIMITED` | too many attempts; `extensions.retryAfter` says how long to wait | 200 (429 for whole requests) |
+//! | `UNAVAILABLE` | the database is busy or unreachable; retry after `extensions.retryAfter` seconds | 200 |
 //! | `INTERNAL` | our fault; the detail is in our logs, never in the response | 200 |
 //! | `GRAPHQL_PARSE_FAILED` / `GRAPHQL_VALIDATION_FAILED` | the document is not valid | 400 with `graphql-response+json` |
 //! | `QUERY_TOO_DEEP` / `QUERY_TOO_COMPLEX` | a limit on the document | 400 with `graphql-response+json` |
@@ -46,6 +47,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// Too many attempts; try again after this many seconds.
     RateLimited(u64),
+    /// The database is busy (no connection came free in time) or unreachable: worth a retry.
+    Unavailable,
     /// Our fault; logged here with its cause.
     Internal,
 }
@@ -65,6 +68,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::RateLimited(_) => "RATE_LIMITED",
+            Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -93,7 +97,7 @@ impl From<StoreError> for ApiError {
             },
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
-                Self::Internal
+                Self::Unavailable
             }
             StoreError::Internal(cause) => {
                 tracing::error!(error = %cause, "storage error");
@@ -112,6 +116,7 @@ impl From<std::sync::Arc<StoreError>> for ApiError {
                 match &*shared {
                     StoreError::Invalid(v) => Self::BadInput(v.clone()),
                     StoreError::NotFound { entity } => Self::NotFound(entity),
+                    StoreError::Unavailable(_) => Self::Unavailable,
                     _ => Self::Internal,
                 }
             }
@@ -162,11 +167,58 @@ impl From<ApiError> for async_graphql::Error {
                 ext.set("code", code);
                 ext.set("retryAfter", seconds);
             }),
+            ApiError::Unavailable => {
+                async_graphql::Error::new("the database is busy or unreachable; try again shortly")
+                    .extend_with(move |_, ext| {
+                        ext.set("code", code);
+                        ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER);
+                    })
+            }
             ApiError::Internal => async_graphql::Error::new("internal error")
                 .extend_with(|_, ext| ext.set("code", code)),
         }
     }
 }
 
+/// Seconds a client is asked to wait before retrying after `UNAVAILABLE`.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 1;
+
 /// What resolvers return.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use broadsheet_persistence::Cause;
+
+    fn extensions(e: ApiError) -> async_graphql::ErrorExtensionValues {
+        async_graphql::Error::from(e)
+            .extensions
+            .expect("every error carries a code")
+    }
+
+    #[test]
+    fn a_busy_database_is_unavailable_and_worth_a_retry_not_internal() {
+        for error in [
+            ApiError::from(StoreError::Unavailable(Cause::new("pool timed out"))),
+            ApiError::from(std::sync::Arc::new(StoreError::Unavailable(Cause::new(
+                "shared by a loader",
+            )))),
+        ] {
+            let ext = extensions(error);
+            assert_eq!(
+                ext.get("code"),
+                Some(&async_graphql::Value::from("UNAVAILABLE"))
+            );
+            assert_eq!(
+                ext.get("retryAfter"),
+                Some(&async_graphql::Value::from(UNAVAILABLE_RETRY_AFTER))
+            );
+        }
+        let ext = extensions(ApiError::from(StoreError::Internal(Cause::new("bug"))));
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("INTERNAL"))
+        );
+    }
+}

@@ -395,7 +395,18 @@ pub async fn post(
     // Shared caches do not keep POST responses; GET (or persisted queries) is for caching.
     answer.cacheable = false;
     let hit = answer.cached.as_ref().map(|(_, hit)| *hit);
+    let gzip = answer
+        .cached
+        .as_ref()
+        .and_then(|(cached, _)| crate::cache::gzip_for(&req, cached).cloned());
+    if let Some(body) = &gzip {
+        answer.body = body.clone();
+    }
     let mut res = answer.into_response();
+    if gzip.is_some() {
+        res.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     if let Some(hit) = hit {
         res.headers_mut().insert(
             header::HeaderName::from_static("x-cache"),
@@ -763,11 +774,14 @@ async fn admit_content_key(
             "unknown or revoked content key",
         )),
         Err(KeyRefusal::Limited(seconds)) => Err(Refusal::limited(seconds)),
-        Err(KeyRefusal::Unavailable) => Err(Refusal::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "UNAVAILABLE",
-            "the key could not be checked; try again",
-        )),
+        Err(KeyRefusal::Unavailable) => Err(Refusal {
+            retry_after: Some(super::error::UNAVAILABLE_RETRY_AFTER),
+            ..Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the key could not be checked; try again",
+            )
+        }),
     }
 }
 
