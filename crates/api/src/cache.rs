@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use broadsheet_domain::time::{Timestamp, now};
 use broadsheet_persistence::content::{self, ContentState};
@@ -42,7 +43,32 @@ pub struct Cached {
     pub surrogate_keys: String,
     /// The same keys as `Cache-Tag` wants them, comma-separated.
     pub cache_tag: String,
+    /// The headers above, rendered once: a hit clones them (a reference count) instead of
+    /// parsing and copying each string again.
+    rendered: Rendered,
 }
+
+/// Header values of a cached response (`None`: empty, or not a valid header value).
+#[derive(Debug)]
+struct Rendered {
+    etag: Option<HeaderValue>,
+    gzip_etag: Option<HeaderValue>,
+    last_modified: Option<HeaderValue>,
+    surrogate_keys: Option<HeaderValue>,
+    cache_tag: Option<HeaderValue>,
+}
+
+impl Rendered {
+    fn value(s: &str) -> Option<HeaderValue> {
+        (!s.is_empty())
+            .then(|| HeaderValue::from_str(s).ok())
+            .flatten()
+    }
+}
+
+const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
+const CACHE_TAG: HeaderName = HeaderName::from_static("cache-tag");
+const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 impl Cached {
     /// A response to cache.
@@ -52,12 +78,21 @@ impl Cached {
         last_modified: Option<String>,
         surrogate_keys: String,
     ) -> Self {
+        let cache_tag = surrogate_keys.replace(' ', ",");
+        let gzip_etag = match etag.strip_suffix('"') {
+            Some(open) => format!("{open}{GZIP_ETAG_SUFFIX}\""),
+            None => format!("{etag}{GZIP_ETAG_SUFFIX}"),
+        };
         Self {
-            cache_tag: surrogate_keys.replace(' ', ","),
-            gzip_etag: match etag.strip_suffix('"') {
-                Some(open) => format!("{open}{GZIP_ETAG_SUFFIX}\""),
-                None => format!("{etag}{GZIP_ETAG_SUFFIX}"),
+            rendered: Rendered {
+                etag: Rendered::value(&etag),
+                gzip_etag: Rendered::value(&gzip_etag),
+                last_modified: last_modified.as_deref().and_then(Rendered::value),
+                surrogate_keys: Rendered::value(&surrogate_keys),
+                cache_tag: Rendered::value(&cache_tag),
             },
+            cache_tag,
+            gzip_etag,
             gzip: OnceLock::new(),
             body,
             etag,
@@ -83,7 +118,10 @@ impl Cached {
                 .map_or(0, Bytes::len)
             + self.gzip_etag.len()
             + self.etag.len()
-            + self.surrogate_keys.len() * 2
+            // Each string is held twice: as text and as a header value.
+            + self.surrogate_keys.len() * 4
+            + self.etag.len()
+            + self.gzip_etag.len()
             + self.last_modified.as_ref().map_or(0, String::len)
             + 128
     }
@@ -372,7 +410,7 @@ pub struct Served<'a> {
     /// Whether it came from the cache (`X-Cache: HIT` or `MISS`).
     pub hit: bool,
     /// Any other headers.
-    pub extra: &'a [(&'static str, &'static str)],
+    pub extra: &'a [(HeaderName, HeaderValue)],
 }
 
 fn etag_matches(header: &str, etag: &str) -> bool {
@@ -433,32 +471,43 @@ pub fn respond(
         actix_web::HttpResponse::Ok()
     };
     let gzip = gzip_for(req, cached);
+    let rendered = &cached.rendered;
     let etag = if gzip.is_some() {
-        &cached.gzip_etag
+        &rendered.gzip_etag
     } else {
-        &cached.etag
+        &rendered.etag
     };
-    res.insert_header((header::CACHE_CONTROL, how.cache_control))
-        .insert_header((header::ETAG, etag.as_str()))
-        .insert_header((header::VARY, how.vary))
-        .insert_header(("x-cache", if how.hit { "HIT" } else { "MISS" }));
-    if let Some(last) = &cached.last_modified {
-        res.insert_header((header::LAST_MODIFIED, last.as_str()));
-    }
-    if !cached.surrogate_keys.is_empty() {
-        res.insert_header(("surrogate-key", cached.surrogate_keys.as_str()))
-            .insert_header(("cache-tag", cached.cache_tag.as_str()));
+    let cache_control = HeaderValue::from_str(how.cache_control)
+        .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
+    res.insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, HeaderValue::from_static(how.vary)))
+        .insert_header((
+            X_CACHE,
+            HeaderValue::from_static(if how.hit { "HIT" } else { "MISS" }),
+        ));
+    for (name, value) in [
+        (header::ETAG, etag),
+        (header::LAST_MODIFIED, &rendered.last_modified),
+        (SURROGATE_KEY, &rendered.surrogate_keys),
+        (CACHE_TAG, &rendered.cache_tag),
+    ] {
+        if let Some(value) = value {
+            res.insert_header((name, value.clone()));
+        }
     }
     for (name, value) in how.extra {
-        res.insert_header((*name, *value));
+        res.insert_header((name.clone(), value.clone()));
     }
     if held {
         return res.finish();
     }
-    res.content_type(how.content_type);
+    res.insert_header((
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(how.content_type),
+    ));
     match gzip {
         Some(body) => {
-            res.insert_header((header::CONTENT_ENCODING, "gzip"));
+            res.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
             res.body(body.clone())
         }
         None => res.body(cached.body.clone()),

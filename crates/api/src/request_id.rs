@@ -18,8 +18,12 @@ pub async fn echo(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = req.extensions().get::<RequestId>().copied();
     let mut res = next.call(req).await?;
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-        res.headers_mut().insert(X_REQUEST_ID, value);
+    if let Some(id) = id {
+        // Formatted on the stack: no allocation besides the header value's own.
+        let mut buf = uuid::Uuid::encode_buffer();
+        if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut buf)) {
+            res.headers_mut().insert(X_REQUEST_ID, value);
+        }
     }
     Ok(res)
 }

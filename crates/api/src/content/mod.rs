@@ -9,6 +9,7 @@ pub(crate) mod render;
 
 use std::collections::HashMap;
 
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -563,8 +564,14 @@ fn respond(req: &HttpRequest, cached: &Cached, state: &AppState, hit: bool) -> H
             cache_control: state.cache_control(),
             hit,
             extra: &[
-                ("access-control-allow-origin", "*"),
-                ("content-version", CONTENT_VERSION),
+                (
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                ),
+                (
+                    HeaderName::from_static("content-version"),
+                    HeaderValue::from_static(CONTENT_VERSION),
+                ),
             ],
         },
     )

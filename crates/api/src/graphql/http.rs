@@ -281,7 +281,7 @@ fn negotiate(req: &HttpRequest, html_allowed: bool) -> Option<Format> {
     let mut best: Option<(f32, u8, Format)> = None;
     for range in accept.split(',') {
         let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = parts.next().unwrap_or("").trim();
         let q = parts
             .filter_map(|p| p.trim().strip_prefix("q="))
             .find_map(|q| q.trim().parse::<f32>().ok())
@@ -290,12 +290,18 @@ fn negotiate(req: &HttpRequest, html_allowed: bool) -> Option<Format> {
             continue;
         }
         // (format, preference among equal qualities)
-        let candidates: &[(Format, u8)] = match media.as_str() {
-            GRAPHQL_RESPONSE_JSON => &[(Format::GraphqlResponse, 3)],
-            JSON => &[(Format::Json, 2)],
-            "text/html" if html_allowed => &[(Format::Html, 4)],
-            "application/*" | "*/*" => &[(Format::Json, 1)],
-            _ => &[],
+        // Media types are case-insensitive: compared without lowering a copy of each.
+        let is = |name: &str| media.eq_ignore_ascii_case(name);
+        let candidates: &[(Format, u8)] = if is(GRAPHQL_RESPONSE_JSON) {
+            &[(Format::GraphqlResponse, 3)]
+        } else if is(JSON) {
+            &[(Format::Json, 2)]
+        } else if html_allowed && is("text/html") {
+            &[(Format::Html, 4)]
+        } else if is("application/*") || is("*/*") {
+            &[(Format::Json, 1)]
+        } else {
+            &[]
         };
         for (format, rank) in candidates {
             if best.is_none_or(|(bq, br, _)| q > bq || (q == bq && *rank > br)) {
@@ -911,6 +917,11 @@ mod tests {
             Some(Format::GraphqlResponse)
         );
         assert_eq!(accept("application/json", true), Some(Format::Json));
+        assert_eq!(accept("Application/JSON", true), Some(Format::Json));
+        assert_eq!(
+            accept("APPLICATION/GRAPHQL-RESPONSE+JSON", true),
+            Some(Format::GraphqlResponse)
+        );
         assert_eq!(
             accept(
                 "application/graphql-response+json, application/json;q=0.9",
