@@ -126,6 +126,13 @@ pub struct DatabaseArgs {
     #[arg(long, env = "BROADSHEET_DB_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_max_connections: Option<u32>,
+
+    /// PostgreSQL: the server ends a statement of the API's that runs longer than this (`0`:
+    /// never), so a request abandoned by its client or by its own time limit does not keep a
+    /// backend busy. Migrations and CLI commands run without it.
+    #[arg(long, env = "BROADSHEET_DB_STATEMENT_TIMEOUT", default_value = "30s",
+          value_parser = parse_duration)]
+    pub db_statement_timeout: std::time::Duration,
 }
 
 impl DatabaseArgs {

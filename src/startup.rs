@@ -120,6 +120,7 @@ pub async fn open_store(args: &crate::cli::DatabaseArgs) -> anyhow::Result<Store
     let url = args.url.clone();
     let options = PoolOptions {
         max_connections: args.max_connections(),
+        statement_timeout: Some(args.db_statement_timeout).filter(|t| !t.is_zero()),
         ..PoolOptions::default()
     };
     tokio::task::spawn_blocking(move || {

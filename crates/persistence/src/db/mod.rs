@@ -44,12 +44,23 @@ const MIGRATION_LOCK_KEY: i64 = 0x6272_6f61_6473;
 pub struct Manager {
     url: DatabaseUrl,
     statements: Arc<AtomicU64>,
+    statement_timeout: Option<Duration>,
 }
 
 impl Manager {
     /// A manager for `url` that counts the statements its connections run in `statements`.
     pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
-        Self { url, statements }
+        Self {
+            url,
+            statements,
+            statement_timeout: None,
+        }
+    }
+
+    /// PostgreSQL ends any statement of these connections that runs longer than `timeout`.
+    pub fn with_statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.statement_timeout = timeout;
+        self
     }
 }
 
@@ -102,9 +113,18 @@ impl Manager {
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
-                .map(AnyConnection::Postgres)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn =
+                    PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                if let Some(timeout) = self.statement_timeout {
+                    conn.batch_execute(&format!(
+                        "SET statement_timeout = {}",
+                        timeout.as_millis().max(1)
+                    ))
+                    .map_err(r2d2::Error::QueryError)?;
+                }
+                Ok(AnyConnection::Postgres(conn))
+            }
         }
     }
 }
@@ -122,6 +142,11 @@ pub struct PoolOptions {
     pub max_connections: u32,
     /// How long a request waits for a free connection before it fails as unavailable.
     pub acquire_timeout: Duration,
+    /// PostgreSQL: the longest a statement may run before the server ends it (`None`: no
+    /// limit). A request whose client has gone, or that its own time limit abandoned, would
+    /// otherwise keep a backend busy to the end. Migrations are exempt. SQLite runs
+    /// statements in the process and has no such setting.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for PoolOptions {
@@ -129,6 +154,7 @@ impl Default for PoolOptions {
         Self {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
+            statement_timeout: None,
         }
     }
 }
@@ -153,7 +179,8 @@ pub fn connect(
     }
     // One direct attempt first: a wrong password or a refused connection fails at once with
     // the server's reason, rather than after the pool's whole acquire timeout.
-    let manager = Manager::new(url.clone(), statements);
+    let manager =
+        Manager::new(url.clone(), statements).with_statement_timeout(options.statement_timeout);
     manager
         .open()
         .map_err(|e| StoreError::Unavailable(Cause::new(e)))?;
@@ -194,15 +221,33 @@ pub fn migrate(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
             run(c, SQLITE_MIGRATIONS)?
         }
         AnyConnection::Postgres(c) => {
+            // A migration over a large archive (an index on a million articles) may take
+            // longer than any request should: the connection's statement timeout is lifted
+            // for it, and put back after.
+            let timeout: Vec<Setting> =
+                diesel::sql_query("SELECT current_setting('statement_timeout') AS value")
+                    .load(c)?;
+            c.batch_execute("SET statement_timeout = 0")?;
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
                 .execute(c)?;
             let result = run(c, POSTGRES_MIGRATIONS);
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
                 .execute(c)?;
+            if let Some(setting) = timeout.first() {
+                diesel::sql_query("SELECT set_config('statement_timeout', $1, false)")
+                    .bind::<diesel::sql_types::Text, _>(&setting.value)
+                    .execute(c)?;
+            }
             result?
         }
     };
     Ok(applied)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
 }
 
 #[derive(diesel::QueryableByName)]

@@ -10,6 +10,7 @@ mod listing;
 mod related;
 mod search;
 mod tags;
+mod timeouts;
 mod tls;
 mod users;
 mod webhooks;
