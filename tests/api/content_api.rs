@@ -145,6 +145,12 @@ async fn errors_have_ghosts_shape(app: TestApp) {
             StatusCode::BAD_REQUEST,
             "BadRequestError",
         ),
+        (
+            // A path that does not decode to UTF-8.
+            format!("/ghost/api/content/posts/slug/%FF%FE/?key={key}"),
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+        ),
     ];
     for (path, status, kind) in cases {
         let reply = app.get(&path).await;
@@ -159,6 +165,19 @@ async fn errors_have_ghosts_shape(app: TestApp) {
         }
         assert!(!body.to_string().contains("SELECT"), "{path}");
     }
+    // Paths are percent-decoded: an encoded slug finds its post.
+    let encoded = app
+        .get(&format!(
+            "/ghost/api/content/posts/slug/new%2Dhomes%2Dtarget/?key={key}"
+        ))
+        .await;
+    assert_eq!(encoded.status, StatusCode::OK);
+    assert_eq!(encoded.json()["posts"][0]["slug"], "new-homes-target");
+    // The Content API only reads.
+    let post = app
+        .post_json(&format!("/ghost/api/content/posts/?key={key}"), &[], "{}")
+        .await;
+    assert!(post.status.is_client_error(), "{}", post.status);
     let all = app
         .get(&format!("/ghost/api/content/posts/?key={key}&limit=all"))
         .await

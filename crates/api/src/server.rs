@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer, guard, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::graphql::http::GraphqlService;
@@ -115,9 +115,10 @@ pub fn server(
                     .route(web::post().to(graphql::http::post))
                     .default_service(web::to(graphql::http::other_method)),
             )
-            .route(
-                "/ghost/api/{path:.*}",
-                web::get().to(crate::content::handle),
+            .service(
+                web::scope("/ghost/api")
+                    .guard(guard::Get())
+                    .default_service(web::to(crate::content::handle)),
             )
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))

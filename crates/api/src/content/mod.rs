@@ -32,12 +32,15 @@ use crate::keys::{self, KeyRefusal};
 /// The version this API answers as.
 const CONTENT_VERSION: &str = "v5.0";
 
-/// `GET /ghost/api/{[version/]content/resource/…}`.
-pub async fn handle(
-    req: HttpRequest,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+/// `GET /ghost/api/{[version/]content/resource/…}`: the default service of the
+/// `/ghost/api` scope (a plain prefix: a route pattern with a `{path:.*}` capture cost a
+/// regular expression run over every path, 30% of a cached answer).
+pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Ok(path) =
+        percent_encoding::percent_decode_str(req.match_info().unprocessed()).decode_utf8()
+    else {
+        return GhostError::not_found("Resource not found").respond();
+    };
     let p = match params::parse(req.query_string()) {
         Ok(p) => p,
         Err(e) => return e.respond(),
