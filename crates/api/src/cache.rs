@@ -24,7 +24,9 @@ use broadsheet_persistence::content::{self, ContentState};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
 
-/// A response as cached: everything needed to answer it again, byte for byte.
+/// A response as cached: everything needed to answer it again, byte for byte. Its headers are
+/// kept as header values, made once: a hit clones them (a reference count) instead of parsing
+/// and copying each string again.
 #[derive(Debug)]
 pub struct Cached {
     /// The body.
@@ -34,36 +36,27 @@ pub struct Cached {
     /// sevenfold. `None` inside when gzip does not make it smaller.
     gzip: OnceLock<Option<Bytes>>,
     /// Its entity tag (with the quotes, and `W/` when weak).
-    pub etag: String,
-    /// The entity tag of the gzip representation: [`GZIP_ETAG_SUFFIX`] added inside the quotes.
-    gzip_etag: String,
-    /// `Last-Modified`, when the representation has one.
-    pub last_modified: Option<String>,
-    /// `Surrogate-Key`: the articles, tags and authors (and lists) it shows, for CDN purges.
-    pub surrogate_keys: String,
-    /// The same keys as `Cache-Tag` wants them, comma-separated.
-    pub cache_tag: String,
-    /// The headers above, rendered once: a hit clones them (a reference count) instead of
-    /// parsing and copying each string again.
-    rendered: Rendered,
-}
-
-/// Header values of a cached response (`None`: empty, or not a valid header value).
-#[derive(Debug)]
-struct Rendered {
     etag: Option<HeaderValue>,
+    /// The entity tag of the gzip representation: [`GZIP_ETAG_SUFFIX`] added inside the quotes.
     gzip_etag: Option<HeaderValue>,
+    /// `Last-Modified`, when the representation has one.
     last_modified: Option<HeaderValue>,
+    /// `Surrogate-Key`: the articles, tags and authors (and lists) it shows, for CDN purges.
     surrogate_keys: Option<HeaderValue>,
+    /// The same keys as `Cache-Tag` wants them, comma-separated.
     cache_tag: Option<HeaderValue>,
 }
 
-impl Rendered {
-    fn value(s: &str) -> Option<HeaderValue> {
-        (!s.is_empty())
-            .then(|| HeaderValue::from_str(s).ok())
-            .flatten()
-    }
+/// `s` as a header value; `None` when empty or not a valid header value.
+fn header_value(s: &str) -> Option<HeaderValue> {
+    (!s.is_empty())
+        .then(|| HeaderValue::from_str(s).ok())
+        .flatten()
+}
+
+/// A header's text, for comparing (`""` when absent).
+fn text(value: Option<&HeaderValue>) -> &str {
+    value.and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
@@ -78,26 +71,18 @@ impl Cached {
         last_modified: Option<String>,
         surrogate_keys: String,
     ) -> Self {
-        let cache_tag = surrogate_keys.replace(' ', ",");
         let gzip_etag = match etag.strip_suffix('"') {
             Some(open) => format!("{open}{GZIP_ETAG_SUFFIX}\""),
             None => format!("{etag}{GZIP_ETAG_SUFFIX}"),
         };
         Self {
-            rendered: Rendered {
-                etag: Rendered::value(&etag),
-                gzip_etag: Rendered::value(&gzip_etag),
-                last_modified: last_modified.as_deref().and_then(Rendered::value),
-                surrogate_keys: Rendered::value(&surrogate_keys),
-                cache_tag: Rendered::value(&cache_tag),
-            },
-            cache_tag,
-            gzip_etag,
-            gzip: OnceLock::new(),
             body,
-            etag,
-            last_modified,
-            surrogate_keys,
+            gzip: OnceLock::new(),
+            etag: header_value(&etag),
+            gzip_etag: header_value(&gzip_etag),
+            last_modified: last_modified.as_deref().and_then(header_value),
+            cache_tag: header_value(&surrogate_keys.replace(' ', ",")),
+            surrogate_keys: header_value(&surrogate_keys),
         }
     }
 
@@ -108,6 +93,7 @@ impl Cached {
     }
 
     fn size(&self, key: &str) -> usize {
+        let header = |v: &Option<HeaderValue>| v.as_ref().map_or(0, HeaderValue::len);
         // The map's own overhead, roughly, besides what the entry holds.
         key.len()
             + self.body.len()
@@ -116,13 +102,11 @@ impl Cached {
                 .get()
                 .and_then(Option::as_ref)
                 .map_or(0, Bytes::len)
-            + self.gzip_etag.len()
-            + self.etag.len()
-            // Each string is held twice: as text and as a header value.
-            + self.surrogate_keys.len() * 4
-            + self.etag.len()
-            + self.gzip_etag.len()
-            + self.last_modified.as_ref().map_or(0, String::len)
+            + header(&self.etag)
+            + header(&self.gzip_etag)
+            + header(&self.last_modified)
+            + header(&self.surrogate_keys)
+            + header(&self.cache_tag)
             + 128
     }
 }
@@ -374,13 +358,7 @@ pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
         return false;
     };
     let mut wildcard = false;
-    for item in value.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+    for (coding, q) in crate::weights::items(value) {
         if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
             return q > 0.0;
         }
@@ -393,10 +371,12 @@ pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
 
 /// The `Cache-Control` of a public response: browsers and CDNs may keep it `max_age` seconds,
 /// and CDNs may serve it `stale_while_revalidate` seconds longer while they fetch a new one.
-pub fn cache_control(max_age: u32, stale_while_revalidate: u32) -> String {
-    format!(
+pub fn cache_control(max_age: u32, stale_while_revalidate: u32) -> HeaderValue {
+    let value = format!(
         "public, max-age={max_age}, s-maxage={max_age}, stale-while-revalidate={stale_while_revalidate}"
-    )
+    );
+    // Digits and ASCII: always a valid header value.
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
 }
 
 /// How to answer a cacheable response.
@@ -406,7 +386,7 @@ pub struct Served<'a> {
     /// `Vary`.
     pub vary: &'static str,
     /// `Cache-Control` (see [`cache_control`]).
-    pub cache_control: &'a str,
+    pub cache_control: &'a HeaderValue,
     /// Whether it came from the cache (`X-Cache: HIT` or `MISS`).
     pub hit: bool,
     /// Any other headers.
@@ -446,12 +426,12 @@ pub fn respond(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
-        Some(tags) => etag_matches(tags, &cached.etag),
+        Some(tags) => etag_matches(tags, text(cached.etag.as_ref())),
         None => match (
             headers
                 .get(header::IF_MODIFIED_SINCE)
                 .and_then(|v| v.to_str().ok()),
-            &cached.last_modified,
+            cached.last_modified.as_ref().and_then(|v| v.to_str().ok()),
         ) {
             (Some(since), Some(last)) => {
                 match (
@@ -471,15 +451,12 @@ pub fn respond(
         actix_web::HttpResponse::Ok()
     };
     let gzip = gzip_for(req, cached);
-    let rendered = &cached.rendered;
     let etag = if gzip.is_some() {
-        &rendered.gzip_etag
+        &cached.gzip_etag
     } else {
-        &rendered.etag
+        &cached.etag
     };
-    let cache_control = HeaderValue::from_str(how.cache_control)
-        .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
-    res.insert_header((header::CACHE_CONTROL, cache_control))
+    res.insert_header((header::CACHE_CONTROL, how.cache_control.clone()))
         .insert_header((header::VARY, HeaderValue::from_static(how.vary)))
         .insert_header((
             X_CACHE,
@@ -487,9 +464,9 @@ pub fn respond(
         ));
     for (name, value) in [
         (header::ETAG, etag),
-        (header::LAST_MODIFIED, &rendered.last_modified),
-        (SURROGATE_KEY, &rendered.surrogate_keys),
-        (CACHE_TAG, &rendered.cache_tag),
+        (header::LAST_MODIFIED, &cached.last_modified),
+        (SURROGATE_KEY, &cached.surrogate_keys),
+        (CACHE_TAG, &cached.cache_tag),
     ] {
         if let Some(value) = value {
             res.insert_header((name, value.clone()));
@@ -745,7 +722,7 @@ mod tests {
             panic!("kept")
         };
         assert_eq!(again.gzip().map(|b| b.as_ptr()), Some(gz.as_ptr()));
-        assert_eq!(kept.gzip_etag, "\"x-gzip\"");
+        assert_eq!(text(kept.gzip_etag.as_ref()), "\"x-gzip\"");
         // Nothing gained, nothing kept.
         assert!(cached("{}").gzip().is_none());
     }

@@ -14,6 +14,7 @@ mod server;
 pub mod site;
 mod state;
 pub mod webhooks;
+mod weights;
 
 pub use graphql::GraphqlConfig;
 pub use server::{Cors, ServerOptions, server};

@@ -27,7 +27,7 @@ pub struct AppState {
     /// Public reads, kept in memory.
     pub cache: Arc<ResponseCache>,
     /// `Cache-Control` of public responses, made from the two above by the server.
-    cache_control: String,
+    cache_control: actix_web::http::header::HeaderValue,
 }
 
 impl AppState {
@@ -38,7 +38,7 @@ impl AppState {
     }
 
     /// The `Cache-Control` of public responses.
-    pub fn cache_control(&self) -> &str {
+    pub fn cache_control(&self) -> &actix_web::http::header::HeaderValue {
         &self.cache_control
     }
 

@@ -279,13 +279,7 @@ fn negotiate(req: &HttpRequest, html_allowed: bool) -> Option<Format> {
         return Some(Format::Json);
     };
     let mut best: Option<(f32, u8, Format)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+    for (media, q) in crate::weights::items(accept) {
         if q <= 0.0 {
             continue;
         }
