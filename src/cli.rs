@@ -82,8 +82,9 @@ pub struct KeyCreateArgs {
     #[arg(long, env = "BROADSHEET_KEY_INTEGRATION_ROLE")]
     pub integration_role: Option<String>,
 
-    /// Requests a minute the key may make.
-    #[arg(long, env = "BROADSHEET_KEY_RATE_LIMIT", default_value_t = 600)]
+    /// Requests a minute the key may make (at least 1).
+    #[arg(long, env = "BROADSHEET_KEY_RATE_LIMIT", default_value_t = 600,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
 }
 
@@ -131,7 +132,7 @@ pub struct DatabaseArgs {
     /// never), so a request abandoned by its client or by its own time limit does not keep a
     /// backend busy. Migrations and CLI commands run without it.
     #[arg(long, env = "BROADSHEET_DB_STATEMENT_TIMEOUT", default_value = "30s",
-          value_parser = parse_duration)]
+          value_parser = parse_duration_or_zero)]
     pub db_statement_timeout: std::time::Duration,
 }
 
@@ -169,6 +170,12 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "BROADSHEET_WORKERS", value_parser = clap::value_parser!(u16).range(1..=512))]
     pub workers: Option<u16>,
+
+    /// How long a client may take to send a request's body once its headers are in (a
+    /// client dribbling it a byte at a time is cut off with 408).
+    #[arg(long, env = "BROADSHEET_REQUEST_BODY_TIMEOUT", default_value = "10s",
+          value_parser = parse_duration)]
+    pub request_body_timeout: std::time::Duration,
 
     /// Seconds that requests in flight may take to finish after SIGTERM or SIGINT.
     #[arg(long, env = "BROADSHEET_SHUTDOWN_TIMEOUT", default_value_t = 30)]
@@ -277,6 +284,14 @@ impl std::fmt::Debug for Hidden {
 
 fn parse_hidden(value: &str) -> Result<Hidden, String> {
     Ok(Hidden(value.to_owned()))
+}
+
+/// Like [`parse_duration`], but `0` is accepted: for limits where zero means "never".
+pub fn parse_duration_or_zero(value: &str) -> Result<std::time::Duration, String> {
+    if value.trim().trim_end_matches(['s', 'm', 'h', 'd']) == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    parse_duration(value)
 }
 
 /// `45s`, `15m`, `2h`, `30d`.
@@ -393,6 +408,12 @@ pub struct GraphqlArgs {
     /// `max-age`, in seconds, of cacheable responses.
     #[arg(long, env = "BROADSHEET_CACHE_MAX_AGE", default_value_t = 60)]
     pub cache_max_age: u32,
+
+    /// Memory for automatic persisted queries, in MiB (anyone may register one; the least
+    /// recently used go first). 0: none are kept.
+    #[arg(long, env = "BROADSHEET_PERSISTED_QUERIES_MB", default_value_t = 4,
+          value_parser = clap::value_parser!(u64).range(0..=4096))]
+    pub persisted_queries_mb: u64,
 }
 
 impl GraphqlArgs {
@@ -406,6 +427,7 @@ impl GraphqlArgs {
             suggestions: self.graphql_suggestions,
             graphiql: self.graphiql,
             cache_max_age: self.cache_max_age,
+            persisted_queries_bytes: self.persisted_queries_mb * 1024 * 1024,
             ..broadsheet_api::GraphqlConfig::default()
         }
     }

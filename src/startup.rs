@@ -43,7 +43,10 @@ impl Application {
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
             site_url: args.site_url.clone(),
             feed_size: usize::from(args.feed_size),
-            graphql: args.graphql.config(),
+            graphql: broadsheet_api::GraphqlConfig {
+                body_timeout: args.request_body_timeout,
+                ..args.graphql.config()
+            },
             cors: if args.cors_origins.iter().any(|o| o.trim() == "*") {
                 Cors::AnyOrigin
             } else {

@@ -228,6 +228,32 @@ macro_rules! e2e_tests {
 }
 pub(crate) use e2e_tests;
 
+/// Declares async test functions that take a fresh `TestDb` (to serve with settings of their
+/// own) and runs each on both backends.
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name(broadsheet_persistence::testing::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(db) = broadsheet_persistence::testing::TestDb::postgres() {
+                        super::$name(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use db_tests;
+
 /// A TCP proxy to `target` that can be cut (every connection dropped, new ones refused) and
 /// restored on the same port: a database server going down and coming back.
 pub struct Proxy {

@@ -13,4 +13,5 @@ mod graphql;
 mod health;
 mod helpers;
 mod keys;
+mod security;
 mod webhooks;

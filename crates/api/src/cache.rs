@@ -13,7 +13,6 @@
 //! A response is stored under the version read *before* it was built: a write that lands
 //! while it is being built makes it stale at once rather than letting old content live on.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -111,26 +110,36 @@ impl Cached {
     }
 }
 
+#[derive(Clone)]
 struct Entry {
     response: Arc<Cached>,
     version: i64,
     built_at: Timestamp,
-    used: u64,
-    size: usize,
 }
 
-#[derive(Default)]
-struct Entries {
-    map: HashMap<String, Entry>,
-    bytes: usize,
-    clock: u64,
+/// Which part of the cache a response is kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shelf {
+    /// Something was found: what readers come back for.
+    Found,
+    /// An answer about nothing (an unknown slug, an empty list): anyone can ask for endless
+    /// such things, so they are kept apart, in [`NOTHING_SHARE`] of the bytes, where a flood
+    /// of them pushes out only each other.
+    Nothing,
 }
+
+/// The share of the cache's bytes that answers about nothing may take.
+pub const NOTHING_SHARE: usize = 16;
 
 /// The cache; one per process, shared by every worker.
+///
+/// The entries live in `moka` caches weighted by bytes: admission by frequency (a key asked
+/// for once does not push out one asked for all the time), eviction without a global sort.
 pub struct ResponseCache {
     max_bytes: usize,
     state: Mutex<ContentState>,
-    entries: Mutex<Entries>,
+    found: moka::sync::Cache<String, Entry>,
+    nothing: moka::sync::Cache<String, Entry>,
 }
 
 impl std::fmt::Debug for ResponseCache {
@@ -161,16 +170,27 @@ pub struct Ticket {
     at: Timestamp,
 }
 
+fn shelf(max_bytes: usize) -> moka::sync::Cache<String, Entry> {
+    moka::sync::Cache::builder()
+        .max_capacity(max_bytes as u64)
+        .weigher(|key: &String, entry: &Entry| {
+            u32::try_from(entry.response.size(key)).unwrap_or(u32::MAX)
+        })
+        .build()
+}
+
 impl ResponseCache {
     /// A cache of at most `max_bytes` (0: off), not yet synchronised with the database.
     pub fn new(max_bytes: usize) -> Self {
+        let nothing = max_bytes / NOTHING_SHARE;
         Self {
             max_bytes,
             state: Mutex::new(ContentState {
                 version: i64::MIN,
                 next_due: None,
             }),
-            entries: Mutex::new(Entries::default()),
+            found: shelf(max_bytes - nothing),
+            nothing: shelf(nothing),
         }
     }
 
@@ -206,87 +226,58 @@ impl ResponseCache {
             // Not synchronised yet: nothing can be trusted, and nothing stored.
             return Lookup::Miss(ticket);
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.clock += 1;
-        let clock = entries.clock;
-        match entries.map.get_mut(key) {
-            Some(entry) if Self::fresh(entry, state, at) => {
-                entry.used = clock;
-                Lookup::Hit(Arc::clone(&entry.response))
-            }
-            Some(_) => {
-                if let Some(stale) = entries.map.remove(key) {
-                    entries.bytes -= stale.size;
+        for shelf in [&self.found, &self.nothing] {
+            if let Some(entry) = shelf.get(key) {
+                if Self::fresh(&entry, state, at) {
+                    return Lookup::Hit(entry.response);
                 }
-                Lookup::Miss(ticket)
+                shelf.invalidate(key);
             }
-            None => Lookup::Miss(ticket),
         }
+        Lookup::Miss(ticket)
     }
 
-    /// Keeps `response` for `key`, as built under `ticket`; returns it shared.
-    pub fn put(&self, key: String, ticket: Ticket, response: Cached) -> Arc<Cached> {
+    /// Keeps `response` for `key` on `shelf`, as built under `ticket`; returns it shared.
+    pub fn put(&self, key: String, ticket: Ticket, shelf: Shelf, response: Cached) -> Arc<Cached> {
         let response = Arc::new(response);
-        self.put_shared(key, ticket, Arc::clone(&response));
+        self.put_shared(key, ticket, shelf, Arc::clone(&response));
         response
     }
 
     /// Keeps a response already kept under another key under `key` too (a request's raw
     /// form, say, besides its normalized one). Its bytes are counted again: the cache errs
     /// on the side of holding less.
-    pub fn put_shared(&self, key: String, ticket: Ticket, response: Arc<Cached>) {
+    pub fn put_shared(&self, key: String, ticket: Ticket, shelf: Shelf, response: Arc<Cached>) {
         // Compressed now, once, so that what is kept is counted in full.
         response.gzip();
         let size = response.size(&key);
+        let (cache, room) = match shelf {
+            Shelf::Found => (&self.found, self.max_bytes - self.max_bytes / NOTHING_SHARE),
+            Shelf::Nothing => (&self.nothing, self.max_bytes / NOTHING_SHARE),
+        };
         let state = self.state();
-        if ticket.version != state.version
-            || ticket.version == i64::MIN
-            || size > self.max_bytes / 4
-        {
+        if ticket.version != state.version || ticket.version == i64::MIN || size > room / 4 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.clock += 1;
-        let used = entries.clock;
-        if let Some(old) = entries.map.insert(
+        cache.insert(
             key,
             Entry {
                 response,
                 version: ticket.version,
                 built_at: ticket.at,
-                used,
-                size,
             },
-        ) {
-            entries.bytes -= old.size;
-        }
-        entries.bytes += size;
-        if entries.bytes > self.max_bytes {
-            Self::evict(&mut entries, self.max_bytes - self.max_bytes / 8);
-        }
+        );
     }
 
-    /// Drops the least recently used entries until at most `target` bytes are held.
-    fn evict(entries: &mut Entries, target: usize) {
-        let mut by_use: Vec<(u64, String)> = entries
-            .map
-            .iter()
-            .map(|(k, e)| (e.used, k.clone()))
-            .collect();
-        by_use.sort_unstable();
-        for (_, key) in by_use {
-            if entries.bytes <= target {
-                break;
-            }
-            if let Some(entry) = entries.map.remove(&key) {
-                entries.bytes -= entry.size;
-            }
-        }
-    }
-
-    /// Bytes held now.
+    /// Bytes held now (after pending evictions are carried out).
     pub fn bytes(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
+        [&self.found, &self.nothing]
+            .iter()
+            .map(|shelf| {
+                shelf.run_pending_tasks();
+                usize::try_from(shelf.weighted_size()).unwrap_or(usize::MAX)
+            })
+            .sum()
     }
 
     /// Re-reads the content version (and next scheduled instant) from the database; when the
@@ -303,9 +294,8 @@ impl ResponseCache {
     fn set_state(&self, state: ContentState) {
         let mut current = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if current.version != state.version {
-            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.map.clear();
-            entries.bytes = 0;
+            self.found.invalidate_all();
+            self.nothing.invalidate_all();
         }
         *current = state;
     }
@@ -545,11 +535,18 @@ pub fn surrogate_keys<I: IntoIterator<Item = String>>(keys: I) -> String {
 }
 
 /// A GraphQL document with insignificant whitespace, commas and comments removed, so that the
-/// same query laid out differently is cached once. A space is kept only between two name or
-/// number characters (where removing it would join two tokens); strings and block strings are
-/// kept as they are.
+/// same query laid out differently is cached once.
+///
+/// Only what the GraphQL lexer ignores is removed: tab, space, line breaks, commas, the byte
+/// order mark and comments. Any other character, a no-break space say, is kept as written,
+/// so an invalid document never shares a key with a valid one. A space is dropped only where
+/// a punctuator stands beside it (`{`, `(`, `:`…), which splits tokens on its own; between
+/// any two other characters one space is kept. Strings and block strings are kept as they
+/// are.
 pub fn normalize_query(query: &str) -> String {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
+    // Not `.`: `. . .` is not the spread `...`, and must not be read as one.
+    let punctuator = |c: char| "!$&()[]{}:=@|".contains(c);
+    let ignored = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | ',' | '\u{feff}');
     let mut out = String::with_capacity(query.len());
     let mut chars = query.chars().peekable();
     let mut pending_space = false;
@@ -563,7 +560,7 @@ pub fn normalize_query(query: &str) -> String {
                 }
                 pending_space = true;
             }
-            c if c.is_whitespace() || c == ',' || c == '\u{feff}' => pending_space = true,
+            c if ignored(c) => pending_space = true,
             '"' => {
                 pending_space = false;
                 out.push('"');
@@ -601,7 +598,10 @@ pub fn normalize_query(query: &str) -> String {
                 }
             }
             c => {
-                if pending_space && word(c) && out.ends_with(word) {
+                if pending_space
+                    && !punctuator(c)
+                    && out.chars().next_back().is_some_and(|p| !punctuator(p))
+                {
                     out.push(' ');
                 }
                 pending_space = false;
@@ -642,7 +642,7 @@ mod tests {
         let cache = ResponseCache::new(1 << 20);
         synced(&cache, 1, None);
         let t = ticket(&cache, "a");
-        cache.put("a".into(), t, cached("one"));
+        cache.put("a".into(), t, Shelf::Found, cached("one"));
         assert!(matches!(cache.get("a"), Lookup::Hit(r) if r.body == "one"));
         synced(&cache, 2, None);
         assert!(matches!(cache.get("a"), Lookup::Miss(_)));
@@ -655,7 +655,7 @@ mod tests {
         synced(&cache, 1, None);
         let t = ticket(&cache, "a");
         synced(&cache, 2, None);
-        cache.put("a".into(), t, cached("built at 1"));
+        cache.put("a".into(), t, Shelf::Found, cached("built at 1"));
         assert!(matches!(cache.get("a"), Lookup::Miss(_)));
     }
 
@@ -663,7 +663,7 @@ mod tests {
     fn nothing_is_kept_before_the_first_sync() {
         let cache = ResponseCache::new(1 << 20);
         let t = ticket(&cache, "a");
-        cache.put("a".into(), t, cached("x"));
+        cache.put("a".into(), t, Shelf::Found, cached("x"));
         assert!(matches!(cache.get("a"), Lookup::Miss(_)));
         assert!(matches!(ResponseCache::new(0).get("a"), Lookup::Off));
     }
@@ -674,27 +674,46 @@ mod tests {
         let due = now() + TimeDelta::milliseconds(30);
         synced(&cache, 1, Some(due));
         let t = ticket(&cache, "a");
-        cache.put("a".into(), t, cached("before"));
+        cache.put("a".into(), t, Shelf::Found, cached("before"));
         assert!(matches!(cache.get("a"), Lookup::Hit(_)));
         std::thread::sleep(Duration::from_millis(40));
         assert!(matches!(cache.get("a"), Lookup::Miss(_)));
     }
 
     #[test]
-    fn it_stays_within_its_bytes_dropping_the_least_recently_used() {
+    fn it_stays_within_its_bytes_keeping_what_is_read_most() {
         let cache = ResponseCache::new(10_000);
         synced(&cache, 1, None);
         let body = "x".repeat(900);
         for i in 0..30 {
             let key = format!("k{i}");
             let t = ticket(&cache, &key);
-            cache.put(key, t, cached(&body));
+            cache.put(key, t, Shelf::Found, cached(&body));
             // k0 is read all the time: it stays.
             assert!(i == 0 || matches!(cache.get("k0"), Lookup::Hit(_)), "{i}");
             assert!(cache.bytes() <= 10_000);
         }
-        assert!(matches!(cache.get("k1"), Lookup::Miss(_)), "evicted");
-        assert!(matches!(cache.get("k29"), Lookup::Hit(_)));
+        assert!(matches!(cache.get("k0"), Lookup::Hit(_)));
+    }
+
+    #[test]
+    fn a_flood_of_answers_about_nothing_stays_on_its_own_shelf() {
+        let cache = ResponseCache::new(64_000);
+        synced(&cache, 1, None);
+        let t = ticket(&cache, "home");
+        cache.put("home".into(), t, Shelf::Found, cached(&"h".repeat(2000)));
+        for i in 0..5_000 {
+            let key = format!("nothing-{i}");
+            let t = ticket(&cache, &key);
+            cache.put(
+                key,
+                t,
+                Shelf::Nothing,
+                cached("{\"data\":{\"article\":null}}"),
+            );
+        }
+        assert!(matches!(cache.get("home"), Lookup::Hit(_)));
+        assert!(cache.bytes() <= 64_000);
     }
 
     fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -712,7 +731,7 @@ mod tests {
         synced(&cache, 1, None);
         let body = "{\"data\":{\"title\":\"A headline\"}}".repeat(40);
         let t = ticket(&cache, "a");
-        let kept = cache.put("a".into(), t, cached(&body));
+        let kept = cache.put("a".into(), t, Shelf::Found, cached(&body));
         let gz = kept.gzip().expect("compressed when kept").clone();
         assert!(gz.len() < body.len() / 4, "{} of {}", gz.len(), body.len());
         assert_eq!(gunzip(&gz), body.as_bytes());
@@ -782,6 +801,26 @@ mod tests {
         assert_eq!(
             normalize_query("{ ...F } fragment F on Q { a }"),
             "{...F}fragment F on Q{a}"
+        );
+    }
+
+    #[test]
+    fn only_what_the_lexer_ignores_is_normalized_away() {
+        let plain = normalize_query("{ articles(first: 1) { nodes { title } } }");
+        // A no-break space, an em space, a vertical tab: not GraphQL whitespace, so the
+        // document is invalid and must not share the valid one's key.
+        for odd in ['\u{a0}', '\u{2003}', '\u{b}', '\u{85}'] {
+            let q = format!("{{{odd}articles(first: 1) {{ nodes {{ title }} }} }}");
+            assert_ne!(normalize_query(&q), plain, "{odd:?}");
+        }
+        // What the lexer does ignore still normalizes away.
+        let q = "\u{feff}{\tarticles(first: 1,)\r\n{ nodes { title } } } # c";
+        assert_eq!(normalize_query(q), plain);
+        // `. . .` is three bad tokens, `...` a spread.
+        assert_ne!(normalize_query("{ . . . F }"), normalize_query("{ ...F }"));
+        assert_ne!(
+            normalize_query("{ a(x: - 1) }"),
+            normalize_query("{ a(x: -1) }")
         );
     }
 

@@ -16,7 +16,7 @@ use chrono::DateTime;
 use serde_json::json;
 
 use crate::AppState;
-use crate::cache::{Cached, Lookup, Served};
+use crate::cache::{Cached, Lookup, Served, Shelf};
 use crate::content::{SITE_DESCRIPTION, SITE_LANG, SITE_TITLE};
 use crate::site::SiteUrl;
 
@@ -104,7 +104,7 @@ pub async fn handle(
         Ok(Some(feed)) => {
             let cached = render(&feed, format);
             let cached = match ticket {
-                Some(ticket) => state.cache.put(key, ticket, cached),
+                Some(ticket) => state.cache.put(key, ticket, Shelf::Found, cached),
                 None => std::sync::Arc::new(cached),
             };
             respond(&req, &cached, format, &state, false)

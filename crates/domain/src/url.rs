@@ -59,8 +59,12 @@ impl ImageUrl {
     pub fn parse(field: &'static str, value: &str) -> Result<Self, ValidationError> {
         let value = value.trim();
         if value.starts_with('/') && !value.starts_with("//") {
+            // Browsers read `\` in a URL as `/`: `/\evil.example/a.jpg` is another host's
+            // image, so a backslash is never part of a site path.
             let path_ok = value.len() <= MAX_LEN
-                && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+                && !value
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '\\');
             return if path_ok {
                 Ok(Self(value.to_owned()))
             } else {
@@ -123,6 +127,8 @@ mod tests {
         assert!(ImageUrl::parse("i", "/content/images/a.jpg").is_ok());
         assert!(ImageUrl::parse("i", "https://cdn.example.com/a.jpg").is_ok());
         assert!(ImageUrl::parse("i", "//evil.example.com/a.jpg").is_err());
+        assert!(ImageUrl::parse("i", "/\\evil.example.com/a.jpg").is_err());
+        assert!(ImageUrl::parse("i", "/content\\images/a.jpg").is_err());
         assert!(ImageUrl::parse("i", "/a b.jpg").is_err());
         assert!(ImageUrl::parse("i", "javascript:alert(1)").is_err());
     }

@@ -66,12 +66,25 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
                 cache::surrogate_keys(surrogates(&body)),
             );
             let cached = match ticket {
-                Some(ticket) => state.cache.put(key, ticket, cached),
+                Some(ticket) => state.cache.put(key, ticket, shelf(&body), cached),
                 None => std::sync::Arc::new(cached),
             };
             respond(&req, &cached, &state, false)
         }
         Err(e) => e.respond(),
+    }
+}
+
+/// Where an answer is cached: a list with nothing in it is an answer about nothing, which
+/// anyone can ask endless variations of (see [`cache::Shelf`]).
+fn shelf(body: &Value) -> cache::Shelf {
+    let empty = ["posts", "pages", "tags", "authors"]
+        .iter()
+        .any(|name| body[*name].as_array().is_some_and(Vec::is_empty));
+    if empty {
+        cache::Shelf::Nothing
+    } else {
+        cache::Shelf::Found
     }
 }
 

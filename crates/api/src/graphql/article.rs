@@ -694,6 +694,9 @@ impl ArticleConnection {
             .read(move |c| articles::list_summaries(c, &for_query, order, &page))
             .await?;
         req.shows("articles");
+        if page.items.is_empty() {
+            req.found_nothing();
+        }
         for a in &page.items {
             req.surrogates.add(crate::cache::article_key(a.uuid));
         }

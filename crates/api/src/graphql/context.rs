@@ -40,6 +40,9 @@ pub struct RequestContext {
     pub surrogates: Surrogates,
     /// Set when the response must not be cached (it shows something only its token opens).
     pub private: Arc<AtomicBool>,
+    /// Set when a lookup found nothing (an unknown slug or id, an empty list): the response
+    /// is cached apart from those that show something (see [`crate::cache::Shelf`]).
+    pub found_nothing: Arc<AtomicBool>,
 }
 
 impl RequestContext {
@@ -74,7 +77,14 @@ impl RequestContext {
             address,
             surrogates,
             private: Arc::default(),
+            found_nothing: Arc::default(),
         }
+    }
+
+    /// Records that a lookup found nothing (see `found_nothing`).
+    pub fn found_nothing(&self) {
+        self.found_nothing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Records that the response shows a list (`articles`, `tags`, `authors`).

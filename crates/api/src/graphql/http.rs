@@ -11,7 +11,6 @@
 //!   `graphql-response+json`, 200 under plain `application/json` (as older clients expect).
 //! - Successful `GET` responses are cacheable (`Cache-Control`, `ETag`, `304`).
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,8 +28,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::context::{RequestContext, SiteUrl};
 use super::extension::REQUEST_ERROR_CODES;
+use super::persisted::PersistedQueries;
 use super::{BroadsheetSchema, GraphqlConfig};
-use crate::cache::{Cached, Lookup, Served};
+use crate::cache::{Cached, Lookup, Served, Shelf};
 use crate::keys::{self, KeyRefusal};
 use crate::{AppState, auth};
 
@@ -47,61 +47,25 @@ impl GraphqlService {
     pub fn new(config: GraphqlConfig, site_url: &str) -> Self {
         Self {
             schema: super::schema(&config),
+            persisted: PersistedQueries::new(config.persisted_queries_bytes),
             config,
             site: SiteUrl::new(site_url),
-            persisted: PersistedQueries::default(),
         }
     }
 }
 
-/// Automatic persisted queries (Apollo's protocol): a client sends the SHA-256 of a query
-/// instead of the query (`extensions.persistedQuery.sha256Hash`), so that a read is a short
-/// GET a CDN can cache; the first time, the server does not know the hash and says so
-/// (`PersistedQueryNotFound`), and the client sends the query with its hash once. Kept in
-/// memory, per process, at most [`MAX_PERSISTED`] queries (a replica that does not know a
-/// hash asks for the query again).
-#[derive(Default)]
-struct PersistedQueries {
-    queries: std::sync::Mutex<Persisted>,
-}
-
-/// The queries by hash, and the hashes oldest first.
-type Persisted = (HashMap<String, Arc<str>>, VecDeque<String>);
-
-/// The most persisted queries kept; the oldest go first.
-const MAX_PERSISTED: usize = 10_000;
-
-impl PersistedQueries {
-    fn get(&self, hash: &str) -> Option<Arc<str>> {
-        let queries = self.queries.lock().unwrap_or_else(|p| p.into_inner());
-        queries.0.get(hash).cloned()
-    }
-
-    fn insert(&self, hash: String, query: &str) {
-        let mut queries = self.queries.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *queries;
-        if map.contains_key(&hash) {
-            return;
-        }
-        if map.len() >= MAX_PERSISTED
-            && let Some(oldest) = order.pop_front()
-        {
-            map.remove(&oldest);
-        }
-        map.insert(hash.clone(), Arc::from(query));
-        order.push_back(hash);
-    }
-}
-
-/// The query of a request: as sent, or looked up (and checked, and remembered) by its hash.
+/// The query of a request: as sent, or looked up by its hash. With a query and its hash, the
+/// hash is returned too, to register once the query has validated.
 fn resolve_query(
     service: &GraphqlService,
     query: Option<String>,
     extensions: Option<&Value>,
-) -> Result<String, Refusal> {
+) -> Result<(String, Option<String>), Refusal> {
     let query = query.filter(|q| !q.trim().is_empty());
     let Some(persisted) = extensions.and_then(|e| e.get("persistedQuery")) else {
-        return query.ok_or_else(|| Refusal::bad_request("the request has no query"));
+        return query
+            .map(|q| (q, None))
+            .ok_or_else(|| Refusal::bad_request("the request has no query"));
     };
     if persisted.get("version").and_then(Value::as_i64) != Some(1) {
         return Err(Refusal::new(
@@ -126,13 +90,12 @@ fn resolve_query(
                     "provided sha does not match query",
                 ));
             }
-            service.persisted.insert(hash, &query);
-            Ok(query)
+            Ok((query, Some(hash)))
         }
         None => service
             .persisted
             .get(&hash)
-            .map(|q| q.to_string())
+            .map(|q| (q.to_string(), None))
             // Apollo's clients look for this message, answered with 200, to send the query.
             .ok_or_else(|| {
                 Refusal::new(
@@ -264,6 +227,10 @@ impl Answer {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
         }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a dribbled body would still be on the way: drop the connection.
+            res.force_close();
+        }
         res.body(self.body)
     }
 }
@@ -380,7 +347,7 @@ pub async fn post(
     let Some(format) = negotiate(&req, false) else {
         return not_acceptable();
     };
-    let body = match read_body(&req, payload, service.config.max_body_bytes).await {
+    let body = match read_body(&req, payload, &service.config).await {
         Ok(body) => body,
         Err(refusal) => return refusal.respond(format),
     };
@@ -464,12 +431,13 @@ fn url_params(query_string: &str) -> Result<Params, Refusal> {
     })
 }
 
-/// The body of a `POST`: JSON, at most `limit` bytes.
+/// The body of a `POST`: JSON, at most `max_body_bytes`, sent within `body_timeout`.
 async fn read_body(
     req: &HttpRequest,
     payload: web::Payload,
-    limit: usize,
+    config: &GraphqlConfig,
 ) -> Result<Bytes, Refusal> {
+    let limit = config.max_body_bytes;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -503,10 +471,18 @@ async fn read_body(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(_)) => Err(Refusal::bad_request("the request body could not be read")),
-        Err(_) => Err(too_large()),
+    match tokio::time::timeout(config.body_timeout, payload.to_bytes_limited(limit)).await {
+        Ok(Ok(Ok(body))) => Ok(body),
+        Ok(Ok(Err(_))) => Err(Refusal::bad_request("the request body could not be read")),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            format!(
+                "the request body took longer than {} to arrive",
+                seconds(config.body_timeout)
+            ),
+        )),
     }
 }
 
@@ -542,8 +518,9 @@ async fn execute(
     ) {
         return Refusal::bad_request("extensions must be a JSON object").answer(format);
     }
-    let query = match resolve_query(service, params.query, params.extensions.as_ref()) {
-        Ok(query) => query,
+    let (query, to_persist) = match resolve_query(service, params.query, params.extensions.as_ref())
+    {
+        Ok(resolved) => resolved,
         Err(refusal) => return refusal.answer(format),
     };
     let variables = match params.variables {
@@ -585,6 +562,8 @@ async fn execute(
             Lookup::Off => {}
         }
     }
+    // Kept for the persisted-query store, which takes it only once it has validated.
+    let to_persist = to_persist.map(|hash| (hash, query.clone()));
     let mut request = Request::new(query).variables(variables);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
@@ -644,7 +623,11 @@ async fn execute(
         // A mutation's later fields must see its earlier writes, not what was loaded before.
         context.loader.enable_all_cache(false);
     }
-    let (surrogates, private) = (context.surrogates.clone(), Arc::clone(&context.private));
+    let (surrogates, private, nothing) = (
+        context.surrogates.clone(),
+        Arc::clone(&context.private),
+        Arc::clone(&context.found_nothing),
+    );
     let request = request.data(context);
     let mut response =
         match tokio::time::timeout(service.config.timeout, service.schema.execute(request)).await {
@@ -676,6 +659,12 @@ async fn execute(
                 .and_then(|x| x.get("code"))
                 .is_some_and(|c| matches!(c, async_graphql::Value::String(s) if REQUEST_ERROR_CODES.contains(&s.as_str())))
         });
+    // Only a document that parsed and validated is kept for its hash.
+    if let Some((hash, query)) = to_persist
+        && !request_error
+    {
+        service.persisted.register(&hash, &query);
+    }
     let (status, body) = if request_error {
         let status = match format {
             Format::GraphqlResponse => StatusCode::BAD_REQUEST,
@@ -717,12 +706,19 @@ async fn execute(
             None,
             surrogates.header(),
         );
+        let shelf = if nothing.load(std::sync::atomic::Ordering::Relaxed) {
+            Shelf::Nothing
+        } else {
+            Shelf::Found
+        };
         answer.cached = Some((
             match (cache_key, ticket) {
                 (Some(key), Some(ticket)) => {
-                    let cached = state.cache.put(key, ticket, cached);
+                    let cached = state.cache.put(key, ticket, shelf, cached);
                     if let Some(raw_key) = raw_key {
-                        state.cache.put_shared(raw_key, ticket, Arc::clone(&cached));
+                        state
+                            .cache
+                            .put_shared(raw_key, ticket, shelf, Arc::clone(&cached));
                     }
                     cached
                 }

@@ -9,7 +9,7 @@ use broadsheet_domain::article::Article;
 use broadsheet_domain::author::Author;
 use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
 use broadsheet_domain::related::RelatedLink;
-use broadsheet_domain::tag::Tag;
+use broadsheet_domain::tag::{Tag, Visibility};
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, StoreError, articles, related, tags, users};
 use uuid::Uuid;
@@ -29,14 +29,17 @@ impl StoreLoader {
         Self { store, now, seen }
     }
 
+    // Only what the public may see is named in `Surrogate-Key`: a loader also reads drafts
+    // (a curated link to one, a draft asked for by id) and internal tags, which the response
+    // then leaves out; naming them would tell a stranger they exist.
     fn saw_articles<'a>(&self, articles: impl Iterator<Item = &'a Arc<Article>>) {
-        for a in articles {
+        for a in articles.filter(|a| a.publication.is_live_at(self.now)) {
             self.seen.add(article_key(a.uuid));
         }
     }
 
     fn saw_tags<'a>(&self, tags: impl Iterator<Item = &'a Tag>) {
-        for t in tags {
+        for t in tags.filter(|t| t.visibility() == Visibility::Public) {
             self.seen.add(format!("tag:{}", t.id.0));
         }
     }
@@ -375,10 +378,11 @@ impl ArticleBundle {
         self,
         loader: &async_graphql::dataloader::DataLoader<StoreLoader, HashMapCache>,
         seen: &Surrogates,
+        now: Timestamp,
     ) {
         let Some(id) = self.id else { return };
         if let Some(tags) = self.tags {
-            for t in &tags {
+            for t in tags.iter().filter(|t| t.visibility() == Visibility::Public) {
                 seen.add(format!("tag:{}", t.id.0));
             }
             loader.feed_one(TagsOf(id), tags).await;
@@ -390,7 +394,7 @@ impl ArticleBundle {
             loader.feed_one(AuthorsOf(id), authors).await;
         }
         if let Some((links, summaries)) = self.curated {
-            for a in summaries.values() {
+            for a in summaries.values().filter(|a| a.publication.is_live_at(now)) {
                 seen.add(article_key(a.uuid));
             }
             loader.feed_one(CuratedOf(id), links).await;

@@ -13,6 +13,7 @@ mod loaders;
 mod mutation;
 mod ordering;
 mod pagination;
+mod persisted;
 mod query;
 mod search;
 mod tag;
@@ -41,6 +42,10 @@ pub struct GraphqlConfig {
     pub max_aliases: usize,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Longest a client may take to send a request body.
+    pub body_timeout: Duration,
+    /// Bytes of queries the persisted-query store keeps.
+    pub persisted_queries_bytes: u64,
     /// Longest a query may run.
     pub timeout: Duration,
     /// Whether introspection queries are answered.
@@ -61,6 +66,8 @@ impl Default for GraphqlConfig {
             max_fields: 500,
             max_aliases: 50,
             max_body_bytes: 256 * 1024,
+            body_timeout: Duration::from_secs(10),
+            persisted_queries_bytes: 4 * 1024 * 1024,
             timeout: Duration::from_secs(10),
             introspection: true,
             suggestions: true,

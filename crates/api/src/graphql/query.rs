@@ -55,6 +55,14 @@ async fn visible_article(req: &RequestContext, uuid: Uuid) -> ApiResult<Option<A
 }
 
 async fn resolve_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>> {
+    let node = find_node(req, id).await?;
+    if node.is_none() {
+        req.found_nothing();
+    }
+    Ok(node)
+}
+
+async fn find_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>> {
     Ok(match id {
         GlobalId::Article(uuid) => visible_article(req, uuid).await?.map(Node::Article),
         GlobalId::Tag(tag) => req
@@ -72,6 +80,61 @@ async fn resolve_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<No
         // Not nodes: administrators list them with `apiKeys` and `webhooks`.
         GlobalId::ApiKey(_) | GlobalId::Webhook(_) => None,
     })
+}
+
+/// `article(id:)` or `article(slug:)`.
+async fn find_article(
+    ctx: &Context<'_>,
+    req: &RequestContext,
+    id: Option<ID>,
+    slug: Option<String>,
+) -> ApiResult<Option<ArticleNode>> {
+    match (id, slug) {
+        (Some(id), None) => match GlobalId::decode(&id, "id")? {
+            GlobalId::Article(uuid) => Ok(visible_article(req, uuid).await?),
+            _ => Ok(None),
+        },
+        (None, Some(value)) => {
+            let slug = self::slug("slug", &value)?;
+            // An article page in one trip: with the article, what the page shows of its
+            // tags, authors and curated links (for a public article; a draft goes the
+            // loaders' way, after its viewer is checked).
+            let (wanted, now) = (Wanted::of(ctx), req.now);
+            let found = req
+                .store
+                .read(move |c| {
+                    let Some((article, aliased)) = articles::by_slug_or_alias(c, &slug)? else {
+                        return Ok(None);
+                    };
+                    let bundle = if article.publication.is_live_at(now) {
+                        ArticleBundle::read(c, article.id, wanted)?
+                    } else {
+                        ArticleBundle::default()
+                    };
+                    Ok(Some((article, aliased, bundle)))
+                })
+                .await
+                .map_err(ApiError::from)?;
+            let visible = match &found {
+                Some((article, ..)) => ArticleNode::visible(req, article).await?,
+                None => false,
+            };
+            let Some((article, aliased, bundle)) = found.filter(|_| visible) else {
+                // Purged with the lists: a new article may take this slug. A hidden
+                // article answers exactly as a missing one, surrogate keys included.
+                req.shows("articles");
+                return Ok(None);
+            };
+            req.surrogates.add(crate::cache::article_key(article.uuid));
+            bundle.feed(&req.loader, &req.surrogates, req.now).await;
+            Ok(Some(ArticleNode(
+                article.into(),
+                aliased.then_some(value),
+                false,
+            )))
+        }
+        _ => Err(ApiError::bad_input("id", "give either id or slug")),
+    }
 }
 
 #[Object]
@@ -115,50 +178,11 @@ impl Query {
         slug: Option<String>,
     ) -> async_graphql::Result<Option<ArticleNode>> {
         let req = request(ctx);
-        match (id, slug) {
-            (Some(id), None) => match GlobalId::decode(&id, "id")? {
-                GlobalId::Article(uuid) => Ok(visible_article(req, uuid).await?),
-                _ => Ok(None),
-            },
-            (None, Some(value)) => {
-                let slug = self::slug("slug", &value)?;
-                // An article page in one trip: with the article, what the page shows of its
-                // tags, authors and curated links (for a public article; a draft goes the
-                // loaders' way, after its viewer is checked).
-                let (wanted, now) = (Wanted::of(ctx), req.now);
-                let found = req
-                    .store
-                    .read(move |c| {
-                        let Some((article, aliased)) = articles::by_slug_or_alias(c, &slug)? else {
-                            return Ok(None);
-                        };
-                        let bundle = if article.publication.is_live_at(now) {
-                            ArticleBundle::read(c, article.id, wanted)?
-                        } else {
-                            ArticleBundle::default()
-                        };
-                        Ok(Some((article, aliased, bundle)))
-                    })
-                    .await
-                    .map_err(ApiError::from)?;
-                let Some((article, aliased, bundle)) = found else {
-                    // Purged with the lists: a new article may take this slug.
-                    req.shows("articles");
-                    return Ok(None);
-                };
-                req.surrogates.add(crate::cache::article_key(article.uuid));
-                bundle.feed(&req.loader, &req.surrogates).await;
-                if !ArticleNode::visible(req, &article).await? {
-                    return Ok(None);
-                }
-                Ok(Some(ArticleNode(
-                    article.into(),
-                    aliased.then_some(value),
-                    false,
-                )))
-            }
-            _ => Err(ApiError::bad_input("id", "give either id or slug").into()),
+        let found = find_article(ctx, req, id, slug).await?;
+        if found.is_none() {
+            req.found_nothing();
         }
+        Ok(found)
     }
 
     /// Published articles, newest first unless told otherwise.
@@ -224,11 +248,16 @@ impl Query {
             .read(move |c| tags::by_slug(c, &slug))
             .await
             .map_err(ApiError::from)?;
+        // An internal tag answers exactly as a missing one, surrogate keys included.
+        let tag = tag.map(TagNode).filter(TagNode::is_public);
         match &tag {
-            Some(t) => req.surrogates.add(format!("tag:{}", t.id.0)),
-            None => req.shows("tags"),
+            Some(t) => req.surrogates.add(format!("tag:{}", t.0.id.0)),
+            None => {
+                req.shows("tags");
+                req.found_nothing();
+            }
         }
-        Ok(tag.map(TagNode).filter(TagNode::is_public))
+        Ok(tag)
     }
 
     /// Public tags, A to Z.
