@@ -186,6 +186,19 @@ pub struct ServeArgs {
           value_parser = parse_site_url)]
     pub site_url: String,
 
+    /// Proxies and load balancers whose `Forwarded` / `X-Forwarded-For` headers are believed,
+    /// as addresses or networks, comma-separated (`10.0.0.0/8,127.0.0.1`). From any other
+    /// peer those headers are ignored: the peer is the client.
+    #[arg(long, env = "BROADSHEET_TRUSTED_PROXIES", default_value = "",
+          value_parser = parse_trusted_proxies)]
+    pub trusted_proxies: TrustedProxies,
+
+    /// Requests a minute each anonymous client address may make (an IPv6 /64 counts as one
+    /// address), in bursts of up to a sixth of that; 0: no limit. Requests with a content
+    /// key count against the key instead; staff are not limited here.
+    #[arg(long, env = "BROADSHEET_ANONYMOUS_RATE_LIMIT", default_value_t = 1200)]
+    pub anonymous_rate_limit: u32,
+
     /// Origins whose pages may call the API from a browser, comma-separated, or `*` for any.
     #[arg(
         long,
@@ -272,6 +285,14 @@ impl WebhookArgs {
     }
 }
 
+/// `--trusted-proxies`, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<broadsheet_api::client::IpNet>);
+
+fn parse_trusted_proxies(value: &str) -> Result<TrustedProxies, String> {
+    broadsheet_api::client::parse_networks(value).map(TrustedProxies)
+}
+
 /// A value that must never be printed (a secret).
 #[derive(Clone)]
 pub struct Hidden(pub String);
@@ -289,12 +310,13 @@ fn parse_hidden(value: &str) -> Result<Hidden, String> {
 /// Like [`parse_duration`], but `0` is accepted: for limits where zero means "never".
 pub fn parse_duration_or_zero(value: &str) -> Result<std::time::Duration, String> {
     if value.trim().trim_end_matches(['s', 'm', 'h', 'd']) == "0" {
+        // `0`, `0s`, `0ms`…
         return Ok(std::time::Duration::ZERO);
     }
     parse_duration(value)
 }
 
-/// `45s`, `15m`, `2h`, `30d`.
+/// `500ms`, `45s`, `15m`, `2h`, `30d`.
 pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
     let value = value.trim();
     let split = value
@@ -303,18 +325,19 @@ pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
     let (number, unit) = value.split_at(split);
     let n: u64 = number
         .parse()
-        .map_err(|_| format!("{value:?} is not a duration like 15m, 2h or 30d"))?;
-    let seconds = match unit {
-        "s" | "" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        "d" => n.saturating_mul(86_400),
-        _ => return Err(format!("{value:?}: use s, m, h or d")),
+        .map_err(|_| format!("{value:?} is not a duration like 500ms, 15m, 2h or 30d"))?;
+    let duration = match unit {
+        "ms" => std::time::Duration::from_millis(n),
+        "s" | "" => std::time::Duration::from_secs(n),
+        "m" => std::time::Duration::from_secs(n.saturating_mul(60)),
+        "h" => std::time::Duration::from_secs(n.saturating_mul(3600)),
+        "d" => std::time::Duration::from_secs(n.saturating_mul(86_400)),
+        _ => return Err(format!("{value:?}: use ms, s, m, h or d")),
     };
-    if seconds == 0 {
+    if duration.is_zero() {
         return Err("a duration must be more than zero".into());
     }
-    Ok(std::time::Duration::from_secs(seconds))
+    Ok(duration)
 }
 
 /// Public-key algorithms for tokens from an external identity provider.
@@ -401,9 +424,11 @@ pub struct GraphqlArgs {
     )]
     pub graphql_max_complexity: usize,
 
-    /// Seconds a query may run.
-    #[arg(long, env = "BROADSHEET_GRAPHQL_TIMEOUT", default_value_t = 10)]
-    pub graphql_timeout: u64,
+    /// How long a read may take, on every API (GraphQL, the JSON Content API, feeds):
+    /// past it the client gets 503 `TIMEOUT`, and its statements are ended.
+    #[arg(long, alias = "graphql-timeout", env = "BROADSHEET_REQUEST_TIMEOUT",
+          default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
 
     /// `max-age`, in seconds, of cacheable responses.
     #[arg(long, env = "BROADSHEET_CACHE_MAX_AGE", default_value_t = 60)]
@@ -422,7 +447,7 @@ impl GraphqlArgs {
         broadsheet_api::GraphqlConfig {
             max_depth: self.graphql_max_depth,
             max_complexity: self.graphql_max_complexity,
-            timeout: std::time::Duration::from_secs(self.graphql_timeout.max(1)),
+            timeout: self.request_timeout,
             introspection: self.graphql_introspection,
             suggestions: self.graphql_suggestions,
             graphiql: self.graphiql,

@@ -74,6 +74,10 @@ impl Application {
             Arc::clone(&cache).watch(store.clone(), Duration::from_millis(args.cache_refresh_ms)),
         );
         let mut state = AppState::new(store.clone(), jwt);
+        state.clients = Arc::new(broadsheet_api::client::Clients::new(
+            args.trusted_proxies.0.clone(),
+            args.anonymous_rate_limit,
+        ));
         state.cache = Arc::clone(&cache);
         state.stale_while_revalidate = args.cache_stale_while_revalidate;
         let server = broadsheet_api::server(listener, state, &options)?;

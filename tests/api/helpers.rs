@@ -93,6 +93,9 @@ impl TestApp {
             "0",
             "--webhook-delivery",
             "false",
+            // Every test client is 127.0.0.1; the tests of the limit turn it on.
+            "--anonymous-rate-limit",
+            "0",
         ])
         .expect("test arguments parse");
         let Command::Serve(mut args) = cli.command else {

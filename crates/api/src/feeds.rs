@@ -94,13 +94,27 @@ pub async fn handle(
     let Some(format) = format else {
         return HttpResponse::NotFound().finish();
     };
+    // Feeds are read anonymously: held to the limit of the reader's address.
+    if let Err(seconds) = state.clients.admit_anonymous(state.clients.address(&req)) {
+        return HttpResponse::TooManyRequests()
+            .insert_header(("retry-after", seconds.to_string()))
+            .content_type("text/plain; charset=utf-8")
+            .body(format!(
+                "too many requests from this address; retry in {seconds} seconds"
+            ));
+    }
     let key = format!("feed\0{path}");
     let ticket = match state.cache.get(&key) {
         Lookup::Hit(cached) => return respond(&req, &cached, format, &state, true),
         Lookup::Miss(ticket) => Some(ticket),
         Lookup::Off => None,
     };
-    match build(&state, scope, size.0, &path).await {
+    // The same time limit as GraphQL's: past it, the request's statements end too.
+    let (scoped, deadline) = state.for_request();
+    let built = tokio::time::timeout_at(deadline.into(), build(&scoped, scope, size.0, &path))
+        .await
+        .unwrap_or(Err(StoreError::TimedOut));
+    match built {
         Ok(Some(feed)) => {
             let cached = render(&feed, format);
             let cached = match ticket {
@@ -112,6 +126,10 @@ pub async fn handle(
         Ok(None) => HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
             .body("no such feed"),
+        Err(StoreError::TimedOut) => HttpResponse::ServiceUnavailable()
+            .insert_header(("retry-after", "1"))
+            .content_type("text/plain; charset=utf-8")
+            .body("the feed took too long; try again later"),
         Err(e) => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "feed failed");
             HttpResponse::ServiceUnavailable().finish()
@@ -148,7 +166,7 @@ async fn build(
                             None => return Ok(None),
                         }
                     } else {
-                        match users::author_by_slug(c, &slug)? {
+                        match users::public_author_by_slug(c, &slug, now)? {
                             Some(author) => Scope::Author(author),
                             None => return Ok(None),
                         }

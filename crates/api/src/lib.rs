@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod client;
 pub mod content;
 pub mod feeds;
 pub mod graphql;

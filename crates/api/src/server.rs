@@ -88,6 +88,7 @@ pub fn server(
     let mut state = state;
     state.site = crate::site::SiteUrl::new(&options.site_url);
     state.cache_max_age = options.graphql.cache_max_age;
+    state.request_timeout = options.graphql.timeout;
     state.settle_cache_control();
     let data = web::Data::new(state);
     // The schema is built once here and shared, never rebuilt per worker.

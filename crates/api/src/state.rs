@@ -6,6 +6,7 @@ use broadsheet_persistence::Store;
 
 use crate::auth::JwtConfig;
 use crate::cache::ResponseCache;
+use crate::client::Clients;
 use crate::keys::RateLimiter;
 use crate::site::SiteUrl;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub jwt: Arc<JwtConfig>,
     /// Holds partner keys to their limits.
     pub limiter: Arc<RateLimiter>,
+    /// Reads client addresses (through trusted proxies) and limits anonymous ones.
+    pub clients: Arc<Clients>,
     /// The publication's address.
     pub site: SiteUrl,
     /// `max-age` of cacheable responses, in seconds.
@@ -26,6 +29,8 @@ pub struct AppState {
     pub stale_while_revalidate: u32,
     /// Public reads, kept in memory.
     pub cache: Arc<ResponseCache>,
+    /// How long a read may take, on every API.
+    pub request_timeout: std::time::Duration,
     /// `Cache-Control` of public responses, made from the two above by the server.
     cache_control: actix_web::http::header::HeaderValue,
 }
@@ -35,6 +40,17 @@ impl AppState {
     pub fn settle_cache_control(&mut self) {
         self.cache_control =
             crate::cache::cache_control(self.cache_max_age, self.stale_while_revalidate);
+    }
+
+    /// This state for one request that may take until `request_timeout` from now: its reads
+    /// stop there (see `Store::with_deadline`). Returns the deadline too.
+    pub fn for_request(&self) -> (Self, std::time::Instant) {
+        let deadline = std::time::Instant::now() + self.request_timeout;
+        let state = Self {
+            store: self.store.with_deadline(deadline),
+            ..self.clone()
+        };
+        (state, deadline)
     }
 
     /// The `Cache-Control` of public responses.
@@ -48,10 +64,12 @@ impl AppState {
             store,
             jwt: Arc::new(jwt),
             limiter: Arc::new(RateLimiter::default()),
+            clients: Arc::new(Clients::default()),
             site: SiteUrl::default(),
             cache_max_age: 60,
             stale_while_revalidate: 30,
             cache: Arc::new(ResponseCache::new(0)),
+            request_timeout: std::time::Duration::from_secs(10),
             cache_control: crate::cache::cache_control(60, 30),
         }
     }

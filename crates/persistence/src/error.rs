@@ -43,6 +43,9 @@ pub enum StoreError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database cannot be reached or is overloaded.
+    /// The request's deadline passed: its statement was ended, or not started.
+    #[error("the request took too long")]
+    TimedOut,
     #[error("the database is unavailable")]
     Unavailable(#[source] Cause),
     /// Anything else; the cause is for logs only.
@@ -99,7 +102,10 @@ impl StoreError {
 
     /// Whether this is the caller's fault (as opposed to the server's).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, Self::Unavailable(_) | Self::Internal(_))
+        !matches!(
+            self,
+            Self::Unavailable(_) | Self::Internal(_) | Self::TimedOut
+        )
     }
 }
 
@@ -123,6 +129,7 @@ impl From<DieselError> for StoreError {
             {
                 Self::Unavailable(Cause::new(e))
             }
+            DieselError::DatabaseError(_, ref info) if timed_out(info.message()) => Self::TimedOut,
             other => Self::internal(other),
         }
     }
@@ -135,6 +142,13 @@ impl From<diesel::r2d2::PoolError> for StoreError {
 }
 
 /// SQLite reports lock contention that outlasted the busy timeout as an unknown error.
+/// A statement ended for taking too long: past its request's deadline on SQLite (see
+/// [`crate::db::deadline`]), or by PostgreSQL's `statement_timeout`.
+fn timed_out(message: &str) -> bool {
+    message.contains(crate::db::deadline::PASSED)
+        || message.contains("canceling statement due to statement timeout")
+}
+
 fn is_busy(message: &str) -> bool {
     message.contains("database is locked") || message.contains("database is busy")
 }

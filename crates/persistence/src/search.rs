@@ -41,14 +41,15 @@ struct CountRow {
     n: i64,
 }
 
-const SQLITE_LIVE: &str =
-    "(a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?))";
+// `broadsheet_deadline()` first: checked on every match looked at (see `db::deadline`).
+const SQLITE_LIVE: &str = "broadsheet_deadline() \
+     AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?))";
 
 /// Only the newest matches: at or above the id of the n-th newest live match (binds: the
 /// FTS5 query, now, n - 1).
 const SQLITE_NEWEST: &str = "articles_fts.rowid >= COALESCE(( \
      SELECT articles_fts.rowid FROM articles_fts JOIN articles b ON b.id = articles_fts.rowid \
-     WHERE articles_fts MATCH ? \
+     WHERE articles_fts MATCH ? AND broadsheet_deadline() \
        AND (b.status = 'published' OR (b.status = 'scheduled' AND b.published_at <= ?)) \
      ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?), 0)";
 

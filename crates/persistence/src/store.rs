@@ -7,7 +7,9 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, TransactionManager as _};
 use diesel::{Connection as _, SqliteConnection};
 
-use crate::db::{self, AnyConnection, Backend, DatabaseUrl, Pool, PoolOptions, PooledConnection};
+use crate::db::{
+    self, AnyConnection, Backend, DatabaseUrl, Pool, PoolOptions, PooledConnection, deadline,
+};
 use crate::error::{Cause, StoreError};
 
 /// A handle on the database: cheap to clone, shared by every request.
@@ -31,6 +33,8 @@ pub struct Store {
     permits: Arc<tokio::sync::Semaphore>,
     /// How long a request waits for a permit before it fails as unavailable.
     acquire_timeout: Duration,
+    /// When the request this handle serves gives up (see [`Store::with_deadline`]).
+    deadline: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for Store {
@@ -63,7 +67,20 @@ impl Store {
                 options.max_connections.max(1) as usize
             )),
             acquire_timeout: options.acquire_timeout,
+            deadline: None,
         })
+    }
+
+    /// This store, for a request that gives up at `deadline`: its reads wait for a
+    /// connection no longer than that, do not start past it, and a SQLite statement still
+    /// running then is ended (see [`crate::db::deadline`]; PostgreSQL's statements are ended
+    /// by the server's `statement_timeout`). Writes are not cut short: a change runs to its
+    /// commit or rolls back as a whole.
+    pub fn with_deadline(&self, deadline: std::time::Instant) -> Self {
+        Self {
+            deadline: Some(deadline),
+            ..self.clone()
+        }
     }
 
     /// Applies pending migrations; returns the versions applied. Blocking.
@@ -143,21 +160,37 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        let _permit = self.permit().await?;
+        let permit = self.permit().await?;
         let pool = self.pool.clone();
+        let deadline = self.deadline;
         blocking(move || {
+            // Held until the work is done, not until the request stops waiting for it: a
+            // request that gave up must not let another in while its statement still runs.
+            let _permit = permit;
+            let _deadline = deadline::Scope::enter(deadline);
+            if deadline::passed() {
+                return Err(StoreError::TimedOut);
+            }
             let mut conn = pool.get()?;
             f(&mut conn)
         })
         .await
     }
 
-    /// Waits (up to the pool's acquire timeout) for a turn on a connection.
-    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, StoreError> {
+    /// Waits (up to the pool's acquire timeout, or the deadline if sooner) for a turn on a
+    /// connection.
+    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
         self.trips.fetch_add(1, Ordering::Relaxed);
-        match tokio::time::timeout(self.acquire_timeout, self.permits.acquire()).await {
+        let wait = match self.deadline {
+            Some(deadline) => self
+                .acquire_timeout
+                .min(deadline.saturating_duration_since(std::time::Instant::now())),
+            None => self.acquire_timeout,
+        };
+        match tokio::time::timeout(wait, Arc::clone(&self.permits).acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(closed)) => Err(StoreError::Internal(Cause::new(closed))),
+            Err(_) if wait < self.acquire_timeout => Err(StoreError::TimedOut),
             Err(_) => Err(StoreError::Unavailable(Cause::new(format!(
                 "no database connection came free within {:?}",
                 self.acquire_timeout
@@ -171,9 +204,13 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        let _permit = self.permit().await?;
+        let permit = self.permit().await?;
         let store = self.clone();
-        blocking(move || store.write_blocking(f)).await
+        blocking(move || {
+            let _permit = permit;
+            store.write_blocking(f)
+        })
+        .await
     }
 
     /// Checks the database answers within `timeout`.

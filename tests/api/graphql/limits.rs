@@ -135,7 +135,10 @@ async fn slow_queries_time_out() {
     let Some(db) = TestDb::postgres() else { return };
     demo::load(&db.store).expect("demo");
     let mut locker = db.store.conn().expect("connection");
-    let app = TestApp::spawn_configured(db, |args| args.graphql.graphql_timeout = 1).await;
+    let app = TestApp::spawn_configured(db, |args| {
+        args.graphql.request_timeout = std::time::Duration::from_secs(1)
+    })
+    .await;
     let AnyConnection::Postgres(c) = &mut *locker else {
         unreachable!("postgres")
     };

@@ -2,6 +2,9 @@
 //! outside, as an attacker would.
 
 mod cache_keys;
+mod deadlines;
 mod flags;
+mod leaks;
 mod persisted;
+mod rate_limit;
 mod slow_body;

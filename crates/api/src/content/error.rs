@@ -64,6 +64,17 @@ impl GhostError {
         e
     }
 
+    /// 503 `TimeoutError`: the request ran past its time limit.
+    pub fn timed_out() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TimeoutError",
+            "The request took too long; narrow it down or try again later.",
+        );
+        e.retry_after = Some(crate::graphql::error::UNAVAILABLE_RETRY_AFTER);
+        e
+    }
+
     fn new(status: StatusCode, kind: &'static str, message: &str) -> Self {
         Self {
             status,
@@ -110,6 +121,7 @@ impl From<broadsheet_persistence::StoreError> for GhostError {
                 tracing::error!(error = %cause, "database unavailable");
                 Self::unavailable()
             }
+            StoreError::TimedOut => Self::timed_out(),
             other => {
                 tracing::error!(error = %other, cause = ?std::error::Error::source(&other), "content API failure");
                 Self::internal()

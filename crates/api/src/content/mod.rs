@@ -55,7 +55,10 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         cache::Lookup::Miss(ticket) => Some(ticket),
         cache::Lookup::Off => None,
     };
-    match answer(&path, &state, p).await {
+    // The same time limit as GraphQL's: past it, the request's statements end too.
+    let (scoped, deadline) = state.for_request();
+    let answered = tokio::time::timeout_at(deadline.into(), answer(&path, &scoped, p)).await;
+    match answered.unwrap_or_else(|_| Err(GhostError::timed_out())) {
         Ok(body) => {
             let bytes = body.to_string();
             let etag = format!("W/{}", cache::etag_of(bytes.as_bytes()));

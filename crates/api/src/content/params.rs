@@ -9,6 +9,11 @@ use super::error::GhostError;
 pub const DEFAULT_LIMIT: usize = 15;
 /// See [`DEFAULT_LIMIT`].
 pub const MAX_LIMIT: usize = 100;
+/// The most rows a page may skip (`(page - 1) × limit`). A database reads every row it skips,
+/// so page 100,000 would cost as much as reading the archive; deeper than this, walk by date
+/// instead (`filter=published_at:<'…'` with the last date seen), which an index serves at the
+/// cost of page 1.
+pub const MAX_OFFSET: usize = 10_000;
 
 /// Parsed parameters.
 #[derive(Debug, Default)]
@@ -122,6 +127,16 @@ pub fn parse(query: &str) -> Result<Params, GhostError> {
             _ => {}
         }
     }
+    if (p.page - 1).saturating_mul(p.limit) > MAX_OFFSET {
+        return Err(GhostError::bad_request(
+            "Validation error, cannot list.",
+            format!(
+                "page {} of {} skips more than {MAX_OFFSET} rows; walk further by date with \
+                 filter=published_at:<'…' (the last date seen) instead",
+                p.page, p.limit
+            ),
+        ));
+    }
     if let Some(formats) = formats {
         // Unknown formats are ignored; asking for none of the known ones keeps html.
         let known: Vec<&String> = formats
@@ -148,6 +163,12 @@ mod tests {
         assert_eq!(parse("limit=5000").expect("valid").limit, 100);
         assert!(parse("limit=-1").is_err());
         assert!(parse("page=0").is_err());
+        assert!(parse("limit=100&page=101").is_ok());
+        assert!(
+            parse("limit=100&page=102").is_err(),
+            "skips past MAX_OFFSET"
+        );
+        assert!(parse("limit=15&page=1000000").is_err());
         assert!(parse("order=title%20sideways").is_err());
         let p = parse("include=authors%2Ctags&fields=title,slug&formats=plaintext,mobiledoc&order=published_at%20desc").expect("valid");
         assert!(p.include.contains("authors") && p.include.contains("tags"));

@@ -191,6 +191,9 @@ impl WebhookNode {
     }
 
     /// The latest deliveries (at most 100), newest first, each with every attempt.
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(None, Some(last), child_complexity)"
+    )]
     async fn deliveries(
         &self,
         ctx: &Context<'_>,

@@ -363,6 +363,7 @@ impl ArticleNode {
     }
 
     /// Earlier versions, newest first (staff only).
+    #[graphql(complexity = "crate::graphql::pagination::page_cost(None, None, child_complexity)")]
     async fn revisions(
         &self,
         ctx: &Context<'_>,
@@ -428,6 +429,7 @@ impl ArticleNode {
     }
 
     /// Public tags, in order.
+    #[graphql(complexity = "crate::graphql::pagination::short_list_cost(child_complexity)")]
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TagNode>> {
         Ok(self
             .all_tags(ctx)
@@ -448,6 +450,7 @@ impl ArticleNode {
     }
 
     /// Authors, in order.
+    #[graphql(complexity = "crate::graphql::pagination::short_list_cost(child_complexity)")]
     async fn authors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AuthorNode>> {
         Ok(self.all_authors(ctx).await?)
     }
@@ -615,6 +618,19 @@ fn slugs(field: &'static str, values: Option<Vec<String>>) -> ApiResult<Vec<Slug
             Slug::parse(s).map_err(|e| ApiError::BadInput(ValidationError::new(field, e.message)))
         })
         .collect()
+}
+
+/// What a filter adds to a list's complexity: something for any filter (it can join tags
+/// and authors), and a full scan's worth for each `~` (contains, starts or ends with),
+/// which no index serves. A `~` inside a quoted value counts too: erring high is fine.
+pub fn filter_cost(filter: Option<&ArticleFilterInput>) -> usize {
+    /// A scan of every article's text, in the units of one row of a page.
+    const CONTAINS_COST: usize = 500;
+    const FILTER_COST: usize = 20;
+    filter.map_or(0, |f| {
+        let contains = f.nql.as_deref().map_or(0, |nql| nql.matches('~').count());
+        FILTER_COST.saturating_add(contains.saturating_mul(CONTAINS_COST))
+    })
 }
 
 impl ArticleFilterInput {

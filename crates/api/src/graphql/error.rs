@@ -15,7 +15,7 @@
 //! | `QUERY_TOO_DEEP` / `QUERY_TOO_COMPLEX` | a limit on the document | 400 with `graphql-response+json` |
 //! | `BAD_REQUEST` | the HTTP request is malformed (bad JSON, no query, …) | 400 |
 //! | `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`, `NOT_ACCEPTABLE`, `METHOD_NOT_ALLOWED` | transport | 413, 415, 406, 405 |
-//! | `TIMEOUT` | the query ran longer than allowed | 503 |
+//! | `TIMEOUT` | the request ran longer than allowed (`--request-timeout`) | 503 for the whole request; 200 for a field |
 //!
 //! Resolvers return [`ApiError`]; it converts to a GraphQL error in one place, here. Nothing
 //! converts implicitly (async-graphql's `custom-error-conversion` is on), so no internal
@@ -49,6 +49,8 @@ pub enum ApiError {
     RateLimited(u64),
     /// The database is busy (no connection came free in time) or unreachable: worth a retry.
     Unavailable,
+    /// The request ran past its time limit.
+    TimedOut,
     /// Our fault; logged here with its cause.
     Internal,
 }
@@ -69,6 +71,7 @@ impl ApiError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::Unavailable => "UNAVAILABLE",
+            Self::TimedOut => "TIMEOUT",
             Self::Internal => "INTERNAL",
         }
     }
@@ -99,6 +102,7 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %cause, "database unavailable");
                 Self::Unavailable
             }
+            StoreError::TimedOut => Self::TimedOut,
             StoreError::Internal(cause) => {
                 tracing::error!(error = %cause, "storage error");
                 Self::Internal
@@ -117,6 +121,7 @@ impl From<std::sync::Arc<StoreError>> for ApiError {
                     StoreError::Invalid(v) => Self::BadInput(v.clone()),
                     StoreError::NotFound { entity } => Self::NotFound(entity),
                     StoreError::Unavailable(_) => Self::Unavailable,
+                    StoreError::TimedOut => Self::TimedOut,
                     _ => Self::Internal,
                 }
             }
@@ -173,6 +178,10 @@ impl From<ApiError> for async_graphql::Error {
                         ext.set("code", code);
                         ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER);
                     })
+            }
+            ApiError::TimedOut => {
+                async_graphql::Error::new("the request took too long; narrow it down")
+                    .extend_with(move |_, ext| ext.set("code", code))
             }
             ApiError::Internal => async_graphql::Error::new("internal error")
                 .extend_with(|_, ext| ext.set("code", code)),

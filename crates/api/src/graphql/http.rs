@@ -148,12 +148,17 @@ impl Refusal {
 
     /// 429: over a key's rate limit.
     fn limited(seconds: u64) -> Self {
+        Self::too_many("this key", seconds)
+    }
+
+    /// 429: over the rate limit of `whose` requests.
+    fn too_many(whose: &str, seconds: u64) -> Self {
         Self {
             retry_after: Some(seconds),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RATE_LIMITED",
-                format!("too many requests for this key; retry in {seconds} seconds"),
+                format!("too many requests from {whose}; retry in {seconds} seconds"),
             )
         }
     }
@@ -298,6 +303,9 @@ pub async fn get(
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .body(GRAPHIQL);
     }
+    if let Err(refusal) = admit_anonymous(&req, &state) {
+        return refusal.respond(format);
+    }
     let raw_key = raw_cache_key(&req, "GET", req.query_string().as_bytes());
     if let Some(hit) = raw_hit(&state, raw_key.as_deref(), format) {
         return cached(&req, hit, &state);
@@ -308,6 +316,23 @@ pub async fn get(
     };
     let answer = execute(&req, &state, &service, params, format, true, raw_key).await;
     cached(&req, answer, &state)
+}
+
+/// Holds a request with neither credentials nor a content key to the anonymous limit of its
+/// address: dropping a partner's key does not lift its limit, and no one address can keep
+/// the server busy. (A key's requests count against the key; staff are not limited here.)
+fn admit_anonymous(req: &HttpRequest, state: &AppState) -> Result<(), Refusal> {
+    let keyed = req
+        .query_string()
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("key"));
+    if keyed || req.headers().contains_key(header::AUTHORIZATION) {
+        return Ok(());
+    }
+    state
+        .clients
+        .admit_anonymous(state.clients.address(req))
+        .map_err(|seconds| Refusal::too_many("this address", seconds))
 }
 
 /// The response cache's key for a request exactly as sent (`method`, then the query string or
@@ -347,6 +372,9 @@ pub async fn post(
     let Some(format) = negotiate(&req, false) else {
         return not_acceptable();
     };
+    if let Err(refusal) = admit_anonymous(&req, &state) {
+        return refusal.respond(format);
+    }
     let body = match read_body(&req, payload, &service.config).await {
         Ok(body) => body,
         Err(refusal) => return refusal.respond(format),
@@ -610,14 +638,16 @@ async fn execute(
         }
     };
     let anonymous = viewer.staff().is_none();
+    // Its reads stop at the request's time limit (and SQLite's statements with them).
+    let deadline = std::time::Instant::now() + service.config.timeout;
     let context = RequestContext::new(
-        state.store.clone(),
+        state.store.with_deadline(deadline),
         broadsheet_domain::time::now(),
         service.site.clone(),
         viewer,
         state.jwt.clone(),
         Arc::clone(&state.limiter),
-        req.peer_addr().map(|a| a.ip()),
+        state.clients.address(req),
     );
     if operation != OperationType::Query {
         // A mutation's later fields must see its earlier writes, not what was loaded before.
@@ -630,7 +660,7 @@ async fn execute(
     );
     let request = request.data(context);
     let mut response =
-        match tokio::time::timeout(service.config.timeout, service.schema.execute(request)).await {
+        match tokio::time::timeout_at(deadline.into(), service.schema.execute(request)).await {
             Ok(response) => response,
             Err(_) => {
                 tracing::warn!(timeout = ?service.config.timeout, "query timed out");

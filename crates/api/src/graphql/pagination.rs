@@ -10,12 +10,28 @@ pub const DEFAULT_PAGE: usize = 20;
 /// Most rows in a page; asking for more is an error that says so.
 pub const MAX_PAGE: usize = 100;
 
-/// The complexity of a list field: its children's, once per row asked for.
+/// What a connection costs besides its rows: each one is a trip to the database, however few
+/// rows it asks for (forty aliased `articles(first: 1)` are forty queries).
+pub const CONNECTION_COST: usize = 10;
+
+/// What a list that is not paged costs, as if it held this many rows: an article's tags,
+/// authors and the like, which are few but not one.
+pub const SHORT_LIST_ROWS: usize = 10;
+
+/// The complexity of a list field: its children's, once per row asked for, and the trip.
 pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let rows = first.or(last).map_or(DEFAULT_PAGE, |n| {
         usize::try_from(n).unwrap_or(0).min(MAX_PAGE)
     });
-    rows.saturating_mul(child_complexity).saturating_add(1)
+    rows.saturating_mul(child_complexity)
+        .saturating_add(CONNECTION_COST)
+}
+
+/// The complexity of a short list that is not paged (see [`SHORT_LIST_ROWS`]).
+pub fn short_list_cost(child_complexity: usize) -> usize {
+    SHORT_LIST_ROWS
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
 }
 
 /// Relay's page information.

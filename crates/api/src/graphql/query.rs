@@ -72,11 +72,17 @@ async fn find_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>
             .map(TagNode)
             .filter(TagNode::is_public)
             .map(Node::Tag),
-        GlobalId::Author(author) => req
-            .loader
-            .load_one(author)
-            .await?
-            .map(|a| Node::Author(AuthorNode(a))),
+        GlobalId::Author(author) => {
+            let now = req.now;
+            let found = req
+                .store
+                .read(move |c| users::public_author(c, author, now))
+                .await?;
+            if let Some(a) = &found {
+                req.surrogates.add(format!("author:{}", a.id.0));
+            }
+            found.map(|a| Node::Author(AuthorNode(a)))
+        }
         // Not nodes: administrators list them with `apiKeys` and `webhooks`.
         GlobalId::ApiKey(_) | GlobalId::Webhook(_) => None,
     })
@@ -186,7 +192,10 @@ impl Query {
     }
 
     /// Published articles, newest first unless told otherwise.
-    #[graphql(complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::pagination::page_cost(first, last, child_complexity)
+            .saturating_add(crate::graphql::article::filter_cost(filter.as_ref()))"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn articles(
         &self,
@@ -295,14 +304,18 @@ impl Query {
     ) -> async_graphql::Result<Option<AuthorNode>> {
         let slug = self::slug("slug", &slug)?;
         let req = request(ctx);
+        let now = req.now;
         let author = req
             .store
-            .read(move |c| users::author_by_slug(c, &slug))
+            .read(move |c| users::public_author_by_slug(c, &slug, now))
             .await
             .map_err(ApiError::from)?;
         match &author {
             Some(a) => req.surrogates.add(format!("author:{}", a.id.0)),
-            None => req.shows("authors"),
+            None => {
+                req.shows("authors");
+                req.found_nothing();
+            }
         }
         Ok(author.map(AuthorNode))
     }
@@ -319,9 +332,15 @@ impl Query {
     ) -> async_graphql::Result<NameConnection<Author>> {
         let page = name_page(first, after, last, before)?;
         let req = request(ctx);
+        let now = req.now;
         let (page, total) = req
             .store
-            .read(move |c| Ok((users::list_authors(c, &page)?, users::count(c)?)))
+            .read(move |c| {
+                Ok((
+                    users::list_public_authors(c, &page, now)?,
+                    users::count_public(c, now)?,
+                ))
+            })
             .await
             .map_err(ApiError::from)?;
         req.shows("authors");

@@ -570,7 +570,10 @@ pub(crate) fn live_at(now: DbTime) -> _ {
 
 /// The articles `filter` selects, unordered.
 fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
-    let mut q = articles::table.into_boxed();
+    // First, so that it is checked on every row looked at (see `db::deadline`).
+    let mut q = articles::table
+        .filter(crate::db::deadline::within())
+        .into_boxed();
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
         q = q.filter(articles::status.eq_any(statuses));
@@ -839,6 +842,7 @@ fn tag_list(
         .single_value();
     let mut q = article_tags::table
         .inner_join(articles::table)
+        .filter(crate::db::deadline::within())
         .filter(article_tags::tag_id.nullable().eq(tag_id))
         .filter(article_tags::published_at.is_not_null())
         .into_boxed::<MultiBackend>();

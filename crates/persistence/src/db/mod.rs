@@ -1,6 +1,7 @@
 //! Connections, the pool, and migrations.
 
 mod connection;
+pub(crate) mod deadline;
 pub mod sql_types;
 mod static_sql;
 mod url;
@@ -111,6 +112,7 @@ impl Manager {
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_CONNECTION_PRAGMAS)
                     .map_err(r2d2::Error::QueryError)?;
+                deadline::register(&conn).map_err(r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {

@@ -217,6 +217,75 @@ pub fn list_authors(
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Author::try_from)
 }
 
+/// Whom the public may see at `now`: active people (not integrations) with at least one
+/// live article. Everyone else (staff who have published nothing, deactivated accounts,
+/// integrations) is, to the public, nobody: their bylines on live articles stay, but they are
+/// not listed, nor found by slug or id.
+fn public_authors(now: Timestamp) -> users::BoxedQuery<'static, MultiBackend> {
+    // A correlated EXISTS (diesel's DSL has no correlated subqueries): one index probe of
+    // `article_authors_user_idx` per candidate, not a walk of every article.
+    let has_live_article = diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "EXISTS (SELECT 1 FROM article_authors aa JOIN articles a ON a.id = aa.article_id \
+         WHERE aa.user_id = users.id AND (a.status = 'published' OR \
+         (a.status = 'scheduled' AND a.published_at <= ",
+    )
+    .bind::<crate::db::sql_types::Instant, _>(DbTime(now))
+    .sql(")))");
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::email.not_like(integration_pattern()))
+        .filter(has_live_article)
+        .into_boxed()
+}
+
+/// One page of the public's authors (see [`public_authors`]) by name, A to Z.
+pub fn list_public_authors(
+    conn: &mut AnyConnection,
+    page: &PageRequest<NameCursor>,
+    now: Timestamp,
+) -> Result<Page<Author>, StoreError> {
+    let (forward, size, cursor) = page.parts();
+    let q = public_authors(now).select(select_author());
+    let q = keyset::by_name!(q, users::sort_name, users::id, forward, cursor);
+    let rows: Vec<AuthorRow> = q.limit(walk_limit(size)).load(conn)?;
+    Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Author::try_from)
+}
+
+/// How many authors the public sees at `now`.
+pub fn count_public(conn: &mut AnyConnection, now: Timestamp) -> Result<i64, StoreError> {
+    Ok(public_authors(now).count().get_result(conn)?)
+}
+
+/// The author with this slug, if the public may see them at `now`.
+pub fn public_author_by_slug(
+    conn: &mut AnyConnection,
+    slug: &Slug,
+    now: Timestamp,
+) -> Result<Option<Author>, StoreError> {
+    public_authors(now)
+        .filter(users::slug.eq(slug.as_str().to_owned()))
+        .select(select_author())
+        .first::<AuthorRow>(conn)
+        .optional()?
+        .map(Author::try_from)
+        .transpose()
+}
+
+/// The author with this id, if the public may see them at `now`.
+pub fn public_author(
+    conn: &mut AnyConnection,
+    id: AuthorId,
+    now: Timestamp,
+) -> Result<Option<Author>, StoreError> {
+    public_authors(now)
+        .filter(users::id.eq(id.0))
+        .select(select_author())
+        .first::<AuthorRow>(conn)
+        .optional()?
+        .map(Author::try_from)
+        .transpose()
+}
+
 /// How many authors there are (integrations' accounts left out).
 pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(users::table
@@ -273,9 +342,10 @@ pub fn article_counts(
     Ok(rows.into_iter().map(|(a, n)| (AuthorId(a), n)).collect())
 }
 
-/// Every author, by name (see [`crate::tags::all`]).
+/// Every active author, by name (see [`crate::tags::all`]).
 pub fn all_authors(conn: &mut AnyConnection) -> Result<Vec<Author>, StoreError> {
     users::table
+        .filter(users::active.eq(true))
         .filter(users::email.not_like(integration_pattern()))
         .select(select_author())
         .order((users::sort_name, users::id))

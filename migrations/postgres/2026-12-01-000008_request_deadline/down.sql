@@ -1,0 +1,1 @@
+DROP FUNCTION broadsheet_deadline();
