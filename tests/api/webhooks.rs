@@ -597,15 +597,17 @@ async fn failed_deliveries_are_retried_with_the_same_event_id(
         [json!(500), json!(503), json!(200)]
     );
     assert_eq!(deliveries[2]["eventId"], ids[0]);
-    // The unreachable hook: every attempt has an error and no status.
+    // The unreachable hook: every attempt has an error and no status. The error is a fixed
+    // text, not the connection error: administrators must not learn from it which ports of
+    // an internal address are open.
     for d in hooks[1]["deliveries"].as_array().expect("deliveries") {
         assert_eq!(d["status"], "FAILED", "{d}");
         let attempts = d["attempts"].as_array().expect("attempts");
         assert_eq!(attempts.len(), 3);
         for a in attempts {
-            assert!(
-                a["error"].is_string() && a["responseStatus"].is_null(),
-                "{a}"
+            assert_eq!(
+                a,
+                &json!({ "responseStatus": null, "error": "could not connect" })
             );
         }
     }
@@ -806,8 +808,5 @@ fn https_receivers_are_verified() {
         1,
         "nothing sent to an untrusted receiver"
     );
-    assert!(
-        error.to_lowercase().contains("certificate") || error.to_lowercase().contains("ssl"),
-        "{error}"
-    );
+    assert_eq!(error, "TLS handshake failed");
 }

@@ -6,7 +6,8 @@
 //! every attempt. A `2xx` answer delivers; `410 Gone` disables the webhook; anything else
 //! (another status, a refused connection, a timeout) is retried with exponential backoff
 //! until the attempts run out. Retries send the same body, so the same event id: receivers
-//! deduplicate by it. Delivery is at least once.
+//! deduplicate by it. Delivery is at least once. An attempt that fails records a fixed text
+//! ([`super::failure`]), never the connection error.
 
 use std::time::Duration;
 
@@ -215,7 +216,10 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
             let _ = response.body().limit(64 * 1024).await;
             (Some(response.status().as_u16()), None)
         }
-        Err(error) => (None, Some(error.to_string())),
+        Err(error) => {
+            tracing::debug!(webhook = due.webhook, %error, "webhook attempt failed");
+            (None, Some(super::failure::describe(&error).to_owned()))
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! worker that delivers them.
 
 pub mod delivery;
+pub mod failure;
 pub mod outbox;
 
 pub use delivery::{DeliveryOptions, sign};
