@@ -8,6 +8,7 @@ use crate::auth::JwtConfig;
 use crate::cache::ResponseCache;
 use crate::keys::RateLimiter;
 use crate::site::SiteUrl;
+use crate::webhooks::Receivers;
 
 /// Shared by all workers; cheap to clone.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct AppState {
     pub stale_while_revalidate: u32,
     /// Public reads, kept in memory.
     pub cache: Arc<ResponseCache>,
+    /// Which addresses webhooks may be registered at (`--webhook-allow-private`).
+    pub webhook_receivers: Receivers,
     /// `Cache-Control` of public responses, made from the two above by the server.
     cache_control: actix_web::http::header::HeaderValue,
 }
@@ -52,6 +55,7 @@ impl AppState {
             cache_max_age: 60,
             stale_while_revalidate: 30,
             cache: Arc::new(ResponseCache::new(0)),
+            webhook_receivers: Receivers::PublicOnly,
             cache_control: crate::cache::cache_control(60, 30),
         }
     }

@@ -15,6 +15,7 @@ use crate::auth::{JwtConfig, Viewer};
 use crate::cache::Surrogates;
 use crate::keys::RateLimiter;
 pub use crate::site::SiteUrl;
+use crate::webhooks::Receivers;
 
 /// Per-request data.
 pub struct RequestContext {
@@ -40,6 +41,9 @@ pub struct RequestContext {
     pub surrogates: Surrogates,
     /// Set when the response must not be cached (it shows something only its token opens).
     pub private: Arc<AtomicBool>,
+    /// Which addresses webhooks may be registered at: public ones unless the server allows
+    /// any.
+    pub webhook_receivers: Receivers,
 }
 
 impl RequestContext {
@@ -74,6 +78,7 @@ impl RequestContext {
             address,
             surrogates,
             private: Arc::default(),
+            webhook_receivers: Receivers::PublicOnly,
         }
     }
 

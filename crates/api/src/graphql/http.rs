@@ -631,7 +631,7 @@ async fn execute(
         }
     };
     let anonymous = viewer.staff().is_none();
-    let context = RequestContext::new(
+    let mut context = RequestContext::new(
         state.store.clone(),
         broadsheet_domain::time::now(),
         service.site.clone(),
@@ -640,6 +640,7 @@ async fn execute(
         Arc::clone(&state.limiter),
         req.peer_addr().map(|a| a.ip()),
     );
+    context.webhook_receivers = state.webhook_receivers;
     if operation != OperationType::Query {
         // A mutation's later fields must see its earlier writes, not what was loaded before.
         context.loader.enable_all_cache(false);

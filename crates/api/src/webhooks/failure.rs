@@ -7,6 +7,8 @@
 
 use awc::error::{ConnectError, SendRequestError};
 
+use super::address::{NOT_PUBLIC, Unreachable};
+
 /// The receiver could not be reached (or its name does not resolve).
 pub const COULD_NOT_CONNECT: &str = "could not connect";
 /// The receiver took longer than `--webhook-timeout`.
@@ -20,6 +22,10 @@ pub const INVALID_RESPONSE: &str = "invalid response";
 pub fn describe(error: &SendRequestError) -> &'static str {
     match error {
         SendRequestError::Connect(connect) => match connect {
+            ConnectError::Resolver(cause) => match cause.downcast_ref::<Unreachable>() {
+                Some(Unreachable::NotPublic) => NOT_PUBLIC,
+                _ => COULD_NOT_CONNECT,
+            },
             ConnectError::SslError(_) | ConnectError::SslIsNotSupported => TLS_FAILED,
             // awc reports a failed TLS handshake as an I/O error made from OpenSSL's message;
             // a failed TCP connection is the operating system's own error.
@@ -49,6 +55,13 @@ mod tests {
              verify failed",
         );
         assert_eq!(describe(&io(untrusted)), TLS_FAILED);
+        let not_public =
+            SendRequestError::Connect(ConnectError::Resolver(Box::new(Unreachable::NotPublic)));
+        assert_eq!(describe(&not_public), NOT_PUBLIC);
+        let unresolved = SendRequestError::Connect(ConnectError::Resolver(Box::new(
+            Unreachable::Unresolved(std::io::Error::other("no such host")),
+        )));
+        assert_eq!(describe(&unresolved), COULD_NOT_CONNECT);
         assert_eq!(
             describe(&SendRequestError::Connect(ConnectError::NoRecords)),
             COULD_NOT_CONNECT
