@@ -271,6 +271,13 @@ pub struct WebhookArgs {
     /// (at most 6 hours).
     #[arg(long, env = "BROADSHEET_WEBHOOK_RETRY_BASE", default_value = "30s", value_parser = parse_duration)]
     pub webhook_retry_base: std::time::Duration,
+
+    /// Let webhooks reach loopback, private, link-local and other non-public addresses (an
+    /// intranet's receivers). Off, such receivers are refused when registered and not
+    /// delivered to.
+    #[arg(long, env = "BROADSHEET_WEBHOOK_ALLOW_PRIVATE", default_value_t = false,
+          action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
 }
 
 impl WebhookArgs {
@@ -280,7 +287,17 @@ impl WebhookArgs {
             timeout: self.webhook_timeout,
             max_attempts: self.webhook_max_attempts,
             retry_base: self.webhook_retry_base,
+            receivers: self.receivers(),
             ..broadsheet_api::webhooks::DeliveryOptions::default()
+        }
+    }
+
+    /// Which addresses webhooks may be registered at and delivered to.
+    pub fn receivers(&self) -> broadsheet_api::webhooks::Receivers {
+        if self.webhook_allow_private {
+            broadsheet_api::webhooks::Receivers::AnyAddress
+        } else {
+            broadsheet_api::webhooks::Receivers::PublicOnly
         }
     }
 }

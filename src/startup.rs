@@ -80,6 +80,7 @@ impl Application {
         ));
         state.cache = Arc::clone(&cache);
         state.stale_while_revalidate = args.cache_stale_while_revalidate;
+        state.webhook_receivers = args.webhooks.receivers();
         let server = broadsheet_api::server(listener, state, &options)?;
         if args.scheduler_interval > 0 {
             let interval = Duration::from_secs(args.scheduler_interval);

@@ -9,6 +9,7 @@ use crate::cache::ResponseCache;
 use crate::client::Clients;
 use crate::keys::RateLimiter;
 use crate::site::SiteUrl;
+use crate::webhooks::Receivers;
 
 /// Shared by all workers; cheap to clone.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// How long a read may take, on every API.
     pub request_timeout: std::time::Duration,
+    /// Which addresses webhooks may be registered at (`--webhook-allow-private`).
+    pub webhook_receivers: Receivers,
     /// `Cache-Control` of public responses, made from the two above by the server.
     cache_control: actix_web::http::header::HeaderValue,
 }
@@ -70,6 +73,7 @@ impl AppState {
             stale_while_revalidate: 30,
             cache: Arc::new(ResponseCache::new(0)),
             request_timeout: std::time::Duration::from_secs(10),
+            webhook_receivers: Receivers::PublicOnly,
             cache_control: crate::cache::cache_control(60, 30),
         }
     }

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod ids;
 pub mod listing;
 pub mod markdown;
+pub mod net;
 pub mod policy;
 pub mod related;
 pub mod search;

@@ -3,12 +3,13 @@
 use std::fmt;
 
 use crate::ValidationError;
+use crate::net::Host;
 
 const MAX_LEN: usize = 2000;
 
 /// An absolute `http` or `https` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebUrl(String);
+pub struct WebUrl(::url::Url);
 
 impl WebUrl {
     /// Parses an absolute web address. Other schemes (`javascript:`, `data:`, `file:`) are
@@ -29,7 +30,7 @@ impl WebUrl {
                 "must be an absolute http or https URL",
             ));
         }
-        Ok(Self(url.into()))
+        Ok(Self(url))
     }
 
     /// Like [`WebUrl::parse`] for an optional field; blank is `None`.
@@ -45,7 +46,24 @@ impl WebUrl {
 
     /// The URL as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
+    }
+
+    /// Where it points: an address, or a name to resolve. IPv4 addresses in other notations
+    /// (`http://2130706433/`, `http://0x7f.1/`) are read as addresses, as browsers read them.
+    pub fn host(&self) -> Host<'_> {
+        match self.0.host() {
+            Some(::url::Host::Ipv4(ip)) => Host::Ip(ip.into()),
+            Some(::url::Host::Ipv6(ip)) => Host::Ip(ip.into()),
+            Some(::url::Host::Domain(name)) => Host::Name(name),
+            // `parse` refuses a URL without a host.
+            None => Host::Name(""),
+        }
+    }
+
+    /// The port: the one given, or the scheme's (80 or 443).
+    pub fn port(&self) -> u16 {
+        self.0.port_or_known_default().unwrap_or(80)
     }
 }
 
@@ -71,7 +89,7 @@ impl ImageUrl {
                 Err(ValidationError::new(field, "is not a valid path"))
             };
         }
-        WebUrl::parse(field, value).map(|u| Self(u.0))
+        WebUrl::parse(field, value).map(|u| Self(u.0.into()))
     }
 
     /// Like [`ImageUrl::parse`] for an optional field; blank is `None`.
@@ -93,7 +111,7 @@ impl ImageUrl {
 
 impl fmt::Display for WebUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
@@ -131,6 +149,25 @@ mod tests {
         assert!(ImageUrl::parse("i", "/content\\images/a.jpg").is_err());
         assert!(ImageUrl::parse("i", "/a b.jpg").is_err());
         assert!(ImageUrl::parse("i", "javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn hosts_are_addresses_or_names() {
+        let host = |url: &str| WebUrl::parse("u", url).expect("valid").host().to_string();
+        assert_eq!(host("http://127.0.0.1:9/x"), "127.0.0.1");
+        assert_eq!(host("http://[::1]/x"), "::1");
+        assert_eq!(host("http://2130706433/"), "127.0.0.1");
+        assert_eq!(host("http://0x7f.1/"), "127.0.0.1");
+        assert_eq!(host("https://Partner.Example/hooks"), "partner.example");
+        let url = |u: &str| WebUrl::parse("u", u).expect("valid");
+        assert_eq!(
+            url("http://[::1]/x").host(),
+            Host::Ip("::1".parse().expect("ip"))
+        );
+        assert_eq!(url("http://localhost/").host(), Host::Name("localhost"));
+        assert_eq!(url("http://a.example/").port(), 80);
+        assert_eq!(url("https://a.example/").port(), 443);
+        assert_eq!(url("https://a.example:8443/").port(), 8443);
     }
 
     #[test]

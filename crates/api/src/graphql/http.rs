@@ -640,7 +640,7 @@ async fn execute(
     let anonymous = viewer.staff().is_none();
     // Its reads stop at the request's time limit (and SQLite's statements with them).
     let deadline = std::time::Instant::now() + service.config.timeout;
-    let context = RequestContext::new(
+    let mut context = RequestContext::new(
         state.store.with_deadline(deadline),
         broadsheet_domain::time::now(),
         service.site.clone(),
@@ -649,6 +649,7 @@ async fn execute(
         Arc::clone(&state.limiter),
         state.clients.address(req),
     );
+    context.webhook_receivers = state.webhook_receivers;
     if operation != OperationType::Query {
         // A mutation's later fields must see its earlier writes, not what was loaded before.
         context.loader.enable_all_cache(false);

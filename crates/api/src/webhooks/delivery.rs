@@ -6,7 +6,11 @@
 //! every attempt. A `2xx` answer delivers; `410 Gone` disables the webhook; anything else
 //! (another status, a refused connection, a timeout) is retried with exponential backoff
 //! until the attempts run out. Retries send the same body, so the same event id: receivers
-//! deduplicate by it. Delivery is at least once.
+//! deduplicate by it. Delivery is at least once. An attempt that fails records a fixed text
+//! ([`super::failure`]), never the connection error.
+//!
+//! Connections go only to public addresses, checked on every attempt once the receiver's
+//! name is resolved ([`super::connect`]), unless [`DeliveryOptions::receivers`] allows any.
 
 use std::time::Duration;
 
@@ -20,6 +24,9 @@ use openssl::error::ErrorStack;
 use openssl::ssl::{SslConnector, SslFiletype, SslMethod};
 use openssl::x509::store::X509Lookup;
 use sha2::Sha256;
+
+use super::address::Receivers;
+use super::connect::CheckedConnector;
 
 /// Header carrying `sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
 pub const SIGNATURE_HEADER: &str = "X-Broadsheet-Signature";
@@ -42,6 +49,8 @@ pub struct DeliveryOptions {
     pub retry_base: Duration,
     /// How often to look for due deliveries when there were none.
     pub poll: Duration,
+    /// Which addresses deliveries may connect to.
+    pub receivers: Receivers,
 }
 
 impl Default for DeliveryOptions {
@@ -51,6 +60,7 @@ impl Default for DeliveryOptions {
             max_attempts: 8,
             retry_base: Duration::from_secs(30),
             poll: Duration::from_secs(1),
+            receivers: Receivers::PublicOnly,
         }
     }
 }
@@ -122,7 +132,7 @@ pub fn tls() -> Result<SslConnector, ErrorStack> {
 
 /// Delivers for as long as the server runs.
 pub async fn run(store: Store, options: DeliveryOptions) {
-    let mut connector = awc::Connector::new();
+    let mut connector = awc::Connector::new().connector(CheckedConnector::new(options.receivers));
     match tls() {
         Ok(tls) => connector = connector.openssl(tls),
         Err(error) => tracing::error!(%error, "TLS setup failed: https webhooks will fail"),
@@ -215,7 +225,10 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
             let _ = response.body().limit(64 * 1024).await;
             (Some(response.status().as_u16()), None)
         }
-        Err(error) => (None, Some(error.to_string())),
+        Err(error) => {
+            tracing::debug!(webhook = due.webhook, %error, "webhook attempt failed");
+            (None, Some(super::failure::describe(&error).to_owned()))
+        }
     }
 }
 

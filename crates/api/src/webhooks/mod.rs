@@ -1,7 +1,11 @@
 //! Signed webhooks: events stored with the changes that cause them (the outbox), and the
-//! worker that delivers them.
+//! worker that delivers them, to public addresses only unless told otherwise.
 
+pub mod address;
+pub mod connect;
 pub mod delivery;
+pub mod failure;
 pub mod outbox;
 
+pub use address::Receivers;
 pub use delivery::{DeliveryOptions, sign};

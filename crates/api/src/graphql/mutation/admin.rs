@@ -14,6 +14,7 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::user::RoleValue;
 use crate::keys;
+use crate::webhooks::address;
 
 /// Requests a minute a new key gets unless told otherwise.
 const DEFAULT_RATE_LIMIT: i32 = 600;
@@ -77,7 +78,8 @@ pub struct ApiKeyPayload {
 /// A webhook to register.
 #[derive(InputObject)]
 pub struct CreateWebhookInput {
-    /// Where to post deliveries (http or https).
+    /// Where to post deliveries (http or https), at a public address unless the server
+    /// allows private ones (`--webhook-allow-private`).
     url: String,
     /// Signs every delivery (at least 16 characters); keep it to check signatures.
     secret: String,
@@ -192,6 +194,9 @@ impl AdminMutations {
         authorize(req)?;
         let new = NewWebhook::parse(&input.url, &input.secret, &events(&input.events))
             .map_err(ApiError::from)?;
+        address::admit(&new.url, req.webhook_receivers)
+            .await
+            .map_err(ApiError::from)?;
         let now = req.now;
         let hook = req
             .store
@@ -214,6 +219,11 @@ impl AdminMutations {
         authorize(req)?;
         let id = webhook_id(&id)?;
         let changes = parse_changes(input)?;
+        if let Some(url) = &changes.url {
+            address::admit(url, req.webhook_receivers)
+                .await
+                .map_err(ApiError::from)?;
+        }
         let hook = req
             .store
             .write(move |c| webhooks::update(c, id, &changes))
