@@ -2,6 +2,7 @@
 //! per test. Every test runs on SQLite and, when `BROADSHEET_TEST_POSTGRES_URL` is set, on
 //! PostgreSQL.
 
+mod browser;
 mod cache;
 mod cli;
 mod content_api;

@@ -123,6 +123,10 @@ pub fn server(
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .configure(feed_routes)
+            .route(
+                &format!("{}/{{file}}", graphql::graphiql::ASSETS_PATH),
+                web::get().to(graphql::graphiql::asset),
+            )
     })
     .shutdown_timeout(options.shutdown_timeout.as_secs());
     if let Some(workers) = options.workers {

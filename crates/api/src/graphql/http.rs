@@ -52,6 +52,11 @@ impl GraphqlService {
             persisted: PersistedQueries::default(),
         }
     }
+
+    /// Whether browsers get GraphiQL.
+    pub fn graphiql(&self) -> bool {
+        self.config.graphiql
+    }
 }
 
 /// Automatic persisted queries (Apollo's protocol): a client sends the SHA-256 of a query
@@ -326,10 +331,7 @@ pub async fn get(
         return not_acceptable();
     };
     if format == Format::Html {
-        return HttpResponse::Ok()
-            .content_type(Format::Html.content_type())
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .body(GRAPHIQL);
+        return super::graphiql::page();
     }
     let raw_key = raw_cache_key(&req, "GET", req.query_string().as_bytes());
     if let Some(hit) = raw_hit(&state, raw_key.as_deref(), format) {
@@ -887,8 +889,6 @@ fn cached(req: &HttpRequest, answer: Answer, state: &AppState) -> HttpResponse {
         }
     }
 }
-
-const GRAPHIQL: &str = include_str!("graphiql.html");
 
 #[cfg(test)]
 mod tests {
