@@ -1,4 +1,5 @@
-//! Headless Chromium against the server: GraphiQL works with no network beyond the server.
+//! Headless Chromium against the server: GraphiQL works with no network beyond the server,
+//! and pages on another origin use the API through CORS (Ghost's client, GraphQL by fetch).
 //! Debian's `chromium` and `playwright-core` (npm, in tests/js) drive it; `.ci/run` installs
 //! both, and without them these tests say they were skipped. They run on SQLite only: what
 //! they prove happens in the browser and the HTTP layer, the same on either database, and a
@@ -52,4 +53,38 @@ async fn graphiql_runs_the_example_query_offline() {
         args.push(Path::new(&dir).join("graphiql.png").display().to_string());
     }
     node("browser/graphiql.test.mjs", args).await;
+}
+
+/// A page on another origin lists the posts with Ghost's official client.
+#[actix_web::test]
+async fn ghosts_client_works_from_another_origin() {
+    if !chromium_installed() {
+        return;
+    }
+    let app = demo_app().await;
+    let key = {
+        let mut c = app.db.store.conn().expect("connection");
+        broadsheet_api::keys::create_content(&mut c, "Browser test", 10_000)
+            .expect("key")
+            .credential
+    };
+    node(
+        "browser/ghost-cors.test.mjs",
+        vec![app.address.clone(), key, TITLE.to_owned()],
+    )
+    .await;
+}
+
+/// A page on another origin runs GraphQL with fetch: POST, and a persisted query by GET.
+#[actix_web::test]
+async fn graphql_fetch_works_from_another_origin() {
+    if !chromium_installed() {
+        return;
+    }
+    let app = demo_app().await;
+    node(
+        "browser/graphql-cors.test.mjs",
+        vec![app.address.clone(), TITLE.to_owned()],
+    )
+    .await;
 }

@@ -6,6 +6,7 @@ mod browser;
 mod cache;
 mod cli;
 mod content_api;
+mod cors;
 mod demo;
 mod editorial;
 mod external;
