@@ -8,7 +8,7 @@
 //! origin only, no inline script. Each asset's URL carries a hash of its content (`?v=`), so
 //! it can be cached for good; each tag carries the same hash as `integrity`.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::{self, Bytes};
@@ -73,7 +73,7 @@ struct Asset {
     /// The first 16 hex digits of its SHA-256: the `v` in its URL.
     version: String,
     /// The body, its entity tag, and its gzip form once a client has asked for it.
-    cached: Arc<Cached>,
+    cached: Cached,
 }
 
 /// The assets and the page that links them, made once, on first use.
@@ -100,12 +100,11 @@ static GRAPHIQL: LazyLock<Graphiql> = LazyLock::new(|| {
                 )
                 .replace(&format!("{{{{sri:{name}}}}}"), &integrity);
             let etag = format!("\"{}\"", crate::hex::encode(&digest[..16]));
-            let cached = Cached::new(Bytes::from_static(body), etag, None, String::new());
             Asset {
                 name,
                 content_type,
                 version,
-                cached: Arc::new(cached),
+                cached: Cached::new(Bytes::from_static(body), etag, None, String::new()),
             }
         })
         .collect();
