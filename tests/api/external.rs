@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, e2e_tests};
 /// Set by `.ci/run`: the external clients must be there, and a missing one fails the test.
 const REQUIRED: &str = "BROADSHEET_TEST_REQUIRE_CLIENTS";
 
-fn skipped(what: &str, how: &str) {
+pub(crate) fn skipped(what: &str, how: &str) {
     assert!(
         std::env::var_os(REQUIRED).is_none(),
         "{what} is required ({REQUIRED} is set) but missing: {how}"
@@ -28,7 +28,7 @@ fn skipped(what: &str, how: &str) {
     });
 }
 
-fn js_dir() -> PathBuf {
+pub(crate) fn js_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js")
 }
 
@@ -53,7 +53,7 @@ async fn ghosts_official_client_works(app: TestApp) {
 }
 
 /// Runs `node <script> <args>` in tests/js; fails the test with its output if it fails.
-async fn node(script: &'static str, args: Vec<String>) {
+pub(crate) async fn node(script: &'static str, args: Vec<String>) {
     let out = actix_web::rt::task::spawn_blocking(move || {
         Command::new("node")
             .current_dir(js_dir())

@@ -2,9 +2,11 @@
 //! per test. Every test runs on SQLite and, when `BROADSHEET_TEST_POSTGRES_URL` is set, on
 //! PostgreSQL.
 
+mod browser;
 mod cache;
 mod cli;
 mod content_api;
+mod cors;
 mod demo;
 mod editorial;
 mod external;

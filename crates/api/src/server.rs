@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, guard, web};
 use tracing_actix_web::TracingLogger;
 
@@ -52,11 +52,41 @@ impl Default for ServerOptions {
     }
 }
 
+/// The request headers that the supported browser clients send beyond the CORS-safelisted
+/// ones, each of which makes the browser ask first (a preflight) and needs allowing.
+const ALLOWED_REQUEST_HEADERS: [&str; 8] = [
+    // Safelisted only while short: GraphQL clients' lists of types can be longer.
+    "accept",
+    // Ghost's @tryghost/content-api, on every request.
+    "accept-version",
+    // Staff tokens and integration keys (and Ghost's members tokens).
+    "authorization",
+    // JSON bodies; Apollo Client sends it on GET as well.
+    "content-type",
+    // Apollo Client's client awareness.
+    "apollographql-client-name",
+    "apollographql-client-version",
+    // What Apollo's clients send to pass CSRF prevention on GET (persisted queries).
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+];
+
+/// The response headers that clients read beyond the safelisted ones (`Cache-Control`,
+/// `Content-Type`, `Last-Modified`, …).
+const EXPOSED_RESPONSE_HEADERS: [&str; 5] = [
+    "etag",
+    "x-request-id",
+    "retry-after",
+    // The Content API's version, as Ghost's clients expect it.
+    "content-version",
+    "x-cache",
+];
+
 fn cors(config: &Cors) -> actix_cors::Cors {
     let base = actix_cors::Cors::default()
         .allowed_methods(["GET", "POST"])
-        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-        .expose_headers([header::ETAG, request_id::X_REQUEST_ID])
+        .allowed_headers(ALLOWED_REQUEST_HEADERS)
+        .expose_headers(EXPOSED_RESPONSE_HEADERS)
         .max_age(86_400);
     match config {
         Cors::AnyOrigin => base.allow_any_origin().send_wildcard(),
@@ -64,6 +94,17 @@ fn cors(config: &Cors) -> actix_cors::Cors {
             .iter()
             .fold(base, |cors, origin| cors.allowed_origin(origin)),
     }
+}
+
+/// With any origin allowed, every response says so, asked with an `Origin` or not (the CORS
+/// middleware answers only requests that have one): a shared cache that keeps a response
+/// fetched without one, and ignores `Vary: Origin` as many CDNs do, still serves browsers a
+/// response they may read.
+fn any_origin_everywhere(config: &Cors) -> Condition<DefaultHeaders> {
+    Condition::new(
+        *config == Cors::AnyOrigin,
+        DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")),
+    )
 }
 
 /// Every feed: the publication's, and each tag's and author's, in three formats.
@@ -103,6 +144,7 @@ pub fn server(
             .app_data(data.clone())
             .app_data(graphql.clone())
             .app_data(feed_size.clone())
+            .wrap(any_origin_everywhere(&cors_config))
             .wrap(cors(&cors_config))
             .wrap(Compress::default())
             .wrap(from_fn(request_id::echo))
@@ -124,6 +166,10 @@ pub fn server(
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .configure(feed_routes)
+            .route(
+                &format!("{}/{{file}}", graphql::graphiql::ASSETS_PATH),
+                web::get().to(graphql::graphiql::asset),
+            )
     })
     .shutdown_timeout(options.shutdown_timeout.as_secs());
     if let Some(workers) = options.workers {

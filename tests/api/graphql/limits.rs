@@ -124,6 +124,8 @@ async fn introspection_suggestions_and_graphiql_can_be_switched_off() {
     assert!(!message.contains("Did you mean"), "{message}");
     let page = app.get_with("/graphql", &[("accept", "text/html")]).await;
     assert_eq!(page.status, StatusCode::NOT_ACCEPTABLE);
+    let asset = app.get("/graphql/assets/graphiql.min.js").await;
+    assert_eq!(asset.status, StatusCode::NOT_FOUND, "nor its files");
 }
 
 /// A query that runs too long is stopped with a clear error: here one waiting on a table

@@ -1,5 +1,6 @@
 //! The GraphQL API over HTTP.
 
+mod graphiql;
 mod limits;
 mod persisted;
 mod queries;

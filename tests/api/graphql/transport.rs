@@ -13,7 +13,6 @@ e2e_tests!(
     document_errors_depend_on_the_accepted_type,
     mutations_by_get_and_other_methods_are_405,
     only_json_bodies_are_accepted,
-    graphiql_for_browsers,
     get_responses_are_cacheable,
     cors_lets_any_origin_read,
 );
@@ -220,25 +219,6 @@ async fn only_json_bodies_are_accepted(app: TestApp) {
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK);
-}
-
-async fn graphiql_for_browsers(app: TestApp) {
-    let page = app
-        .get_with(
-            "/graphql",
-            &[("accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.header("content-type")
-            .is_some_and(|c| c.starts_with("text/html"))
-    );
-    let html = String::from_utf8_lossy(&page.body).to_string();
-    assert!(
-        html.contains("graphiql") && html.contains("relatedArticles"),
-        "the example query is preloaded"
-    );
 }
 
 async fn get_responses_are_cacheable(app: TestApp) {

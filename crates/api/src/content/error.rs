@@ -98,8 +98,8 @@ impl GhostError {
             "id": uuid::Uuid::new_v4().to_string(),
         }]});
         let mut res = HttpResponse::build(self.status);
-        res.insert_header(("cache-control", "no-store"))
-            .insert_header(("access-control-allow-origin", "*"));
+        // Who may read it from a browser is the CORS policy's to say (server.rs).
+        res.insert_header(("cache-control", "no-store"));
         if let Some(seconds) = self.retry_after {
             res.insert_header(("retry-after", seconds.to_string()));
         }

@@ -9,7 +9,7 @@ pub(crate) mod render;
 
 use std::collections::HashMap;
 
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -582,16 +582,12 @@ fn respond(req: &HttpRequest, cached: &Cached, state: &AppState, hit: bool) -> H
             vary: "Accept-Version, Accept-Encoding",
             cache_control: state.cache_control(),
             hit,
-            extra: &[
-                (
-                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                    HeaderValue::from_static("*"),
-                ),
-                (
-                    HeaderName::from_static("content-version"),
-                    HeaderValue::from_static(CONTENT_VERSION),
-                ),
-            ],
+            // Who may read it from a browser is the CORS policy's to say (server.rs), for
+            // every route alike.
+            extra: &[(
+                HeaderName::from_static("content-version"),
+                HeaderValue::from_static(CONTENT_VERSION),
+            )],
         },
     )
 }

@@ -52,6 +52,11 @@ impl GraphqlService {
             site: SiteUrl::new(site_url),
         }
     }
+
+    /// Whether browsers get GraphiQL.
+    pub fn graphiql(&self) -> bool {
+        self.config.graphiql
+    }
 }
 
 /// The query of a request: as sent, or looked up by its hash. With a query and its hash, the
@@ -298,10 +303,7 @@ pub async fn get(
         return not_acceptable();
     };
     if format == Format::Html {
-        return HttpResponse::Ok()
-            .content_type(Format::Html.content_type())
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .body(GRAPHIQL);
+        return super::graphiql::page();
     }
     if let Err(refusal) = admit_anonymous(&req, &state) {
         return refusal.respond(format);
@@ -914,8 +916,6 @@ fn cached(req: &HttpRequest, answer: Answer, state: &AppState) -> HttpResponse {
         }
     }
 }
-
-const GRAPHIQL: &str = include_str!("graphiql.html");
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ mod connection;
 pub mod context;
 pub mod error;
 mod extension;
+pub mod graphiql;
 pub mod http;
 mod ids;
 mod loaders;
