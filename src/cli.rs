@@ -430,7 +430,8 @@ pub struct GraphqlArgs {
     pub graphiql: bool,
 
     /// Deepest selection nesting a query may have.
-    #[arg(long, env = "BROADSHEET_GRAPHQL_MAX_DEPTH", default_value_t = 12)]
+    /// (15 by default: GraphiQL's schema query nests that deep.)
+    #[arg(long, env = "BROADSHEET_GRAPHQL_MAX_DEPTH", default_value_t = 15)]
     pub graphql_max_depth: usize,
 
     /// Highest query complexity (list fields count once per row asked for).

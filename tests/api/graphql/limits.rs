@@ -17,8 +17,35 @@ e2e_tests!(
     complexity,
     aliases_and_fields,
     body_size,
-    introspection_is_on_by_default
+    introspection_is_on_by_default,
+    graphiqls_schema_query_fits_the_default_limits
 );
+
+/// The introspection query GraphiQL sends (graphql-js's `getIntrospectionQuery`), whose
+/// type references nest fifteen deep.
+const GRAPHIQL_INTROSPECTION: &str = "query IntrospectionQuery { __schema {
+  queryType { name } mutationType { name } subscriptionType { name }
+  types { ...FullType }
+  directives { name description locations args(includeDeprecated: true) { ...InputValue } } } }
+fragment FullType on __Type { kind name description
+  fields(includeDeprecated: true) { name description args(includeDeprecated: true) { ...InputValue }
+    type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue
+  isDeprecated deprecationReason }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  } } } } } } } } }";
+
+/// GraphiQL, which the server serves, can load the schema it documents.
+async fn graphiqls_schema_query_fits_the_default_limits(app: TestApp) {
+    let (status, body) = strict(&app, GRAPHIQL_INTROSPECTION).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["data"]["__schema"]["types"].is_array(), "{body}");
+}
 
 const STRICT: [(&str, &str); 1] = [("accept", "application/graphql-response+json")];
 

@@ -62,7 +62,8 @@ pub struct GraphqlConfig {
 impl Default for GraphqlConfig {
     fn default() -> Self {
         Self {
-            max_depth: 12,
+            // GraphiQL's introspection query (graphql-js's) nests fifteen deep.
+            max_depth: 15,
             max_complexity: 10_000,
             max_fields: 500,
             max_aliases: 50,
