@@ -100,10 +100,7 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
         .filter(|u| u.active)
         .ok_or_else(|| anyhow::anyhow!("email: no active staff member has this address"))?;
     let ttl = crate::auth::delta(args.ttl)?;
-    println!(
-        "{}",
-        jwt.issue_access(user.id().0, user.role.as_str(), now(), ttl)
-    );
+    println!("{}", jwt.issue_for(&user, now(), ttl));
     Ok(())
 }
 

@@ -25,6 +25,7 @@ diesel::table! {
         meta_description -> Nullable<Text>,
         created_at -> Instant,
         updated_at -> Instant,
+        token_version -> BigInt,
     }
 }
 
@@ -137,6 +138,14 @@ diesel::table! {
         key -> Text,
         failures -> Integer,
         window_started_at -> Instant,
+        last_failed_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    article_preview_versions (article_id) {
+        article_id -> BigInt,
+        version -> BigInt,
     }
 }
 
@@ -184,6 +193,7 @@ diesel::table! {
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_preview_versions -> articles (article_id));
 diesel::joinable!(article_authors -> users (user_id));
 
 diesel::table! {
@@ -283,6 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
+    article_preview_versions,
 );
 
 diesel::table! {

@@ -1,66 +1,105 @@
-//! Counting failed sign-ins per key (an account, an address) in a window of time, in the
-//! database, so that every replica sees the same count.
+//! Counting failed attempts (sign-ins, password checks) per key in the database, so that every
+//! replica sees the same count. A run of failures lasts while each comes within `window` of
+//! the one before; the caller decides what a count means (see `auth::session` in the api
+//! crate for the delays).
 
 use broadsheet_domain::time::Timestamp;
 use chrono::TimeDelta;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 
 use crate::StoreError;
 use crate::db::AnyConnection;
+use crate::db::on_inner;
 use crate::db::sql_types::DbTime;
 use crate::schema::login_throttle;
 
-/// Failures counted for `key` in the window ending `now`.
+/// The run of failures of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    /// How many, in a row, each within the window of the one before.
+    pub count: i64,
+    /// When the last one was.
+    pub last: Option<Timestamp>,
+}
+
+/// The current run of failures of `key` (none if the last was longer than `window` ago).
 pub fn failures(
     conn: &mut AnyConnection,
     key: &str,
     now: Timestamp,
     window: TimeDelta,
-) -> Result<i64, StoreError> {
-    let row: Option<(i32, DbTime)> = login_throttle::table
+) -> Result<Failures, StoreError> {
+    let row: Option<(i32, DbTime, Option<DbTime>)> = login_throttle::table
         .find(key)
-        .select((login_throttle::failures, login_throttle::window_started_at))
+        .select((
+            login_throttle::failures,
+            login_throttle::window_started_at,
+            login_throttle::last_failed_at,
+        ))
         .first(conn)
         .optional()?;
     Ok(match row {
-        Some((n, started)) if started.0 + window > now => i64::from(n),
-        _ => 0,
+        Some((n, started, last)) => {
+            let last = last.unwrap_or(started).0;
+            if last + window > now {
+                Failures {
+                    count: i64::from(n),
+                    last: Some(last),
+                }
+            } else {
+                Failures::default()
+            }
+        }
+        None => Failures::default(),
     })
 }
 
-/// Counts one more failure for `key`; returns the count in the current window.
+/// Counts one more failure for `key`, in one statement (an upsert: two replicas recording at
+/// once both count, and neither fails); returns the new run.
 pub fn record_failure(
     conn: &mut AnyConnection,
     key: &str,
     now: Timestamp,
     window: TimeDelta,
-) -> Result<i64, StoreError> {
-    conn.transaction(|c| {
-        let current = failures(c, key, now, window)?;
-        diesel::delete(login_throttle::table.find(key)).execute(c)?;
-        let (count, started) = if current == 0 {
-            (1, now)
-        } else {
-            let started: DbTime = login_throttle::table
-                .find(key)
-                .select(login_throttle::window_started_at)
-                .first(c)
-                .optional()?
-                .unwrap_or(DbTime(now));
-            (current + 1, started.0)
-        };
+) -> Result<Failures, StoreError> {
+    let cutoff = DbTime(now - window);
+    let at = DbTime(now);
+    let count: i32 = on_inner!(conn, |c| {
         diesel::insert_into(login_throttle::table)
             .values((
                 login_throttle::key.eq(key),
-                login_throttle::failures.eq(i32::try_from(count).unwrap_or(i32::MAX)),
-                login_throttle::window_started_at.eq(DbTime(started)),
+                login_throttle::failures.eq(1),
+                login_throttle::window_started_at.eq(at),
+                login_throttle::last_failed_at.eq(Some(at)),
             ))
-            .execute(c)?;
-        Ok(count)
+            .on_conflict(login_throttle::key)
+            .do_update()
+            .set((
+                // A run goes on while failures come within the window of the last one.
+                login_throttle::failures.eq(case_when(
+                    login_throttle::last_failed_at.gt(cutoff),
+                    login_throttle::failures + 1,
+                )
+                .otherwise(1)),
+                login_throttle::window_started_at.eq(case_when(
+                    login_throttle::last_failed_at.gt(cutoff),
+                    login_throttle::window_started_at,
+                )
+                .otherwise(excluded(login_throttle::window_started_at))),
+                login_throttle::last_failed_at.eq(excluded(login_throttle::last_failed_at)),
+            ))
+            .returning(login_throttle::failures)
+            .get_result(c)
+    })?;
+    Ok(Failures {
+        count: i64::from(count),
+        last: Some(now),
     })
 }
 
-/// Forgets the failures of `key` (after a successful sign-in).
+/// Forgets the failures of `key` (after a success).
 pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<(), StoreError> {
     diesel::delete(login_throttle::table.find(key)).execute(conn)?;
     Ok(())

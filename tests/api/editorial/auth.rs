@@ -124,6 +124,8 @@ fn claims(sub: &str, role: &str) -> Claims {
         nbf: None,
         iss: "broadsheet".to_owned(),
         aud: "broadsheet".to_owned(),
+        ver: 0,
+        external: false,
     }
 }
 

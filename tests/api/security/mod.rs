@@ -7,4 +7,5 @@ mod flags;
 mod leaks;
 mod persisted;
 mod rate_limit;
+mod sign_in;
 mod slow_body;

@@ -129,6 +129,13 @@ pub struct Claims {
     pub iss: String,
     /// Audience.
     pub aud: String,
+    /// The user's token version when it was issued (see `User::token_version`): a token of
+    /// an older version is refused. Absent (0) in tokens from before versions existed.
+    #[serde(default)]
+    pub ver: i64,
+    /// Verified with the external provider's key: its tokens carry no version of ours.
+    #[serde(skip)]
+    pub external: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -138,6 +145,23 @@ struct PreviewClaims {
     exp: i64,
     iss: String,
     aud: String,
+    /// The article's preview version when the link was made.
+    #[serde(default)]
+    ver: i64,
+    /// Who made the link: it stops working if they are deactivated.
+    #[serde(default)]
+    by: Option<i64>,
+}
+
+/// What a preview token opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preview {
+    /// The article's public id.
+    pub article: uuid::Uuid,
+    /// The article's preview version when the link was made.
+    pub version: i64,
+    /// The staff member who made it.
+    pub by: Option<i64>,
 }
 
 /// Why a token was refused. Deliberately vague towards clients: the detail is for logs.
@@ -148,6 +172,34 @@ pub struct InvalidToken(pub(crate) String);
 impl JwtConfig {
     /// A signed access token for `user` with `role`, valid for `ttl`.
     pub fn issue_access(&self, user: i64, role: &str, now: Timestamp, ttl: TimeDelta) -> String {
+        self.issue_versioned(user, role, 0, now, ttl)
+    }
+
+    /// A signed access token for `user` as the account stands now (its role and token
+    /// version), valid for `ttl`.
+    pub fn issue_for(
+        &self,
+        user: &broadsheet_domain::author::User,
+        now: Timestamp,
+        ttl: TimeDelta,
+    ) -> String {
+        self.issue_versioned(
+            user.id().0,
+            user.role.as_str(),
+            user.token_version,
+            now,
+            ttl,
+        )
+    }
+
+    fn issue_versioned(
+        &self,
+        user: i64,
+        role: &str,
+        version: i64,
+        now: Timestamp,
+        ttl: TimeDelta,
+    ) -> String {
         let claims = Claims {
             sub: user.to_string(),
             role: role.to_owned(),
@@ -156,6 +208,8 @@ impl JwtConfig {
             nbf: None,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            ver: version,
+            external: false,
         };
         self.sign(&claims)
     }
@@ -191,23 +245,36 @@ impl JwtConfig {
             (_, alg) => return Err(InvalidToken(format!("algorithm {alg:?} is not accepted"))),
         };
         decode::<Claims>(token, &key, &self.validation(algorithm, &self.audience))
-            .map(|data| data.claims)
+            .map(|data| Claims {
+                external: algorithm != Algorithm::HS256,
+                ..data.claims
+            })
             .map_err(|e| InvalidToken(e.to_string()))
     }
 
-    /// A token that shows one unpublished article, by public id, until `now + ttl`.
-    pub fn issue_preview(&self, article: uuid::Uuid, now: Timestamp, ttl: TimeDelta) -> String {
+    /// A token that shows one article, by public id, whatever its status, until `now + ttl`,
+    /// while the article's preview version stays `version` and `by` stays active.
+    pub fn issue_preview(
+        &self,
+        article: uuid::Uuid,
+        version: i64,
+        by: Option<i64>,
+        now: Timestamp,
+        ttl: TimeDelta,
+    ) -> String {
         self.sign(&PreviewClaims {
             sub: article.to_string(),
             iat: now.timestamp(),
             exp: (now + ttl).timestamp(),
             iss: self.issuer.clone(),
             aud: PREVIEW_AUDIENCE.to_owned(),
+            ver: version,
+            by,
         })
     }
 
-    /// The article a preview token shows.
-    pub fn verify_preview(&self, token: &str) -> Result<uuid::Uuid, InvalidToken> {
+    /// What a preview token opens (the caller checks the version and the maker).
+    pub fn verify_preview(&self, token: &str) -> Result<Preview, InvalidToken> {
         let header = decode_header(token).map_err(|e| InvalidToken(e.to_string()))?;
         if header.alg != Algorithm::HS256 {
             return Err(InvalidToken("preview tokens are HS256".into()));
@@ -218,7 +285,12 @@ impl JwtConfig {
             &self.validation(Algorithm::HS256, PREVIEW_AUDIENCE),
         )
         .map_err(|e| InvalidToken(e.to_string()))?;
-        uuid::Uuid::parse_str(&data.claims.sub).map_err(|e| InvalidToken(e.to_string()))
+        Ok(Preview {
+            article: uuid::Uuid::parse_str(&data.claims.sub)
+                .map_err(|e| InvalidToken(e.to_string()))?,
+            version: data.claims.ver,
+            by: data.claims.by,
+        })
     }
 }
 
@@ -250,7 +322,7 @@ mod tests {
     fn preview_and_access_tokens_do_not_mix() {
         let c = config();
         let now = broadsheet_domain::time::now();
-        let preview = c.issue_preview(uuid::Uuid::now_v7(), now, TimeDelta::hours(1));
+        let preview = c.issue_preview(uuid::Uuid::now_v7(), 0, Some(1), now, TimeDelta::hours(1));
         assert!(c.verify_access(&preview).is_err());
         let access = c.issue_access(1, "author", now, TimeDelta::minutes(5));
         assert!(c.verify_preview(&access).is_err());

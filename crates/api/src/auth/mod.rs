@@ -6,6 +6,7 @@
 //! request with 401: a client holding a bad token should know at once, not read as the
 //! public without noticing.
 
+pub mod hashing;
 pub mod integration;
 pub mod jwt;
 pub mod session;
@@ -15,7 +16,7 @@ use broadsheet_domain::ids::AuthorId;
 use broadsheet_domain::policy::{self, Action, Ownership};
 use broadsheet_persistence::{Store, users};
 
-pub use jwt::{ExternalKey, JwtConfig, Secret};
+pub use jwt::{ExternalKey, JwtConfig, Preview, Secret};
 
 use crate::graphql::error::ApiError;
 use crate::keys::RateLimiter;
@@ -84,6 +85,9 @@ pub enum Refused {
     /// The user's role is not the one in the token.
     #[error("the role in the token is out of date")]
     Role,
+    /// The token was issued before the user's password, role or standing last changed.
+    #[error("the token was revoked")]
+    Revoked,
     /// The database could not say.
     #[error("could not load the user")]
     Store,
@@ -129,6 +133,9 @@ pub async fn viewer(
         .ok_or_else(|| Refused::User(claims.sub.clone()))?;
     if Role::parse(&claims.role).ok() != Some(user.role) {
         return Err(Refused::Role);
+    }
+    if !claims.external && claims.ver != user.token_version {
+        return Err(Refused::Revoked);
     }
     Ok(Viewer::Staff(Box::new(user)))
 }

@@ -402,17 +402,14 @@ impl ArticleNode {
     }
 
     /// A token that shows this article, published or not, to anyone who has it, for seven
-    /// days (staff only). Give it to `preview(token:)`.
+    /// days (staff only). Give it to `preview(token:)`. It stops working sooner when its
+    /// links are revoked (`revokePreviewLinks`), when the article is taken down after being
+    /// published or deleted, and when whoever made it is deactivated.
     async fn preview_token(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         if !self.editorial(ctx).await? {
             return Ok(None);
         }
-        let req = request(ctx);
-        Ok(Some(req.jwt.issue_preview(
-            self.0.uuid,
-            req.now,
-            PREVIEW_TTL,
-        )))
+        Ok(Some(self.new_preview_token(ctx).await?))
     }
 
     /// The article's preview page on the site, with its token (staff only).
@@ -421,7 +418,7 @@ impl ArticleNode {
             return Ok(None);
         }
         let req = request(ctx);
-        let token = req.jwt.issue_preview(self.0.uuid, req.now, PREVIEW_TTL);
+        let token = self.new_preview_token(ctx).await?;
         Ok(Some(format!(
             "{}?token={token}",
             req.site.page(&format!("p/{}", self.0.uuid))
@@ -475,6 +472,20 @@ impl ArticleNode {
 }
 
 impl ArticleNode {
+    /// A preview token for this article at its current preview version, made by the viewer.
+    async fn new_preview_token(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let req = request(ctx);
+        let id = self.0.id;
+        let version = req
+            .store
+            .read(move |c| articles::preview_version(c, id))
+            .await?;
+        let by = req.viewer.staff().map(|u| u.id().0);
+        Ok(req
+            .jwt
+            .issue_preview(self.0.uuid, version, by, req.now, PREVIEW_TTL))
+    }
+
     async fn all_tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<TagNode>> {
         let tags = request(ctx).loader.load_one(TagsOf(self.0.id)).await?;
         Ok(tags.unwrap_or_default().into_iter().map(TagNode).collect())

@@ -241,11 +241,35 @@ impl Query {
         // What only a token opens is never cached.
         req.private
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let uuid = req.jwt.verify_preview(&token).map_err(|_| {
-            ApiError::Unauthenticated("the preview link is not valid or has expired")
-        })?;
-        let article = req.loader.load_one(uuid).await.map_err(ApiError::from)?;
-        Ok(article.map(ArticleNode::new))
+        let invalid = || ApiError::Unauthenticated("the preview link is not valid or has expired");
+        let preview = req.jwt.verify_preview(&token).map_err(|_| invalid())?;
+        let article = req
+            .loader
+            .load_one(preview.article)
+            .await
+            .map_err(ApiError::from)?;
+        let Some(article) = article else {
+            return Ok(None);
+        };
+        // Revoked (or taken down since), or its maker deactivated: the link is dead.
+        let (id, by) = (article.id, preview.by);
+        let (version, maker_active) = req
+            .store
+            .read(move |c| {
+                let version = articles::preview_version(c, id)?;
+                let active = match by {
+                    Some(by) => users::get(c, broadsheet_domain::ids::AuthorId(by))?
+                        .is_some_and(|u| u.active),
+                    None => true,
+                };
+                Ok((version, active))
+            })
+            .await
+            .map_err(ApiError::from)?;
+        if version != preview.version || !maker_active {
+            return Err(invalid().into());
+        }
+        Ok(Some(ArticleNode::new(article)))
     }
 
     /// A public tag by slug; `null` if there is none.

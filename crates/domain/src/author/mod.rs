@@ -75,6 +75,10 @@ pub struct User {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Moves whenever the account's credentials or standing change (a new password, a new
+    /// role, deactivation): access tokens carry the version they were issued at, and older
+    /// ones stop working at once.
+    pub token_version: i64,
 }
 
 impl User {

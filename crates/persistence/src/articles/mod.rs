@@ -2,6 +2,7 @@
 
 mod condition;
 mod history;
+mod previews;
 mod rows;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 pub use history::{revision_at, revisions};
+pub use previews::{preview_version, revoke_previews};
 pub(crate) use rows::stored;
 use rows::{ArticleFields, ArticleRow, FieldSource, NewArticleRow};
 
@@ -271,6 +273,10 @@ pub fn update(
         };
         history::record(c, &old)?;
         history::follow_slug(c, &old, &row.slug, now)?;
+        // Taken down after being published: links shared while it was out stop showing it.
+        if old.status == "published" && row.status != "published" {
+            revoke_previews(c, revised.id)?;
+        }
         Article::try_from(row)
     })
 }

@@ -143,7 +143,16 @@ pub fn set_role(
     role: Role,
     now: Timestamp,
 ) -> Result<User, StoreError> {
-    update_user!(conn, id, now, users::role.eq(role.as_str()))
+    // A new role ends the tokens that carry the old one.
+    update_user!(
+        conn,
+        id,
+        now,
+        (
+            users::role.eq(role.as_str()),
+            users::token_version.eq(users::token_version + 1)
+        )
+    )
 }
 
 /// Sets or removes (`None`: the user can no longer sign in) the password.
@@ -153,11 +162,15 @@ pub fn set_password(
     hash: Option<&PasswordHash>,
     now: Timestamp,
 ) -> Result<User, StoreError> {
+    // A new password ends every token issued under the old one.
     update_user!(
         conn,
         id,
         now,
-        users::password_hash.eq(hash.map(PasswordHash::as_phc))
+        (
+            users::password_hash.eq(hash.map(PasswordHash::as_phc)),
+            users::token_version.eq(users::token_version + 1)
+        )
     )
 }
 
@@ -169,7 +182,16 @@ pub fn set_active(
     active: bool,
     now: Timestamp,
 ) -> Result<User, StoreError> {
-    update_user!(conn, id, now, users::active.eq(active))
+    // Deactivation ends every token at once (and reactivation does not revive them).
+    update_user!(
+        conn,
+        id,
+        now,
+        (
+            users::active.eq(active),
+            users::token_version.eq(users::token_version + 1)
+        )
+    )
 }
 
 /// Deletes an account that has no bylines. One that has is a conflict: deactivate it

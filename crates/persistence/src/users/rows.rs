@@ -43,6 +43,7 @@ pub(crate) struct UserRow {
     pub active: bool,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub token_version: i64,
 }
 
 /// The public columns an edit of a profile writes.
@@ -158,6 +159,7 @@ impl TryFrom<UserRow> for User {
             active: r.active,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
+            token_version: r.token_version,
         })
     }
 }

@@ -266,35 +266,45 @@ fn failed_logins_are_counted_in_a_window(db: &TestDb) {
     let mut c = db.store.conn().expect("connection");
     let window = TimeDelta::minutes(15);
     let start = now();
+    let count = |c: &mut broadsheet_persistence::AnyConnection, key: &str, at| {
+        throttle::failures(c, key, at, window).expect("count").count
+    };
     for i in 1..=3 {
-        assert_eq!(
-            throttle::record_failure(&mut c, "account:a", start, window).expect("count"),
-            i
-        );
+        let run = throttle::record_failure(&mut c, "pair:a", start, window).expect("count");
+        assert_eq!((run.count, run.last), (i, Some(start)));
     }
+    assert_eq!(count(&mut c, "pair:a", start), 3);
+    assert_eq!(count(&mut c, "pair:b", start), 0);
+    // A run goes on while each failure comes within the window of the one before.
+    let a_bit_later = start + TimeDelta::minutes(10);
+    let run = throttle::record_failure(&mut c, "pair:a", a_bit_later, window).expect("count");
+    assert_eq!(run.count, 4);
     assert_eq!(
-        throttle::failures(&mut c, "account:a", start, window).expect("count"),
-        3
+        count(&mut c, "pair:a", a_bit_later + TimeDelta::minutes(10)),
+        4
     );
-    assert_eq!(
-        throttle::failures(&mut c, "account:b", start, window).expect("count"),
-        0
-    );
-    let later = start + TimeDelta::minutes(16);
-    assert_eq!(
-        throttle::failures(&mut c, "account:a", later, window).expect("count"),
-        0,
-        "the window passed"
-    );
-    assert_eq!(
-        throttle::record_failure(&mut c, "account:a", later, window).expect("count"),
-        1
-    );
-    throttle::clear(&mut c, "account:a").expect("cleared");
-    assert_eq!(
-        throttle::failures(&mut c, "account:a", later, window).expect("count"),
-        0
-    );
+    let later = a_bit_later + TimeDelta::minutes(16);
+    assert_eq!(count(&mut c, "pair:a", later), 0, "the window passed");
+    let run = throttle::record_failure(&mut c, "pair:a", later, window).expect("count");
+    assert_eq!(run.count, 1, "a new run");
+    throttle::clear(&mut c, "pair:a").expect("cleared");
+    assert_eq!(count(&mut c, "pair:a", later), 0);
+    // Recorded from several connections at once, every failure counts (one upsert each, no
+    // read-delete-insert that two could interleave).
+    drop(c);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..5 {
+                    db.store
+                        .write_blocking(|c| throttle::record_failure(c, "pair:c", start, window))
+                        .expect("recorded");
+                }
+            });
+        }
+    });
+    let mut c = db.store.conn().expect("connection");
+    assert_eq!(count(&mut c, "pair:c", start), 20);
 }
 
 fn settings_are_set_once(db: &TestDb) {

@@ -364,6 +364,24 @@ impl ArticleMutations {
         Ok(set_publication(req, &id, expected_version, Publication::Draft).await?)
     }
 
+    /// Ends every preview link made so far for the article (`previewToken`, `previewUrl`);
+    /// links made afterwards work. For staff who may edit it.
+    async fn revoke_preview_links(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ArticlePayload> {
+        let req = request(ctx);
+        let editing = Editing::load(req, &id).await?;
+        editing.edit(req)?;
+        let article = editing.article.id;
+        req.store
+            .write(move |c| articles::revoke_previews(c, article))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of((*editing.article).clone()))
+    }
+
     /// Brings back the words (title, standfirst, body) of an earlier version, as a new
     /// version.
     async fn restore_revision(

@@ -39,8 +39,9 @@ pub struct SessionMutations;
 
 #[Object]
 impl SessionMutations {
-    /// Signs in. A wrong email and a wrong password get the same answer; repeated failures
-    /// are refused for a while (RATE_LIMITED), per account and per address.
+    /// Signs in. A wrong email and a wrong password get the same answer; after a few failures
+    /// in a row, each further attempt waits longer (RATE_LIMITED, with `retryAfter`), counted
+    /// per account and address and per address, so that a stranger cannot lock anyone out.
     async fn login(
         &self,
         ctx: &Context<'_>,

@@ -6,6 +6,7 @@ use broadsheet_domain::policy::{Action, Ownership, managing};
 use broadsheet_persistence::{sessions, users};
 
 use super::author_id;
+use crate::auth::{hashing, session};
 use crate::graphql::context::{RequestContext, request};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::user::{RoleValue, UserNode};
@@ -95,13 +96,16 @@ impl StaffMutations {
         let req = request(ctx);
         req.viewer
             .authorize(managing(input.role.into()), Ownership::Others)?;
-        let new = NewUser::parse(&UserInput {
+        let input = UserInput {
             profile: input.profile.into_input(),
             email: input.email,
             role: input.role.into(),
             password: input.password,
-        })
-        .map_err(ApiError::from)?;
+        };
+        // Parsing hashes the password: on the hashing pool, not this worker.
+        let new = hashing::run(move || NewUser::parse(&input))
+            .await
+            .map_err(ApiError::from)?;
         let now = req.now;
         let user = req
             .store
@@ -190,8 +194,9 @@ impl StaffMutations {
         })
     }
 
-    /// Changes your own password, given the current one. Every session of yours ends: sign
-    /// in again with the new password.
+    /// Changes your own password, given the current one. Every session and access token of
+    /// yours ends at once: sign in again with the new password. Wrong current passwords are
+    /// throttled as sign-ins are (RATE_LIMITED).
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -205,31 +210,27 @@ impl StaffMutations {
             .id();
         let new = Password::parse(&new_password).map_err(ApiError::from)?;
         let now = req.now;
-        let changed = req
-            .store
+        // Checked and hashed on the hashing pool, outside the transaction (which then only
+        // writes), and held to sign-in's delays.
+        if !session::check_password(&req.store, me, &current_password, req.address, now).await? {
+            return Err(
+                ApiError::bad_input("currentPassword", "is not your current password").into(),
+            );
+        }
+        let hash = hashing::hash(new).await;
+        req.store
             .write(move |c| {
-                let user = users::get(c, me)?;
-                let ok = user
-                    .and_then(|u| u.password_hash)
-                    .is_some_and(|h| h.verify(&current_password));
-                if !ok {
-                    return Ok(false);
-                }
-                users::set_password(c, me, Some(&new.hash()), now)?;
-                sessions::revoke_all(c, me, now)?;
-                Ok(true)
+                // Moves the token version: every access token of this user ends now.
+                users::set_password(c, me, Some(&hash), now)?;
+                sessions::revoke_all(c, me, now)
             })
             .await
             .map_err(ApiError::from)?;
-        if changed {
-            Ok(true)
-        } else {
-            Err(ApiError::bad_input("currentPassword", "is not your current password").into())
-        }
+        Ok(true)
     }
 
-    /// Deactivates an account: it can no longer sign in, and its sessions end; its bylines
-    /// stay. Editors deactivate contributors and authors; administrators anyone but
+    /// Deactivates an account: it can no longer sign in, and its sessions and access tokens
+    /// end at once; its bylines stay. Editors deactivate contributors and authors; administrators anyone but
     /// themselves.
     async fn deactivate_user(
         &self,
