@@ -10,6 +10,7 @@ pub mod graphql;
 mod health;
 pub mod hex;
 pub mod keys;
+mod logging;
 mod request_id;
 mod server;
 pub mod site;

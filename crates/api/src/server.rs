@@ -149,7 +149,7 @@ pub fn server(
             .wrap(Compress::default())
             .wrap(from_fn(request_id::echo))
             // Outermost: gives each request its id and span before anything else runs.
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::logging::RootSpan>::new())
             // Routes are tried in order, and a pattern with a parameter is a regular
             // expression to run: the busiest, plain paths go first.
             .service(

@@ -5,6 +5,7 @@ mod cache_keys;
 mod deadlines;
 mod flags;
 mod leaks;
+mod logs;
 mod persisted;
 mod rate_limit;
 mod sign_in;
