@@ -90,11 +90,17 @@ mod tests {
     fn targets_keep_names_and_drop_values() {
         assert_eq!(target("/healthz", ""), "/healthz");
         assert_eq!(
-            target("/ghost/api/content/posts/", "key=0123456789abcdef0123456789&limit=5"),
+            target(
+                "/ghost/api/content/posts/",
+                "key=0123456789abcdef0123456789&limit=5"
+            ),
             "/ghost/api/content/posts/?key=…&limit=…"
         );
         assert_eq!(
-            target("/graphql", "query=%7Bpreview(token%3A%22eyJ%22)%7D&variables="),
+            target(
+                "/graphql",
+                "query=%7Bpreview(token%3A%22eyJ%22)%7D&variables="
+            ),
             "/graphql?query=…&variables=…"
         );
         assert_eq!(target("/x", "eyJhbGciOi.eyJzdWIi.sig"), "/x?…=…");

@@ -68,6 +68,14 @@ async fn depth(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(first_code(&body), "QUERY_TOO_DEEP", "{body}");
+    // The code is ours, from what failed (not matched from the library's wording), and the
+    // message says by how much.
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 15")),
+        "{body}"
+    );
     let (status, _) = strict(
         &app,
         "{ articles(first: 1) { nodes { relatedArticles(first: 1) { node { title } } } } }",
@@ -81,6 +89,12 @@ async fn complexity(app: TestApp) {
     let (status, body) = strict(&app, q).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(first_code(&body), "QUERY_TOO_COMPLEX", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 10000")),
+        "{body}"
+    );
     let home = "{ articles(first: 20) { edges { cursor node { title excerpt publishedAt url
         tags { name slug } authors { name slug } relatedArticles(first: 5) { reason node { title slug } } } } } }";
     let (status, body) = strict(&app, home).await;

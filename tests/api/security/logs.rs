@@ -65,7 +65,10 @@ fn http(port: u16, method: &str, target: &str, headers: &[(&str, &str)], body: &
 
 fn graphql(port: u16, token: Option<&str>, query: &str, variables: Value) -> Value {
     let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![("content-type", "application/json"), ("accept", "application/json")];
+    let mut headers = vec![
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+    ];
     if let Some(auth) = &auth {
         headers.push(("authorization", auth));
     }
@@ -225,21 +228,32 @@ fn no_secret_reaches_a_log_line_even_at_trace() {
         "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
         json!({ "t": refresh }),
     );
-    graphql(port, Some("not.a.valid-token-zzz"), "{ me { email } }", json!({}));
+    graphql(
+        port,
+        Some("not.a.valid-token-zzz"),
+        "{ me { email } }",
+        json!({}),
+    );
 
     let _ = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status();
     let _ = server.wait();
     let logs = String::from_utf8_lossy(&reader.join().expect("logs")).into_owned();
-    assert!(logs.contains("\"query\""), "trace logging was on: SQL text is logged");
+    assert!(
+        logs.contains("\"query\""),
+        "trace logging was on: SQL text is logged"
+    );
     for (what, secret) in [
         ("the content key", key.clone()),
         ("the content key's hash (bound to SQL)", sha256_hex(&key)),
         ("the password", password.to_owned()),
         ("the access token", access.clone()),
         ("the refresh token", refresh.clone()),
-        ("the refresh token's hash (bound to SQL)", sha256_hex(&refresh)),
+        (
+            "the refresh token's hash (bound to SQL)",
+            sha256_hex(&refresh),
+        ),
         ("the preview token", preview.clone()),
         ("a bad bearer token", "not.a.valid-token-zzz".to_owned()),
     ] {

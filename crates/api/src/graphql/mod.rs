@@ -85,12 +85,15 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 
 /// Builds the schema once, at startup.
 pub fn schema(config: &GraphqlConfig) -> BroadsheetSchema {
+    // Depth and complexity are held to their limits by `RequestErrors`, which gives each its
+    // own code (async-graphql's own limits say only an English message).
     let mut b = builder()
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(10)
-        .extension(extension::RequestErrors);
+        .extension(extension::RequestErrors {
+            max_depth: config.max_depth,
+            max_complexity: config.max_complexity,
+        });
     if !config.introspection {
         b = b.disable_introspection();
     }
