@@ -122,15 +122,7 @@ pub(crate) fn rows_for_bulk<'a>(
 }
 
 fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
-    let taken = articles::table
-        .select(articles::slug)
-        .filter(
-            articles::slug
-                .eq(base.as_str())
-                .or(articles::slug.like(slugs::like_pattern(base))),
-        )
-        .load::<String>(c)?;
-    Ok(slugs::first_free(base, taken))
+    slugs::free(c, slugs::SlugTable::Articles, base)
 }
 
 fn select() -> AsSelect<ArticleRow, MultiBackend> {

@@ -9,6 +9,7 @@ mod filters;
 mod listing;
 mod related;
 mod search;
+mod slugs;
 mod tags;
 mod timeouts;
 mod tls;
