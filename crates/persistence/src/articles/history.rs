@@ -5,11 +5,12 @@ use broadsheet_domain::article::Revision;
 use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 
 use super::rows::ArticleRow;
 use crate::StoreError;
 use crate::db::AnyConnection;
-use crate::db::sql_types::DbTime;
+use crate::db::sql_types::{DbTime, Instant};
 use crate::schema::{article_revisions, article_slug_aliases};
 
 type RevisionRow = (
@@ -66,6 +67,28 @@ pub(super) fn record(c: &mut AnyConnection, old: &ArticleRow) -> Result<(), Stor
             article_revisions::saved_by.eq(old.updated_by),
             article_revisions::saved_at.eq(old.updated_at),
         ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Keeps the words of the article at `version`, which its row still holds: for a change of
+/// its state alone (publishing), whose words are the same. Copied inside the database, so
+/// that the bodies are not read out to be written back.
+pub(super) fn record_unchanged(
+    c: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    saved_by: Option<i64>,
+    saved_at: DbTime,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO article_revisions \
+               (article_id, version, title, custom_excerpt, markdown, saved_by, saved_at) \
+               SELECT id, ?, title, custom_excerpt, markdown, ?, ? FROM articles WHERE id = ?";
+    crate::raw::Prepared::new(sql.to_owned())
+        .bind::<BigInt, _>(version)
+        .bind::<Nullable<BigInt>, _>(saved_by)
+        .bind::<Instant, _>(saved_at)
+        .bind::<BigInt, _>(id)
         .execute(c)?;
     Ok(())
 }
