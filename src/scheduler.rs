@@ -33,7 +33,7 @@ pub async fn run(store: Store, interval: Duration, site: SiteUrl, cache: Arc<Res
 /// and the pass ends there, with no write transaction (on SQLite, no wait for the one writer's
 /// lock). Otherwise the due articles are published [`articles::PUBLISH_BATCH`] a transaction.
 pub async fn pass(store: &Store, site: &SiteUrl, now: Timestamp) -> Result<usize, StoreError> {
-    let next_due = store.read(|c| content::state(c)).await?.next_due;
+    let next_due = store.read(content::state).await?.next_due;
     if next_due.is_none_or(|due| due > now) {
         return Ok(0);
     }

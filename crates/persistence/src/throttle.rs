@@ -65,3 +65,13 @@ pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<(), StoreError> {
     diesel::delete(login_throttle::table.find(key)).execute(conn)?;
     Ok(())
 }
+
+/// Deletes the failures counted in windows that started before `before` (call it with a time
+/// a window's length ago: those windows have ended, and count for nothing). Returns how many
+/// rows went.
+pub fn prune(conn: &mut AnyConnection, before: Timestamp) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        login_throttle::table.filter(login_throttle::window_started_at.lt(DbTime(before))),
+    )
+    .execute(conn)?)
+}

@@ -21,8 +21,9 @@ use crate::graphql::error::{ApiError, ApiResult};
 const ACCOUNT_LIMIT: i64 = 5;
 /// Failures allowed per client address in [`WINDOW`].
 const ADDRESS_LIMIT: i64 = 20;
-/// The window failures are counted in.
-const WINDOW: TimeDelta = TimeDelta::minutes(15);
+/// The window failures are counted in; rows of windows that ended longer ago than this are
+/// pruned.
+pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
 
 /// Checked against when there is no such user, so that an unknown email takes as long to
 /// refuse as a wrong password and reveals nothing.

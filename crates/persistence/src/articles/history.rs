@@ -165,3 +165,48 @@ pub fn revision_at(
         .optional()?
         .map(revision))
 }
+
+/// Deletes the revisions of articles beyond their newest `kept`, for up to `batch` articles
+/// that have more, those with ids after `after`; returns how many revisions went and the last
+/// article pruned, to go on after (`None` when no article after `after` had too many).
+pub fn prune_revisions(
+    conn: &mut AnyConnection,
+    kept: u32,
+    after: Option<ArticleId>,
+    batch: usize,
+) -> Result<(usize, Option<ArticleId>), StoreError> {
+    use diesel::dsl::count_star;
+
+    let Some(offset) = kept.checked_sub(1) else {
+        return Err(StoreError::internal("keep at least one revision"));
+    };
+    // From the index on (article_id, version), walked on from `after`.
+    let over: Vec<i64> = article_revisions::table
+        .filter(article_revisions::article_id.gt(after.map_or(0, |a| a.0)))
+        .group_by(article_revisions::article_id)
+        .having(count_star().gt(i64::from(kept)))
+        .order(article_revisions::article_id)
+        .select(article_revisions::article_id)
+        .limit(i64::try_from(batch).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let mut deleted = 0;
+    for &article in &over {
+        let oldest_kept: Option<i64> = article_revisions::table
+            .filter(article_revisions::article_id.eq(article))
+            .order(article_revisions::version.desc())
+            .offset(i64::from(offset))
+            .select(article_revisions::version)
+            .first(conn)
+            .optional()?;
+        let Some(oldest_kept) = oldest_kept else {
+            continue;
+        };
+        deleted += diesel::delete(
+            article_revisions::table
+                .filter(article_revisions::article_id.eq(article))
+                .filter(article_revisions::version.lt(oldest_kept)),
+        )
+        .execute(conn)?;
+    }
+    Ok((deleted, over.last().copied().map(ArticleId)))
+}

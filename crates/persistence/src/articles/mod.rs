@@ -19,7 +19,7 @@ use diesel::dsl::{AsSelect, exists};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-pub use history::{revision_at, revisions};
+pub use history::{prune_revisions, revision_at, revisions};
 pub(crate) use rows::stored;
 use rows::{ArticleFields, ArticleRow, FieldSource, NewArticleRow};
 pub use schedule::{PUBLISH_BATCH, publish_due, publish_due_batch};

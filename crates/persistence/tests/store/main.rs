@@ -7,6 +7,7 @@ mod content;
 mod editorial;
 mod filters;
 mod listing;
+mod pruning;
 mod related;
 mod search;
 mod slugs;
