@@ -42,7 +42,8 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (creating and migrating the database first).
-    Serve(ServeArgs),
+    // Boxed: the server's flags outweigh every other command's.
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate(DatabaseArgs),
     /// Load the sample publication (safe to run again: nothing is loaded twice).
@@ -228,6 +229,18 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+
+    /// Earlier versions of each article kept: the newest ones; older ones are deleted by the
+    /// maintenance task (0: keep them all).
+    #[arg(long, env = "BROADSHEET_REVISIONS_KEPT", default_value_t = 50)]
+    pub revisions_kept: u32,
+
+    /// How often the maintenance task deletes what has outlived its use (refresh tokens that
+    /// can no longer be used, ended sign-in throttle windows, revisions beyond
+    /// `--revisions-kept`); 0: never.
+    #[arg(long, env = "BROADSHEET_MAINTENANCE_INTERVAL", default_value = "1h",
+          value_parser = parse_duration_or_zero)]
+    pub maintenance_interval: std::time::Duration,
 
     /// Memory for the response cache of public reads, in MiB (0: no cache).
     #[arg(long, env = "BROADSHEET_RESPONSE_CACHE_MB", default_value_t = 64)]

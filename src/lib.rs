@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod maintenance;
 pub mod scheduler;
 pub mod startup;
 pub mod telemetry;

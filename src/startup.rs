@@ -94,6 +94,13 @@ impl Application {
                 options,
             ));
         }
+        if !args.maintenance_interval.is_zero() {
+            actix_web::rt::spawn(crate::maintenance::run(
+                store.clone(),
+                args.maintenance_interval,
+                args.revisions_kept,
+            ));
+        }
         tracing::info!(address = %args.bind.ip(), port, "serving");
         Ok(Self {
             port,

@@ -93,6 +93,9 @@ impl TestApp {
             "0",
             "--webhook-delivery",
             "false",
+            // Its deletions would count among a request's statements.
+            "--maintenance-interval",
+            "0",
             // Every test client is 127.0.0.1; the tests of the limit turn it on.
             "--anonymous-rate-limit",
             "0",

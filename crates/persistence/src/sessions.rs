@@ -142,3 +142,25 @@ pub fn revoke_all(
     .execute(conn)?;
     Ok(())
 }
+
+/// Deletes up to `batch` refresh tokens that can no longer be used: expired by `now`, or
+/// revoked. (A used token stays until it expires: using it again must still revoke its
+/// family.) Returns how many went.
+pub fn prune(conn: &mut AnyConnection, now: Timestamp, batch: usize) -> Result<usize, StoreError> {
+    let dead: Vec<i64> = refresh_tokens::table
+        .filter(
+            refresh_tokens::expires_at
+                .le(DbTime(now))
+                .or(refresh_tokens::revoked_at.is_not_null()),
+        )
+        .select(refresh_tokens::id)
+        .limit(i64::try_from(batch).unwrap_or(i64::MAX))
+        .load(conn)?;
+    if dead.is_empty() {
+        return Ok(0);
+    }
+    Ok(
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::id.eq_any(dead)))
+            .execute(conn)?,
+    )
+}

@@ -25,6 +25,8 @@ pub struct Store {
     /// Trips to the database ([`Store::read`] and [`Store::write`] calls), each a hop to a
     /// blocking thread and a connection.
     trips: Arc<AtomicU64>,
+    /// Write transactions ([`Store::write`] and [`Store::write_blocking`] calls) begun.
+    writes: Arc<AtomicU64>,
     counts: Arc<crate::counts::CountMemo>,
     /// One permit a pooled connection: a request waits here, on the runtime, rather than on a
     /// blocking thread of its own that waits for a connection. Threads stay as few as the
@@ -62,6 +64,7 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             statements,
             trips: Arc::default(),
+            writes: Arc::default(),
             counts: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 options.max_connections.max(1) as usize
@@ -102,6 +105,11 @@ impl Store {
         self.trips.load(Ordering::Relaxed)
     }
 
+    /// How many write transactions this store has begun since it opened.
+    pub fn writes_made(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+
     /// List counts remembered until the content changes (see [`crate::counts`]).
     pub fn counts(&self) -> Arc<crate::counts::CountMemo> {
         Arc::clone(&self.counts)
@@ -127,6 +135,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.writes.fetch_add(1, Ordering::Relaxed);
         let _guard = match self.backend {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,

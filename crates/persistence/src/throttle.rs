@@ -104,3 +104,20 @@ pub fn clear(conn: &mut AnyConnection, key: &str) -> Result<(), StoreError> {
     diesel::delete(login_throttle::table.find(key)).execute(conn)?;
     Ok(())
 }
+
+/// Deletes the runs whose last failure was before `before` (call it with a time a window's
+/// length ago: those runs have ended, and count for nothing). A run still going, however long
+/// ago it started, stays. Returns how many rows went.
+pub fn prune(conn: &mut AnyConnection, before: Timestamp) -> Result<usize, StoreError> {
+    let before = DbTime(before);
+    Ok(diesel::delete(
+        login_throttle::table.filter(
+            login_throttle::last_failed_at
+                .lt(before)
+                .or(login_throttle::last_failed_at
+                    .is_null()
+                    .and(login_throttle::window_started_at.lt(before))),
+        ),
+    )
+    .execute(conn)?)
+}

@@ -25,8 +25,9 @@ const FREE_PER_ACCOUNT_AND_ADDRESS: i64 = 3;
 const FREE_PER_ADDRESS: i64 = 20;
 /// The longest wait.
 const MAX_DELAY: TimeDelta = TimeDelta::minutes(15);
-/// How long a run of failures is remembered after its last one.
-const WINDOW: TimeDelta = TimeDelta::minutes(15);
+/// How long a run of failures is remembered after its last one; rows whose last failure is
+/// older than this are pruned.
+pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
 
 /// How long after the last of `count` failures in a row the next attempt must wait: nothing
 /// for the first `free`, then 1 second, 2, 4, … at most [`MAX_DELAY`].

@@ -5,11 +5,12 @@ use broadsheet_domain::article::Revision;
 use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 
 use super::rows::ArticleRow;
 use crate::StoreError;
 use crate::db::AnyConnection;
-use crate::db::sql_types::DbTime;
+use crate::db::sql_types::{DbTime, Instant};
 use crate::schema::{article_revisions, article_slug_aliases};
 
 type RevisionRow = (
@@ -66,6 +67,28 @@ pub(super) fn record(c: &mut AnyConnection, old: &ArticleRow) -> Result<(), Stor
             article_revisions::saved_by.eq(old.updated_by),
             article_revisions::saved_at.eq(old.updated_at),
         ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Keeps the words of the article at `version`, which its row still holds: for a change of
+/// its state alone (publishing), whose words are the same. Copied inside the database, so
+/// that the bodies are not read out to be written back.
+pub(super) fn record_unchanged(
+    c: &mut AnyConnection,
+    id: i64,
+    version: i64,
+    saved_by: Option<i64>,
+    saved_at: DbTime,
+) -> Result<(), StoreError> {
+    let sql = "INSERT INTO article_revisions \
+               (article_id, version, title, custom_excerpt, markdown, saved_by, saved_at) \
+               SELECT id, ?, title, custom_excerpt, markdown, ?, ? FROM articles WHERE id = ?";
+    crate::raw::Prepared::new(sql.to_owned())
+        .bind::<BigInt, _>(version)
+        .bind::<Nullable<BigInt>, _>(saved_by)
+        .bind::<Instant, _>(saved_at)
+        .bind::<BigInt, _>(id)
         .execute(c)?;
     Ok(())
 }
@@ -141,4 +164,49 @@ pub fn revision_at(
         .first::<RevisionRow>(conn)
         .optional()?
         .map(revision))
+}
+
+/// Deletes the revisions of articles beyond their newest `kept`, for up to `batch` articles
+/// that have more, those with ids after `after`; returns how many revisions went and the last
+/// article pruned, to go on after (`None` when no article after `after` had too many).
+pub fn prune_revisions(
+    conn: &mut AnyConnection,
+    kept: u32,
+    after: Option<ArticleId>,
+    batch: usize,
+) -> Result<(usize, Option<ArticleId>), StoreError> {
+    use diesel::dsl::count_star;
+
+    let Some(offset) = kept.checked_sub(1) else {
+        return Err(StoreError::internal("keep at least one revision"));
+    };
+    // From the index on (article_id, version), walked on from `after`.
+    let over: Vec<i64> = article_revisions::table
+        .filter(article_revisions::article_id.gt(after.map_or(0, |a| a.0)))
+        .group_by(article_revisions::article_id)
+        .having(count_star().gt(i64::from(kept)))
+        .order(article_revisions::article_id)
+        .select(article_revisions::article_id)
+        .limit(i64::try_from(batch).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let mut deleted = 0;
+    for &article in &over {
+        let oldest_kept: Option<i64> = article_revisions::table
+            .filter(article_revisions::article_id.eq(article))
+            .order(article_revisions::version.desc())
+            .offset(i64::from(offset))
+            .select(article_revisions::version)
+            .first(conn)
+            .optional()?;
+        let Some(oldest_kept) = oldest_kept else {
+            continue;
+        };
+        deleted += diesel::delete(
+            article_revisions::table
+                .filter(article_revisions::article_id.eq(article))
+                .filter(article_revisions::version.lt(oldest_kept)),
+        )
+        .execute(conn)?;
+    }
+    Ok((deleted, over.last().copied().map(ArticleId)))
 }

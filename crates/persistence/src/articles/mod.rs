@@ -4,6 +4,7 @@ mod condition;
 mod history;
 mod previews;
 mod rows;
+mod schedule;
 
 use std::collections::HashMap;
 
@@ -19,10 +20,11 @@ use diesel::dsl::{AsSelect, exists};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-pub use history::{revision_at, revisions};
+pub use history::{prune_revisions, revision_at, revisions};
 pub use previews::{preview_version, revoke_previews};
 pub(crate) use rows::stored;
 use rows::{ArticleFields, ArticleRow, FieldSource, NewArticleRow};
+pub use schedule::{PUBLISH_BATCH, publish_due, publish_due_batch};
 
 use crate::db::sql_types::{DbTime, DbUuid};
 use crate::db::{AnyConnection, MultiBackend, on_inner};
@@ -124,15 +126,7 @@ pub(crate) fn rows_for_bulk<'a>(
 }
 
 fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
-    let taken = articles::table
-        .select(articles::slug)
-        .filter(
-            articles::slug
-                .eq(base.as_str())
-                .or(articles::slug.like(slugs::like_pattern(base))),
-        )
-        .load::<String>(c)?;
-    Ok(slugs::first_free(base, taken))
+    slugs::free(c, slugs::SlugTable::Articles, base)
 }
 
 fn select() -> AsSelect<ArticleRow, MultiBackend> {
@@ -321,57 +315,6 @@ pub fn by_slug_or_alias(
         Some(id) => Ok(get(conn, id)?.map(|a| (a, true))),
         None => Ok(None),
     }
-}
-
-/// Publishes every scheduled article whose time has come; returns them. Safe to run from
-/// several processes at once: each article is published once.
-pub fn publish_due(conn: &mut AnyConnection, now: Timestamp) -> Result<Vec<Article>, StoreError> {
-    publish_due_with(conn, now, |_, _, _| Ok(()))
-}
-
-/// [`publish_due`], calling `also(connection, before, after)` for each article inside the
-/// transaction that publishes it (to record what the change announces).
-pub fn publish_due_with(
-    conn: &mut AnyConnection,
-    now: Timestamp,
-    mut also: impl FnMut(&mut AnyConnection, &Article, &Article) -> Result<(), StoreError>,
-) -> Result<Vec<Article>, StoreError> {
-    let due: Vec<ArticleRow> = articles::table
-        .filter(articles::status.eq("scheduled"))
-        .filter(articles::published_at.le(DbTime(now)))
-        .select(select())
-        .load(conn)?;
-    let mut published = Vec::with_capacity(due.len());
-    for old in due {
-        let row: Option<Article> = conn.transaction(|c| {
-            let row: Option<ArticleRow> = diesel::update(
-                articles::table
-                    .filter(articles::id.eq(old.id))
-                    .filter(articles::version.eq(old.version)),
-            )
-            .set((
-                articles::status.eq("published"),
-                articles::version.eq(articles::version + 1),
-                articles::updated_at.eq(DbTime(now)),
-                articles::updated_by.eq(None::<i64>),
-            ))
-            .returning(returned())
-            .get_result(c)
-            .optional()?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            history::record(c, &old)?;
-            let after = Article::try_from(row)?;
-            also(c, &Article::try_from(old.clone())?, &after)?;
-            Ok::<_, StoreError>(Some(after))
-        })?;
-        // None: someone changed it meanwhile (or another process published it).
-        if let Some(article) = row {
-            published.push(article);
-        }
-    }
-    Ok(published)
 }
 
 /// Deletes an article; its tag, author and related links (both ways) go with it.

@@ -51,16 +51,33 @@ pub struct ArticleRow {
 }
 
 /// The columns of [`ArticleRow`], with empty text for the bodies (Markdown, HTML, plain text).
-#[allow(clippy::type_complexity)]
-pub(crate) fn summary_columns() -> (
+pub(crate) fn summary_columns() -> Columns<Empty> {
+    columns_with_html(empty())
+}
+
+/// The columns of [`ArticleRow`] with the HTML but empty text for Markdown and plain text:
+/// what an event announcing the article carries.
+pub(crate) fn announced_columns() -> Columns<articles::html> {
+    columns_with_html(articles::html)
+}
+
+type Empty = crate::db::StaticSql<diesel::sql_types::Text>;
+
+fn empty() -> Empty {
+    crate::db::static_sql("''")
+}
+
+/// The columns of [`ArticleRow`], with `html` for the HTML and empty text for Markdown and
+/// plain text.
+pub(crate) type Columns<Html> = (
     articles::id,
     articles::uuid,
     articles::slug,
     articles::title,
     articles::custom_excerpt,
-    crate::db::StaticSql<diesel::sql_types::Text>,
-    crate::db::StaticSql<diesel::sql_types::Text>,
-    crate::db::StaticSql<diesel::sql_types::Text>,
+    Empty,
+    Html,
+    Empty,
     articles::excerpt,
     articles::word_count,
     articles::reading_time,
@@ -83,8 +100,9 @@ pub(crate) fn summary_columns() -> (
     articles::created_at,
     articles::updated_at,
     articles::updated_by,
-) {
-    let empty = || crate::db::static_sql::<diesel::sql_types::Text>("''");
+);
+
+fn columns_with_html<Html>(html: Html) -> Columns<Html> {
     (
         articles::id,
         articles::uuid,
@@ -92,7 +110,7 @@ pub(crate) fn summary_columns() -> (
         articles::title,
         articles::custom_excerpt,
         empty(),
-        empty(),
+        html,
         empty(),
         articles::excerpt,
         articles::word_count,

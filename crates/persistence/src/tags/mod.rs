@@ -49,15 +49,7 @@ pub fn create(conn: &mut AnyConnection, new: &NewTag, now: Timestamp) -> Result<
 }
 
 fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
-    let taken = tags::table
-        .select(tags::slug)
-        .filter(
-            tags::slug
-                .eq(base.as_str())
-                .or(tags::slug.like(slugs::like_pattern(base))),
-        )
-        .load::<String>(c)?;
-    Ok(slugs::first_free(base, taken))
+    slugs::free(c, slugs::SlugTable::Tags, base)
 }
 
 /// The tag with this id.

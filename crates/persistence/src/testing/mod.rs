@@ -6,6 +6,7 @@
 
 mod builders;
 
+pub use crate::slugs::SlugTable;
 pub use builders::{ArticleBuilder, TagBuilder, UserBuilder};
 
 use std::io::Write as _;
@@ -95,6 +96,16 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// The plan the database makes for the statement that finds a free slug for `base` in
+/// `table` (SQLite's `EXPLAIN QUERY PLAN` rows, PostgreSQL's `EXPLAIN` lines).
+pub fn slug_lookup_plan(
+    conn: &mut crate::AnyConnection,
+    table: SlugTable,
+    base: &broadsheet_domain::Slug,
+) -> Result<Vec<String>, crate::StoreError> {
+    crate::slugs::plan(conn, table, base)
 }
 
 fn options() -> PoolOptions {

@@ -49,15 +49,7 @@ pub fn create(conn: &mut AnyConnection, new: &NewUser, now: Timestamp) -> Result
 }
 
 fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
-    let taken = users::table
-        .select(users::slug)
-        .filter(
-            users::slug
-                .eq(base.as_str())
-                .or(users::slug.like(slugs::like_pattern(base))),
-        )
-        .load::<String>(c)?;
-    Ok(slugs::first_free(base, taken))
+    slugs::free(c, slugs::SlugTable::Users, base)
 }
 
 /// The account with this id.

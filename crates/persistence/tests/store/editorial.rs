@@ -164,6 +164,7 @@ fn due_articles_are_published(db: &TestDb) {
     let mut c = db.store.conn().expect("connection");
     let w = UserBuilder::new("Writer").create(&mut c).id();
     let due = ArticleBuilder::new("Due", w)
+        .body("Embargoed *words*")
         .scheduled_for(now() - TimeDelta::seconds(5))
         .create(&mut c);
     let later = ArticleBuilder::new("Later", w)
@@ -176,6 +177,18 @@ fn due_articles_are_published(db: &TestDb) {
         Publication::Published(_)
     ));
     assert_eq!(published[0].version, 2);
+    assert_eq!(
+        published[0].content.html, due.content.html,
+        "the HTML, for events"
+    );
+    let kept = articles::revisions(&mut c, due.id).expect("revisions");
+    assert_eq!(
+        kept.iter()
+            .map(|r| (r.version, r.markdown.as_str(), r.saved_at))
+            .collect::<Vec<_>>(),
+        [(1, due.content.markdown.as_str(), due.updated_at)],
+        "the scheduled version is kept, words and all"
+    );
     assert!(
         articles::publish_due(&mut c, now())
             .expect("again")
