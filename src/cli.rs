@@ -6,6 +6,10 @@ use std::net::SocketAddr;
 use broadsheet_persistence::DatabaseUrl;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod master_key;
+
+pub use master_key::MasterKeyArgs;
+
 /// A headless content API for newsrooms.
 #[derive(Debug, Parser)]
 #[command(name = "broadsheet", version, about)]
@@ -41,8 +45,9 @@ pub enum LogFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API (creating and migrating the database first).
-    Serve(ServeArgs),
+    /// Serve the API (creating and migrating the database first). Boxed: its arguments
+    /// are many times the size of the others'.
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate(DatabaseArgs),
     /// Load the sample publication (safe to run again: nothing is loaded twice).
@@ -73,6 +78,10 @@ pub struct KeyCreateArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
+    /// The master key, to seal an integration key's secret.
+    #[command(flatten)]
+    pub secrets: MasterKeyArgs,
+
     /// Whose key ("Partner Times").
     #[arg(long, env = "BROADSHEET_KEY_NAME")]
     pub name: String,
@@ -98,6 +107,10 @@ pub struct TokenArgs {
     /// Sign-in settings (the same as the server's).
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    /// The master key, to read a sealed signing secret.
+    #[command(flatten)]
+    pub secrets: MasterKeyArgs,
 
     /// Whose token.
     #[arg(long, env = "BROADSHEET_TOKEN_EMAIL")]
@@ -215,6 +228,10 @@ pub struct ServeArgs {
     /// Sign-in settings.
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    /// The master key that seals stored secrets.
+    #[command(flatten)]
+    pub secrets: MasterKeyArgs,
 
     /// Articles in each RSS, Atom and JSON feed.
     #[arg(long, env = "BROADSHEET_FEED_SIZE", default_value_t = 20,

@@ -6,5 +6,6 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod scheduler;
+pub mod secrets;
 pub mod startup;
 pub mod telemetry;

@@ -9,6 +9,7 @@ mod filters;
 mod listing;
 mod related;
 mod search;
+mod secrets;
 mod tags;
 mod timeouts;
 mod tls;
