@@ -11,23 +11,28 @@ use rand::RngCore as _;
 
 use crate::cli::{AuthArgs, KeyAlgorithm};
 
-const SECRET_KEY: &str = "jwt_secret";
-
 /// The token configuration for `args`, reading or creating the stored secret if none is
-/// configured. Blocking.
+/// configured (sealed with the store's master key, if it has one). Blocking.
 pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
     let secret = match &args.jwt_secret {
         Some(secret) => Secret::new(secret.0.as_bytes()).map_err(anyhow::Error::msg)?,
         None => {
+            let keyring = store.keyring();
             let stored = store
                 .write_blocking(|c| {
-                    settings::get_or_insert(c, SECRET_KEY, now(), || {
+                    settings::get_or_insert_secret(c, &keyring, settings::JWT_SECRET, now(), || {
                         let mut bytes = [0u8; 32];
                         rand::rng().fill_bytes(&mut bytes);
                         broadsheet_api::hex::encode(&bytes)
                     })
                 })
-                .context("reading the stored signing secret")?;
+                .with_context(|| match keyring.current_id() {
+                    Some(_) => "reading the stored signing secret",
+                    None => {
+                        "reading the stored signing secret (a sealed one needs its master key: \
+                         --master-key-file or BROADSHEET_MASTER_KEY)"
+                    }
+                })?;
             tracing::warn!(
                 "BROADSHEET_JWT_SECRET is not set: signing tokens with a generated secret kept in \
                  the database; set one to manage it yourself"

@@ -6,6 +6,10 @@ use std::net::SocketAddr;
 use broadsheet_persistence::DatabaseUrl;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod master_key;
+
+pub use master_key::MasterKeyArgs;
+
 /// A headless content API for newsrooms.
 #[derive(Debug, Parser)]
 #[command(name = "broadsheet", version, about)]
@@ -74,6 +78,10 @@ pub struct KeyCreateArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
+    /// The master key, to seal an integration key's secret.
+    #[command(flatten)]
+    pub secrets: MasterKeyArgs,
+
     /// Whose key ("Partner Times").
     #[arg(long, env = "BROADSHEET_KEY_NAME")]
     pub name: String,
@@ -99,6 +107,10 @@ pub struct TokenArgs {
     /// Sign-in settings (the same as the server's).
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    /// The master key, to read a sealed signing secret.
+    #[command(flatten)]
+    pub secrets: MasterKeyArgs,
 
     /// Whose token.
     #[arg(long, env = "BROADSHEET_TOKEN_EMAIL")]
@@ -216,6 +228,10 @@ pub struct ServeArgs {
     /// Sign-in settings.
     #[command(flatten)]
     pub auth: AuthArgs,
+
+    /// The master key that seals stored secrets.
+    #[command(flatten)]
+    pub secrets: MasterKeyArgs,
 
     /// Articles in each RSS, Atom and JSON feed.
     #[arg(long, env = "BROADSHEET_FEED_SIZE", default_value_t = 20,

@@ -94,7 +94,7 @@ pub fn create_user(
 /// `broadsheet token`: prints an access token for an active staff member.
 pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     let email = broadsheet_domain::author::Email::parse(&args.email)?;
-    let store = open(&args.database)?;
+    let store = open(&args.database)?.with_keyring(args.secrets.keyring()?);
     let jwt = crate::auth::jwt_config(&args.auth, &store)?;
     let user = users::by_email(&mut *store.conn()?, &email)?
         .filter(|u| u.active)
@@ -111,10 +111,14 @@ pub fn create_key(args: &KeyCreateArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(Role::parse)
         .transpose()?;
+    let keyring = args.secrets.keyring()?;
     let store = open(&args.database)?;
+    if role.is_some() {
+        crate::secrets::refuse_plaintext_beside_sealed(&store, &keyring)?;
+    }
     let issued = store.write_blocking(|c| match role {
         Some(role) => {
-            broadsheet_api::keys::create_integration(c, &args.name, role, args.rate_limit)
+            broadsheet_api::keys::create_integration(c, &keyring, &args.name, role, args.rate_limit)
         }
         None => broadsheet_api::keys::create_content(c, &args.name, args.rate_limit),
     })?;

@@ -7,5 +7,6 @@ pub mod commands;
 pub mod demo;
 pub mod maintenance;
 pub mod scheduler;
+pub mod secrets;
 pub mod startup;
 pub mod telemetry;

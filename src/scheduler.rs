@@ -110,7 +110,13 @@ mod tests {
                 &[WebhookEvent::ArticlePublished],
             )
             .expect("valid");
-            let hook = webhooks::create(&mut c, &hook, now()).expect("registered");
+            let hook = webhooks::create(
+                &mut c,
+                &broadsheet_persistence::secrets::Keyring::default(),
+                &hook,
+                now(),
+            )
+            .expect("registered");
             let due: Vec<_> = (0..250)
                 .map(|i| {
                     ArticleBuilder::new(&format!("Embargoed {i}"), w)

@@ -25,7 +25,14 @@ impl Application {
     /// the listener, and builds the server. Fails with a one-line reason if any of it cannot
     /// be done.
     pub async fn build(args: &ServeArgs) -> anyhow::Result<Self> {
-        let store = open_store(&args.database).await?;
+        let keyring = args.secrets.keyring()?;
+        let store = open_store(&args.database).await?.with_keyring(keyring);
+        {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || crate::secrets::reseal_at_startup(&store))
+                .await
+                .context("sealing the stored secrets")??;
+        }
         if args.demo {
             let store = store.clone();
             let loaded = tokio::task::spawn_blocking(move || demo::load_if_empty(&store))

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use broadsheet_domain::author::{Email, Role};
 use broadsheet_domain::listing::{ArticleFilter, ArticleOrder};
-use broadsheet_persistence::testing::TestDb;
+use broadsheet_persistence::testing::{TestDb, UserBuilder};
 use broadsheet_persistence::{articles, backend_tests, users};
 use diesel::Connection as _;
 use diesel::connection::SimpleConnection as _;
@@ -208,7 +208,8 @@ fn make_read_only(path: &Path) {
 backend_tests!(
     migrate_twice,
     demo_is_idempotent,
-    user_create_reads_password_from_stdin
+    user_create_reads_password_from_stdin,
+    key_create_seals_with_the_master_key
 );
 
 fn migrate_twice(db: &TestDb) {
@@ -422,4 +423,67 @@ fn token_prints_a_working_access_token() {
             .expect("a secret was generated and kept");
     let kept = JwtConfig::new(Secret::new(stored.into_bytes()).expect("long enough"));
     assert!(kept.verify_access(a.trim()).is_ok() && kept.verify_access(b.trim()).is_ok());
+}
+
+/// `key create` seals an integration key's secret with the master key from the environment,
+/// refuses a bad key without showing it, and refuses to add a plaintext secret beside sealed
+/// ones; `token` cannot read a sealed signing secret without the key.
+fn key_create_seals_with_the_master_key(db: &TestDb) {
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let url = db.url_string();
+    let create = [
+        "key",
+        "create",
+        "--database",
+        &url,
+        "--name",
+        "Wire",
+        "--integration-role",
+        "editor",
+    ];
+    let bad = run(broadsheet()
+        .args(create)
+        .env("BROADSHEET_MASTER_KEY", "hunter2-hunter2-hunter2"));
+    let error = assert_one_line_error(&bad);
+    assert!(
+        error.contains("32 random bytes") && !error.contains("hunter2"),
+        "{error}"
+    );
+
+    let made = stdout(&run(broadsheet()
+        .args(create)
+        .env("BROADSHEET_MASTER_KEY", KEY)));
+    let (_, secret) = made.trim().split_once(':').expect("{id}:{secret}");
+    let mut c = db.store.conn().expect("connection");
+    let stored =
+        broadsheet_persistence::testing::raw::texts(&mut c, "SELECT secret AS value FROM api_keys");
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].starts_with("enc:v1:630dcd29:") && !stored[0].contains(secret),
+        "{stored:?}"
+    );
+
+    let plain = run(broadsheet().args(create));
+    assert!(assert_one_line_error(&plain).contains("--master-key-file"));
+
+    // The signing secret, generated and sealed by `token` with the key, needs it to be read.
+    UserBuilder::new("Ed Editor")
+        .role(Role::Editor)
+        .create(&mut c);
+    let token = [
+        "token",
+        "--database",
+        &url,
+        "--email",
+        "ededitor@example.com",
+    ];
+    stdout(&run(broadsheet()
+        .args(token)
+        .env("BROADSHEET_MASTER_KEY", KEY)));
+    let without = run(broadsheet().args(token));
+    let error = assert_one_line_error(&without);
+    assert!(
+        error.contains("no master key") && error.contains("--master-key-file"),
+        "{error}"
+    );
 }

@@ -80,6 +80,7 @@ async fn ghosts_admin_client_signs_integration_tokens(app: TestApp) {
         let mut c = app.db.store.conn().expect("connection");
         broadsheet_api::keys::create_integration(
             &mut c,
+            &broadsheet_persistence::secrets::Keyring::default(),
             "Ghost admin client test",
             broadsheet_domain::author::Role::Editor,
             10_000,

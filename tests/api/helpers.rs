@@ -24,8 +24,19 @@ pub struct TestApp {
     pub db: TestDb,
     /// The server's own store, whose statement count tells how many queries a request ran.
     pub server_store: broadsheet_persistence::Store,
-    handle: ServerHandle,
+    handle: StopOnDrop,
     client: awc::Client,
+}
+
+/// Stops the server when the app goes (a field, so that [`TestApp::restart`] can take the
+/// app apart).
+struct StopOnDrop(ServerHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let handle = self.0.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
 }
 
 /// A response, read whole.
@@ -63,11 +74,44 @@ impl TestApp {
         Self::spawn_with(db, url, configure).await
     }
 
+    /// Stops the server and serves the same database again, with changed settings.
+    pub async fn restart(self, configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        Self::spawn_configured(self.stop().await, configure).await
+    }
+
+    /// Stops the server, keeping its database.
+    pub async fn stop(self) -> TestDb {
+        let Self { db, handle, .. } = self;
+        handle.0.stop(true).await;
+        db
+    }
+
+    /// Serves `db` with changed settings, or gives the database back with the reason the
+    /// server did not start.
+    pub async fn try_spawn_configured(
+        db: TestDb,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Result<Self, (TestDb, anyhow::Error)> {
+        let url = db.url().clone();
+        Self::try_spawn_with(db, url, configure).await
+    }
+
     async fn spawn_with(
         db: TestDb,
         url: DatabaseUrl,
         configure: impl FnOnce(&mut ServeArgs),
     ) -> Self {
+        match Self::try_spawn_with(db, url, configure).await {
+            Ok(app) => app,
+            Err((_, error)) => panic!("app builds: {error:#}"),
+        }
+    }
+
+    async fn try_spawn_with(
+        db: TestDb,
+        url: DatabaseUrl,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Result<Self, (TestDb, anyhow::Error)> {
         let url = match &url {
             DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
             DatabaseUrl::Postgres(url) => url.clone(),
@@ -105,12 +149,15 @@ impl TestApp {
             unreachable!("serve")
         };
         configure(&mut args);
-        let app = Application::build(&args).await.expect("app builds");
+        let app = match Application::build(&args).await {
+            Ok(app) => app,
+            Err(error) => return Err((db, error)),
+        };
         let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
+        let handle = StopOnDrop(app.handle());
         let server_store = app.store().clone();
         actix_web::rt::spawn(app.run_until_stopped());
-        Self {
+        Ok(Self {
             server_store,
             address,
             db,
@@ -118,12 +165,12 @@ impl TestApp {
             client: awc::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .finish(),
-        }
+        })
     }
 
     /// The server's handle, to stop it.
     pub fn handle(&self) -> ServerHandle {
-        self.handle.clone()
+        self.handle.0.clone()
     }
 
     /// POSTs a GraphQL query as JSON, accepting JSON.
@@ -198,13 +245,6 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.get_with(path, &[]).await
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let handle = self.handle.clone();
-        actix_web::rt::spawn(async move { handle.stop(false).await });
     }
 }
 

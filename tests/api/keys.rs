@@ -285,7 +285,7 @@ struct GhostClaims<'a> {
 }
 
 /// A token signed the way Ghost's Admin API clients sign them.
-fn ghost_token(key: &str, iat: i64, exp: i64, aud: &str) -> String {
+pub(crate) fn ghost_token(key: &str, iat: i64, exp: i64, aud: &str) -> String {
     let (id, secret) = key.split_once(':').expect("{id}:{secret}");
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(id.to_owned());
@@ -298,7 +298,12 @@ fn ghost_token(key: &str, iat: i64, exp: i64, aud: &str) -> String {
     .expect("signed")
 }
 
-async fn as_integration(app: &TestApp, token: &str, query: &str, variables: Value) -> Reply {
+pub(crate) async fn as_integration(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Reply {
     app.post_json(
         "/graphql",
         &[

@@ -15,5 +15,6 @@ mod graphql;
 mod health;
 mod helpers;
 mod keys;
+mod secrets;
 mod security;
 mod webhooks;

@@ -30,13 +30,13 @@ enum Answer {
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: HashMap<String, String>,
     body: String,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).expect("JSON body")
     }
 
@@ -52,14 +52,14 @@ impl Received {
 /// An HTTP receiver on a free port that records every request and answers from a script
 /// (200 when the script is empty).
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
 }
 
 impl Receiver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!(
             "http://{}/hooks/broadsheet",
@@ -180,7 +180,7 @@ impl Receiver {
     }
 
     /// Waits (up to `within`) until `n` requests have come, and returns them all.
-    async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
         let start = Instant::now();
         loop {
             let got = self.received();
@@ -199,7 +199,7 @@ impl Receiver {
 }
 
 /// Checks a delivery's signature the way a receiver would.
-fn assert_signed(r: &Received, secret: &str) {
+pub(crate) fn assert_signed(r: &Received, secret: &str) {
     let timestamp = r.header("x-broadsheet-timestamp");
     let sent: i64 = timestamp.parse().expect("a Unix timestamp");
     assert!((now().timestamp() - sent).abs() < 120, "a fresh timestamp");
@@ -662,7 +662,13 @@ fn a_delivery_cut_short_by_a_crash_is_made_after_restart() {
                 &[broadsheet_domain::webhook::WebhookEvent::ArticlePublished],
             )
             .expect("valid");
-            broadsheet_persistence::webhooks::create(&mut c, &hook, now()).expect("hook");
+            broadsheet_persistence::webhooks::create(
+                &mut c,
+                &broadsheet_persistence::secrets::Keyring::default(),
+                &hook,
+                now(),
+            )
+            .expect("hook");
             editor
         };
         let token = jwt().issue_access(editor.id().0, "editor", now(), TimeDelta::hours(1));
@@ -757,7 +763,13 @@ fn https_receivers_are_verified() {
             &[broadsheet_domain::webhook::WebhookEvent::ArticlePublished],
         )
         .expect("valid");
-        broadsheet_persistence::webhooks::create(&mut c, &hook, now()).expect("hook");
+        broadsheet_persistence::webhooks::create(
+            &mut c,
+            &broadsheet_persistence::secrets::Keyring::default(),
+            &hook,
+            now(),
+        )
+        .expect("hook");
         editor
     };
     let token = jwt().issue_access(editor.id().0, "editor", now(), TimeDelta::hours(1));

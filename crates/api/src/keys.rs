@@ -240,9 +240,11 @@ pub fn create_content(
 }
 
 /// Creates an integration key that acts as a new staff account of `role` (named after the
-/// integration, with no password): tokens signed with its secret act with that role.
+/// integration, with no password): tokens signed with its secret act with that role. The
+/// secret is stored sealed with `keyring`'s master key, if it has one.
 pub fn create_integration(
     conn: &mut broadsheet_persistence::AnyConnection,
+    keyring: &broadsheet_persistence::secrets::Keyring,
     name: &str,
     role: broadsheet_domain::author::Role,
     rate_limit: u32,
@@ -264,8 +266,16 @@ pub fn create_integration(
         password: None,
     })?;
     let user = broadsheet_persistence::users::create(conn, &user, now())?;
-    let key =
-        keys::create_integration(conn, &name, &key_id, &secret, user.id(), rate_limit, now())?;
+    let key = keys::create_integration(
+        conn,
+        keyring,
+        &name,
+        &key_id,
+        &secret,
+        user.id(),
+        rate_limit,
+        now(),
+    )?;
     Ok(IssuedKey {
         key,
         credential: format!("{key_id}:{secret}"),

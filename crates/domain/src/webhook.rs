@@ -145,7 +145,8 @@ impl NewWebhook {
     }
 }
 
-/// A webhook secret: printable, between 16 and 256 characters.
+/// A webhook secret: printable, between 16 and 256 characters, and not starting with `enc:`
+/// (which marks a value sealed with the master key in the database).
 pub fn parse_secret(secret: &str) -> Result<String, ValidationError> {
     let n = secret.chars().count();
     if !(MIN_SECRET_LEN..=MAX_SECRET_LEN).contains(&n) {
@@ -158,6 +159,12 @@ pub fn parse_secret(secret: &str) -> Result<String, ValidationError> {
         return Err(ValidationError::new(
             "secret",
             "must not contain control characters",
+        ));
+    }
+    if secret.starts_with("enc:") {
+        return Err(ValidationError::new(
+            "secret",
+            "must not start with enc: (the mark of a sealed value)",
         ));
     }
     Ok(secret.to_owned())
@@ -178,6 +185,18 @@ pub fn parse_events(events: &[WebhookEvent]) -> Result<Vec<WebhookEvent>, Valida
 mod tests {
     use super::*;
     use crate::Slug;
+
+    #[test]
+    fn secrets_are_printable_and_not_taken_for_sealed_values() {
+        assert!(parse_secret("whsec-0123456789-abcdef").is_ok());
+        for bad in [
+            "short",
+            "tab\there-and-long-enough",
+            "enc:v1:0123abcd:AAAAAAAAAAAA",
+        ] {
+            assert_eq!(parse_secret(bad).expect_err(bad).field, "secret");
+        }
+    }
     use crate::article::{ArticleInput, NewArticle, Publication};
     use crate::ids::{ArticleId, AuthorId, TagId};
     use crate::tag::{NewTag, TagInput};

@@ -9,6 +9,7 @@ use crate::StoreError;
 use crate::db::AnyConnection;
 use crate::db::sql_types::DbTime;
 use crate::schema::api_keys;
+use crate::secrets::{Keyring, Unreadable, place};
 
 /// The two kinds of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,9 +131,12 @@ pub fn create_content(
     Ok(key(row))
 }
 
-/// Stores an integration key acting as `user`.
+/// Stores an integration key acting as `user`, its secret sealed with the keyring's master
+/// key if it has one.
+#[allow(clippy::too_many_arguments)]
 pub fn create_integration(
     conn: &mut AnyConnection,
+    keyring: &Keyring,
     name: &str,
     key_id: &str,
     secret: &str,
@@ -140,6 +144,10 @@ pub fn create_integration(
     rate_limit: u32,
     now: Timestamp,
 ) -> Result<ApiKey, StoreError> {
+    let place = place::api_key(key_id);
+    let secret = keyring
+        .seal(&place, secret)
+        .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
     let row: KeyRow = diesel::insert_into(api_keys::table)
         .values((
             api_keys::kind.eq(KeyKind::Integration.as_str()),
@@ -166,9 +174,11 @@ pub fn content_key(conn: &mut AnyConnection, key_hash: &str) -> Result<Option<Ap
         .map(key))
 }
 
-/// The live integration key with this public id, and its secret.
+/// The live integration key with this public id, and its secret (opened with the keyring;
+/// one that does not open is an internal error).
 pub fn integration_key(
     conn: &mut AnyConnection,
+    keyring: &Keyring,
     key_id: &str,
 ) -> Result<Option<(ApiKey, String)>, StoreError> {
     let found: Option<(KeyRow, Option<String>)> = api_keys::table
@@ -177,7 +187,14 @@ pub fn integration_key(
         .select((COLUMNS, api_keys::secret))
         .first(conn)
         .optional()?;
-    Ok(found.and_then(|(row, secret)| secret.map(|s| (key(row), s))))
+    let Some((row, Some(stored))) = found else {
+        return Ok(None);
+    };
+    let place = place::api_key(key_id);
+    let secret = keyring
+        .open(&place, &stored)
+        .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
+    Ok(Some((key(row), secret)))
 }
 
 /// Every key, newest first.

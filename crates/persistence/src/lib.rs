@@ -17,6 +17,7 @@ mod raw;
 pub mod related;
 mod schema;
 pub mod search;
+pub mod secrets;
 pub mod sessions;
 pub mod settings;
 mod slugs;

@@ -11,6 +11,7 @@ use crate::db::{
     self, AnyConnection, Backend, DatabaseUrl, Pool, PoolOptions, PooledConnection, deadline,
 };
 use crate::error::{Cause, StoreError};
+use crate::secrets::Keyring;
 
 /// A handle on the database: cheap to clone, shared by every request.
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct Store {
     acquire_timeout: Duration,
     /// When the request this handle serves gives up (see [`Store::with_deadline`]).
     deadline: Option<std::time::Instant>,
+    /// The master keys that seal and open stored secrets (see [`crate::secrets`]).
+    keyring: Arc<Keyring>,
 }
 
 impl std::fmt::Debug for Store {
@@ -71,6 +74,7 @@ impl Store {
             )),
             acquire_timeout: options.acquire_timeout,
             deadline: None,
+            keyring: Arc::default(),
         })
     }
 
@@ -84,6 +88,19 @@ impl Store {
             deadline: Some(deadline),
             ..self.clone()
         }
+    }
+
+    /// This store, sealing and opening secrets with `keyring`.
+    pub fn with_keyring(self, keyring: Keyring) -> Self {
+        Self {
+            keyring: Arc::new(keyring),
+            ..self
+        }
+    }
+
+    /// The master keys that seal and open stored secrets, for the queries that take them.
+    pub fn keyring(&self) -> Arc<Keyring> {
+        Arc::clone(&self.keyring)
     }
 
     /// Applies pending migrations; returns the versions applied. Blocking.

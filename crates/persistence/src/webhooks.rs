@@ -15,6 +15,7 @@ use crate::StoreError;
 use crate::db::AnyConnection;
 use crate::db::sql_types::DbTime;
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
+use crate::secrets::{Keyring, SecretError, Unreadable, place};
 
 /// A registered webhook, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,23 +75,45 @@ fn webhook((id, url, events, active, disabled_reason, created_at): WebhookRow) -
     }
 }
 
-/// Registers a webhook.
+/// Registers a webhook, its secret sealed with the keyring's master key if it has one.
 pub fn create(
     conn: &mut AnyConnection,
+    keyring: &Keyring,
     new: &NewWebhook,
     now: Timestamp,
 ) -> Result<Webhook, StoreError> {
-    let row: WebhookRow = diesel::insert_into(webhooks::table)
-        .values((
-            webhooks::url.eq(new.url.as_str()),
-            webhooks::secret.eq(&new.secret),
-            webhooks::events.eq(events_text(&new.events)),
-            webhooks::active.eq(true),
-            webhooks::created_at.eq(DbTime(now)),
-        ))
-        .returning(COLUMNS)
-        .get_result(conn)?;
-    Ok(webhook(row))
+    conn.transaction(|c| {
+        // The sealed secret is bound to the row's id, known once the row is in: until the
+        // secret is set, in the same transaction, the row holds none.
+        let row: WebhookRow = diesel::insert_into(webhooks::table)
+            .values((
+                webhooks::url.eq(new.url.as_str()),
+                webhooks::secret.eq(""),
+                webhooks::events.eq(events_text(&new.events)),
+                webhooks::active.eq(true),
+                webhooks::created_at.eq(DbTime(now)),
+            ))
+            .returning(COLUMNS)
+            .get_result(c)?;
+        set_secret(c, keyring, row.0, &new.secret)?;
+        Ok(webhook(row))
+    })
+}
+
+fn set_secret(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    id: i64,
+    secret: &str,
+) -> Result<(), StoreError> {
+    let place = place::webhook(id);
+    let sealed = keyring
+        .seal(&place, secret)
+        .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
+    diesel::update(webhooks::table.find(id))
+        .set(webhooks::secret.eq(sealed))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Changes to a webhook; `None` keeps a value.
@@ -106,9 +129,10 @@ pub struct WebhookChanges {
     pub active: Option<bool>,
 }
 
-/// Changes a webhook.
+/// Changes a webhook (a new secret is sealed as [`create`] seals it).
 pub fn update(
     conn: &mut AnyConnection,
+    keyring: &Keyring,
     id: i64,
     changes: &WebhookChanges,
 ) -> Result<Webhook, StoreError> {
@@ -124,9 +148,7 @@ pub fn update(
                 .execute(c)?;
         }
         if let Some(secret) = &changes.secret {
-            diesel::update(target)
-                .set(webhooks::secret.eq(secret))
-                .execute(c)?;
+            set_secret(c, keyring, id, secret)?;
         }
         if let Some(events) = &changes.events {
             diesel::update(target)
@@ -280,8 +302,9 @@ pub struct Due {
     pub webhook: i64,
     /// Where to post.
     pub url: String,
-    /// What signs it.
-    pub secret: String,
+    /// What signs it: the webhook's secret, or why it cannot be read (sealed with a master
+    /// key this process was not given, or altered).
+    pub secret: Result<String, SecretError>,
     /// The event's stable id.
     pub event_id: String,
     /// The event.
@@ -304,9 +327,10 @@ type DueRow = (
 
 /// Claims up to `limit` deliveries that are due, each until `lease_until`, and opens an
 /// attempt for each. A delivery that has already used `max_attempts` (because workers died
-/// while delivering it) is marked failed instead.
+/// while delivering it) is marked failed instead. Secrets are opened with `keyring`.
 pub fn claim_due(
     conn: &mut AnyConnection,
+    keyring: &Keyring,
     now: Timestamp,
     lease_until: Timestamp,
     limit: i64,
@@ -372,7 +396,7 @@ pub fn claim_due(
             lease_until,
             webhook,
             url,
-            secret,
+            secret: keyring.open(&place::webhook(webhook), &secret),
             event_id,
             event,
             body,

@@ -208,6 +208,7 @@ async fn only_people_with_something_published_are_public(app: TestApp) {
             .expect("deactivate");
         broadsheet_api::keys::create_integration(
             &mut c,
+            &broadsheet_persistence::secrets::Keyring::default(),
             "Zapier",
             broadsheet_domain::author::Role::Editor,
             100,

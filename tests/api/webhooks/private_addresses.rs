@@ -34,9 +34,14 @@ const NOT_PUBLIC: &str = "the receiver's address is not public";
 fn insert_hook(db: &TestDb, url: &str) -> String {
     let mut c = db.store.conn().expect("connection");
     let hook = NewWebhook::parse(url, SECRET, &[WebhookEvent::TagCreated]).expect("valid");
-    let id = broadsheet_persistence::webhooks::create(&mut c, &hook, now())
-        .expect("hook")
-        .id;
+    let id = broadsheet_persistence::webhooks::create(
+        &mut c,
+        &broadsheet_persistence::secrets::Keyring::default(),
+        &hook,
+        now(),
+    )
+    .expect("hook")
+    .id;
     crate::editorial::global_id("Webhook", id)
 }
 

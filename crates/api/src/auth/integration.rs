@@ -63,9 +63,9 @@ pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result
     if kid.is_empty() || kid.len() > 64 || !kid.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid("the kid is not a key id"));
     }
-    let lookup = kid.clone();
+    let (lookup, keyring) = (kid.clone(), store.keyring());
     let (key, secret) = store
-        .read(move |c| keys::integration_key(c, &lookup))
+        .read(move |c| keys::integration_key(c, &keyring, &lookup))
         .await
         .map_err(|_| Refused::Store)?
         .ok_or_else(|| Refused::User(format!("integration key {kid}")))?;

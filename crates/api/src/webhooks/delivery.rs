@@ -165,6 +165,9 @@ pub async fn run(store: Store, options: DeliveryOptions) {
     }
 }
 
+/// The recorded reason of an attempt whose webhook's secret does not open.
+const UNREADABLE_SECRET: &str = "the webhook's secret cannot be read (master key?)";
+
 /// Claims what is due and delivers it; returns how many attempts were made.
 pub async fn pass(
     store: &Store,
@@ -176,9 +179,9 @@ pub async fn pass(
     // delivery waits this long before another worker tries again.
     let lease = options.timeout * 2 + Duration::from_secs(10);
     let lease_until = started + TimeDelta::from_std(lease).unwrap_or(TimeDelta::MAX);
-    let max_attempts = options.max_attempts;
+    let (max_attempts, keyring) = (options.max_attempts, store.keyring());
     let due = store
-        .write(move |c| webhooks::claim_due(c, started, lease_until, BATCH, max_attempts))
+        .write(move |c| webhooks::claim_due(c, &keyring, started, lease_until, BATCH, max_attempts))
         .await?;
     let count = due.len();
     let attempts = due.into_iter().map(|due| async move {
@@ -210,6 +213,15 @@ pub async fn pass(
 
 /// Posts one delivery: the status answered, or what went wrong.
 async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String>) {
+    let secret = match &due.secret {
+        Ok(secret) => secret,
+        Err(error) => {
+            // Nothing is sent unsigned: the attempt fails, and is retried on the usual
+            // schedule (the right master key may come with a restart).
+            tracing::error!(webhook = due.webhook, %error, "the webhook's secret cannot be read");
+            return (None, Some(UNREADABLE_SECRET.to_owned()));
+        }
+    };
     let timestamp = now().timestamp();
     let request = client
         .post(due.url.as_str())
@@ -217,7 +229,7 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
         .insert_header((EVENT_HEADER, due.event.as_str()))
         .insert_header((EVENT_ID_HEADER, due.event_id.as_str()))
         .insert_header((TIMESTAMP_HEADER, timestamp.to_string()))
-        .insert_header((SIGNATURE_HEADER, sign(&due.secret, timestamp, &due.body)));
+        .insert_header((SIGNATURE_HEADER, sign(secret, timestamp, &due.body)));
     match request.send_body(due.body.clone()).await {
         Ok(mut response) => {
             // Read (a little of) the answer so the connection can be reused; its content

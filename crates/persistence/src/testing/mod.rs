@@ -5,6 +5,7 @@
 //! variable is not set they are skipped, and the test binary says so on stderr.
 
 mod builders;
+pub mod raw;
 
 pub use crate::slugs::SlugTable;
 pub use builders::{ArticleBuilder, TagBuilder, UserBuilder};

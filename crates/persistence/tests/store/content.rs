@@ -2,6 +2,7 @@
 //! does; the next scheduled instant is known.
 
 use broadsheet_domain::time::now;
+use broadsheet_persistence::secrets::Keyring;
 use broadsheet_persistence::testing::{ArticleBuilder, TagBuilder, TestDb, UserBuilder};
 use broadsheet_persistence::{backend_tests, content, keys, tags, webhooks};
 use chrono::TimeDelta;
@@ -45,8 +46,8 @@ fn content_changes_move_the_version_and_nothing_else_does(db: &TestDb) {
         &broadsheet_domain::webhook::WebhookEvent::ALL,
     )
     .expect("valid");
-    webhooks::create(&mut c, &hook, now()).expect("hook");
-    webhooks::claim_due(&mut c, now(), now(), 10, 5).expect("claim");
+    webhooks::create(&mut c, &Keyring::default(), &hook, now()).expect("hook");
+    webhooks::claim_due(&mut c, &Keyring::default(), now(), now(), 10, 5).expect("claim");
     assert_eq!(version(&mut c), quiet, "nothing a reader sees changed");
 
     // The next scheduled instant.

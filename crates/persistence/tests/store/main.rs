@@ -10,6 +10,7 @@ mod listing;
 mod pruning;
 mod related;
 mod search;
+mod secrets;
 mod slugs;
 mod tags;
 mod timeouts;

@@ -2,6 +2,7 @@
 
 use broadsheet_domain::time::now;
 use broadsheet_domain::webhook::{NewWebhook, WebhookEvent};
+use broadsheet_persistence::secrets::Keyring;
 use broadsheet_persistence::testing::TestDb;
 use broadsheet_persistence::webhooks::{self, DeliveryStatus, Verdict, WebhookChanges};
 use broadsheet_persistence::{AnyConnection, backend_tests};
@@ -17,7 +18,9 @@ backend_tests!(
 fn hook(c: &mut AnyConnection, events: &[WebhookEvent]) -> i64 {
     let new = NewWebhook::parse("https://partner.example/hook", "0123456789abcdef", events)
         .expect("valid");
-    webhooks::create(c, &new, now()).expect("hook").id
+    webhooks::create(c, &Keyring::default(), &new, now())
+        .expect("hook")
+        .id
 }
 
 fn events_go_to_the_hooks_that_want_them(db: &TestDb) {
@@ -33,6 +36,7 @@ fn events_go_to_the_hooks_that_want_them(db: &TestDb) {
     let disabled = hook(&mut c, &WebhookEvent::ALL);
     webhooks::update(
         &mut c,
+        &Keyring::default(),
         disabled,
         &WebhookChanges {
             active: Some(false),
@@ -80,7 +84,7 @@ fn a_claim_is_a_lease(db: &TestDb) {
     let t = now();
     webhooks::record(&mut c, WebhookEvent::TagCreated, "e1", "{\"a\":1}", t).expect("record");
     let lease = t + TimeDelta::seconds(15);
-    let claimed = webhooks::claim_due(&mut c, t, lease, 10, 5).expect("claim");
+    let claimed = webhooks::claim_due(&mut c, &Keyring::default(), t, lease, 10, 5).expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(
         (claimed[0].number, claimed[0].body.as_str()),
@@ -88,14 +92,28 @@ fn a_claim_is_a_lease(db: &TestDb) {
     );
     // Held: another worker finds nothing until the lease runs out...
     assert!(
-        webhooks::claim_due(&mut c, t + TimeDelta::seconds(10), lease, 10, 5)
-            .expect("claim")
-            .is_empty()
+        webhooks::claim_due(
+            &mut c,
+            &Keyring::default(),
+            t + TimeDelta::seconds(10),
+            lease,
+            10,
+            5
+        )
+        .expect("claim")
+        .is_empty()
     );
     // ...then takes it again (the first worker died), as a second attempt.
     let later = t + TimeDelta::seconds(16);
-    let again =
-        webhooks::claim_due(&mut c, later, later + TimeDelta::seconds(15), 10, 5).expect("claim");
+    let again = webhooks::claim_due(
+        &mut c,
+        &Keyring::default(),
+        later,
+        later + TimeDelta::seconds(15),
+        10,
+        5,
+    )
+    .expect("claim");
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].number, 2);
     assert_eq!(again[0].event_id, "e1");
@@ -116,9 +134,16 @@ fn a_claim_is_a_lease(db: &TestDb) {
     );
     assert_eq!(delivery.attempts[1].response_status, Some(200));
     assert!(
-        webhooks::claim_due(&mut c, later + TimeDelta::hours(1), later, 10, 5)
-            .expect("claim")
-            .is_empty()
+        webhooks::claim_due(
+            &mut c,
+            &Keyring::default(),
+            later + TimeDelta::hours(1),
+            later,
+            10,
+            5
+        )
+        .expect("claim")
+        .is_empty()
     );
 }
 
@@ -128,16 +153,31 @@ fn attempts_are_bounded_and_settled(db: &TestDb) {
     let mut t = now();
     webhooks::record(&mut c, WebhookEvent::TagDeleted, "e1", "{}", t).expect("record");
     for n in 1..=2 {
-        let due = webhooks::claim_due(&mut c, t, t + TimeDelta::seconds(15), 10, 2).expect("claim");
+        let due = webhooks::claim_due(
+            &mut c,
+            &Keyring::default(),
+            t,
+            t + TimeDelta::seconds(15),
+            10,
+            2,
+        )
+        .expect("claim");
         assert_eq!(due.len(), 1, "attempt {n}");
         t += TimeDelta::seconds(1);
         webhooks::settle(&mut c, &due[0], Some(500), None, &Verdict::RetryAt(t)).expect("settle");
     }
     // Two attempts used: the next claim fails it instead of sending a third.
     assert!(
-        webhooks::claim_due(&mut c, t, t + TimeDelta::seconds(15), 10, 2)
-            .expect("claim")
-            .is_empty()
+        webhooks::claim_due(
+            &mut c,
+            &Keyring::default(),
+            t,
+            t + TimeDelta::seconds(15),
+            10,
+            2
+        )
+        .expect("claim")
+        .is_empty()
     );
     assert_eq!(
         webhooks::deliveries(&mut c, id, 10).expect("list")[0].status,
@@ -146,7 +186,15 @@ fn attempts_are_bounded_and_settled(db: &TestDb) {
     // 410 disables the hook: its other deliveries are abandoned.
     webhooks::record(&mut c, WebhookEvent::TagDeleted, "e2", "{}", t).expect("record");
     webhooks::record(&mut c, WebhookEvent::TagDeleted, "e3", "{}", t).expect("record");
-    let due = webhooks::claim_due(&mut c, t, t + TimeDelta::seconds(15), 1, 5).expect("claim");
+    let due = webhooks::claim_due(
+        &mut c,
+        &Keyring::default(),
+        t,
+        t + TimeDelta::seconds(15),
+        1,
+        5,
+    )
+    .expect("claim");
     webhooks::settle(
         &mut c,
         &due[0],
@@ -156,9 +204,16 @@ fn attempts_are_bounded_and_settled(db: &TestDb) {
     )
     .expect("settle");
     assert!(
-        webhooks::claim_due(&mut c, t, t + TimeDelta::seconds(15), 10, 5)
-            .expect("claim")
-            .is_empty()
+        webhooks::claim_due(
+            &mut c,
+            &Keyring::default(),
+            t,
+            t + TimeDelta::seconds(15),
+            10,
+            5
+        )
+        .expect("claim")
+        .is_empty()
     );
     let found = webhooks::get(&mut c, id).expect("get").expect("there");
     assert!(!found.active);
@@ -176,6 +231,7 @@ fn attempts_are_bounded_and_settled(db: &TestDb) {
     webhooks::record(&mut c, WebhookEvent::TagDeleted, "e4", "{}", t).expect("record");
     webhooks::update(
         &mut c,
+        &Keyring::default(),
         other,
         &WebhookChanges {
             active: Some(false),
@@ -194,7 +250,7 @@ fn old_settled_events_are_pruned(db: &TestDb) {
     let id = hook(&mut c, &WebhookEvent::ALL);
     let t = now();
     webhooks::record(&mut c, WebhookEvent::TagCreated, "done", "{}", t).expect("record");
-    let due = webhooks::claim_due(&mut c, t, t, 10, 5).expect("claim");
+    let due = webhooks::claim_due(&mut c, &Keyring::default(), t, t, 10, 5).expect("claim");
     webhooks::settle(&mut c, &due[0], Some(204), None, &Verdict::Delivered).expect("settle");
     webhooks::record(&mut c, WebhookEvent::TagCreated, "waiting", "{}", t).expect("record");
     assert_eq!(

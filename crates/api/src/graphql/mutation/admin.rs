@@ -143,9 +143,10 @@ impl AdminMutations {
         authorize(req)?;
         let limit = rate_limit(input.rate_limit)?;
         let role = input.role.into();
+        let keyring = req.store.keyring();
         let issued = req
             .store
-            .write(move |c| keys::create_integration(c, &input.name, role, limit))
+            .write(move |c| keys::create_integration(c, &keyring, &input.name, role, limit))
             .await
             .map_err(ApiError::from)?;
         Ok(CreatedApiKeyPayload {
@@ -197,10 +198,10 @@ impl AdminMutations {
         address::admit(&new.url, req.webhook_receivers)
             .await
             .map_err(ApiError::from)?;
-        let now = req.now;
+        let (now, keyring) = (req.now, req.store.keyring());
         let hook = req
             .store
-            .write(move |c| webhooks::create(c, &new, now))
+            .write(move |c| webhooks::create(c, &keyring, &new, now))
             .await
             .map_err(ApiError::from)?;
         Ok(WebhookPayload {
@@ -224,9 +225,10 @@ impl AdminMutations {
                 .await
                 .map_err(ApiError::from)?;
         }
+        let keyring = req.store.keyring();
         let hook = req
             .store
-            .write(move |c| webhooks::update(c, id, &changes))
+            .write(move |c| webhooks::update(c, &keyring, id, &changes))
             .await
             .map_err(ApiError::from)?;
         Ok(WebhookPayload {
