@@ -44,7 +44,8 @@ fn assert_one_line_error(out: &Output) -> String {
 fn stdout(out: &Output) -> String {
     assert!(
         out.status.success(),
-        "stderr: {}",
+        "{:?}; stderr: {}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).to_string()
