@@ -12,7 +12,7 @@ use crate::article::{Article, ArticleStatus};
 use crate::filter::articles::Condition;
 use crate::ids::ArticleId;
 use crate::text::sort_key;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, storable};
 use crate::{Slug, ValidationError};
 
 /// Which articles a list holds. Empty lists and `None` mean "no condition".
@@ -188,11 +188,17 @@ impl ArticleCursor {
             ));
         }
         let id = ArticleId(id.parse().map_err(|_| invalid())?);
+        // No row has a key a database cannot compare (see `time::storable`; PostgreSQL
+        // refuses NUL in text): such a cursor was made by hand.
         let key = match order {
-            ArticleOrder::TitleAsc => SortKey::Text(key.to_owned()),
+            ArticleOrder::TitleAsc if !key.chars().any(char::is_control) => {
+                SortKey::Text(key.to_owned())
+            }
+            ArticleOrder::TitleAsc => return Err(invalid()),
             _ => {
                 let micros: i64 = key.parse().map_err(|_| invalid())?;
-                SortKey::Time(DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?)
+                let t = DateTime::from_timestamp_micros(micros).filter(|t| storable(*t));
+                SortKey::Time(t.ok_or_else(invalid)?)
             }
         };
         Ok(Self { order, key, id })
@@ -234,10 +240,15 @@ impl NameCursor {
         let raw = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = raw.splitn(3, ':');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some(NAME_CURSOR_VERSION), Some(id), Some(key)) => Ok(Self {
-                key: key.to_owned(),
-                id: id.parse().map_err(|_| invalid())?,
-            }),
+            // PostgreSQL refuses NUL in text, and no name holds a control character.
+            (Some(NAME_CURSOR_VERSION), Some(id), Some(key))
+                if !key.chars().any(char::is_control) =>
+            {
+                Ok(Self {
+                    key: key.to_owned(),
+                    id: id.parse().map_err(|_| invalid())?,
+                })
+            }
             _ => Err(invalid()),
         }
     }
@@ -405,6 +416,33 @@ mod tests {
             let err = ArticleCursor::decode(bad, ArticleOrder::NewestFirst, "after").unwrap_err();
             assert_eq!(err.field, "after", "{bad}");
         }
+    }
+
+    #[test]
+    fn cursors_a_database_cannot_compare_are_refused() {
+        // Found by fuzzing: PostgreSQL refuses NUL in text and years before 4713 BC, and
+        // SQLite's text comparison misplaces years past 9999; no row has such a key.
+        let token = |raw: &str| URL_SAFE_NO_PAD.encode(raw);
+        for (raw, order) in [
+            ("a1:n:1:-8334601228800000000", ArticleOrder::NewestFirst),
+            ("a1:u:1:8210266876799999999", ArticleOrder::RecentlyUpdated),
+            ("a1:o:1:253402300800000000", ArticleOrder::OldestFirst),
+            ("a1:t:1:a\u{0}b", ArticleOrder::TitleAsc),
+            ("a1:t:1:\u{7}", ArticleOrder::TitleAsc),
+        ] {
+            let err = ArticleCursor::decode(&token(raw), order, "after").expect_err(raw);
+            assert_eq!(err.field, "after");
+        }
+        assert!(NameCursor::decode(&token("n1:1:a\u{0}"), "after").is_err());
+        assert!(
+            ArticleCursor::decode(
+                &token("a1:o:1:253402300799999999"),
+                ArticleOrder::OldestFirst,
+                "after"
+            )
+            .is_ok(),
+            "the last instant of 9999 is a date"
+        );
     }
 
     #[test]
