@@ -15,6 +15,9 @@ use crate::text::sort_key;
 use crate::time::{Timestamp, storable};
 use crate::{Slug, ValidationError};
 
+#[cfg(test)]
+mod fuzz;
+
 /// Which articles a list holds. Empty lists and `None` mean "no condition".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArticleFilter {
