@@ -6,6 +6,7 @@ mod bulk;
 mod content;
 mod editorial;
 mod filters;
+mod fuzz;
 mod listing;
 mod related;
 mod search;
