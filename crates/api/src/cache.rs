@@ -546,8 +546,8 @@ pub fn surrogate_keys<I: IntoIterator<Item = String>>(keys: I) -> String {
 
 /// A GraphQL document with insignificant whitespace, commas and comments removed, so that the
 /// same query laid out differently is cached once. A space is kept only between two name or
-/// number characters (where removing it would join two tokens); strings and block strings are
-/// kept as they are.
+/// number characters, or two strings (where removing it would join two tokens); strings and
+/// block strings are kept as they are.
 pub fn normalize_query(query: &str) -> String {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     let mut out = String::with_capacity(query.len());
@@ -563,8 +563,13 @@ pub fn normalize_query(query: &str) -> String {
                 }
                 pending_space = true;
             }
-            c if c.is_whitespace() || c == ',' || c == '\u{feff}' => pending_space = true,
+            // GraphQL's own: other Unicode spaces are errors in a document, not spaces.
+            ' ' | '\t' | '\n' | '\r' | ',' | '\u{feff}' => pending_space = true,
             '"' => {
+                // `"" ""` must not run together into `""""`, a block string's start.
+                if pending_space && out.ends_with('"') {
+                    out.push(' ');
+                }
                 pending_space = false;
                 out.push('"');
                 let block = chars.peek() == Some(&'"') && {
@@ -611,6 +616,9 @@ pub fn normalize_query(query: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@ pub mod auth;
 pub mod cache;
 pub mod content;
 pub mod feeds;
+#[cfg(test)]
+mod fuzzing;
 pub mod graphql;
 mod health;
 pub mod hex;
