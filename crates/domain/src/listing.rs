@@ -55,8 +55,17 @@ impl ArticleFilter {
         }
     }
 
-    /// Refuses filters with more values than [`Self::MAX_VALUES`] in one condition.
+    /// Refuses filters with more values than [`Self::MAX_VALUES`] in one condition, or
+    /// bounds a database cannot compare.
     pub fn check(&self) -> Result<(), ValidationError> {
+        for (field, bound) in [
+            ("published_after", self.published_after),
+            ("published_before", self.published_before),
+        ] {
+            if let Some(t) = bound {
+                crate::time::check_storable(field, t)?;
+            }
+        }
         let lists = [
             ("tags_any", self.tags_any.len()),
             ("tags_all", self.tags_all.len()),
@@ -508,5 +517,10 @@ mod tests {
         };
         assert_eq!(f.check().unwrap_err().field, "tags_any");
         assert!(ArticleFilter::default().check().is_ok());
+        let f = ArticleFilter {
+            published_before: Some(crate::time::MIN_STORED - chrono::TimeDelta::seconds(1)),
+            ..ArticleFilter::default()
+        };
+        assert_eq!(f.check().unwrap_err().field, "published_before");
     }
 }

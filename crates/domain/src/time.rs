@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
+use crate::ValidationError;
+
 /// A point in time, in UTC.
 pub type Timestamp = DateTime<Utc>;
 
@@ -25,6 +27,18 @@ pub const MAX_STORED: Timestamp = match DateTime::from_timestamp(253_402_300_799
 /// Whether `t` is within [`MIN_STORED`] and [`MAX_STORED`].
 pub fn storable(t: Timestamp) -> bool {
     (MIN_STORED..=MAX_STORED).contains(&t)
+}
+
+/// `t`, or an error about `field` when it is not [`storable`].
+pub fn check_storable(field: &'static str, t: Timestamp) -> Result<Timestamp, ValidationError> {
+    if storable(t) {
+        Ok(t)
+    } else {
+        Err(ValidationError::new(
+            field,
+            "must be between the years 0 and 9999",
+        ))
+    }
 }
 
 /// The current instant, truncated to microseconds.
