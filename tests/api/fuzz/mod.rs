@@ -41,7 +41,14 @@ mod postgres {
 
 /// `req` for a failure message, cut short.
 fn describe(req: &Request) -> String {
-    let text = format!("{req:?}");
+    let text = format!(
+        "{} {} {:?} body {:?}{}",
+        req.method,
+        req.path,
+        req.headers,
+        String::from_utf8_lossy(&req.body),
+        if req.twice { " (sent twice)" } else { "" }
+    );
     match text.char_indices().nth(1500) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text,
@@ -80,10 +87,27 @@ fn run(db: TestDb) {
             "homepage",
             "tom-ashby",
         ];
+        let ids = {
+            use base64::Engine as _;
+            let mut c = app.db.store.conn().expect("connection");
+            let filter = broadsheet_domain::listing::ArticleFilter::default();
+            let order = broadsheet_domain::listing::ArticleOrder::RecentlyUpdated;
+            let page = broadsheet_domain::listing::PageRequest::first(10);
+            broadsheet_persistence::articles::list(&mut c, &filter, order, &page)
+                .expect("articles")
+                .items
+                .iter()
+                .map(|a| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(format!("Article:{}", a.uuid))
+                })
+                .collect()
+        };
         Known {
             key,
             token,
             slugs: slugs.iter().map(|s| (*s).to_owned()).collect(),
+            ids,
         }
     };
     let client = system.block_on(async {

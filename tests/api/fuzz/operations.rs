@@ -132,8 +132,9 @@ fn cursor() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// Global ids of every kind, for things that exist or not.
-fn id() -> impl Strategy<Value = Value> {
+/// Global ids of every kind, for things that exist (`known`) or not.
+fn id(known: &[String]) -> impl Strategy<Value = Value> + use<> {
+    let known = select(known.to_vec()).prop_map(Value::from);
     let raw = prop_oneof![
         any::<u128>().prop_map(|n| format!("Article:{}", uuid::Uuid::from_u128(n))),
         (
@@ -144,22 +145,31 @@ fn id() -> impl Strategy<Value = Value> {
         short_hostile().prop_map(|s| format!("Tag:{s}")),
     ];
     prop_oneof![
-        4 => raw.prop_map(|r| Value::from(URL_SAFE_NO_PAD.encode(r))),
+        3 => known,
+        3 => raw.prop_map(|r| Value::from(URL_SAFE_NO_PAD.encode(r))),
         1 => short_hostile().prop_map(Value::from),
     ]
 }
 
 fn date() -> impl Strategy<Value = Value> {
-    select(vec![
-        json!("2014-06-01T00:00:00Z"),
-        json!("0000-01-01T00:00:00Z"),
-        json!("9999-12-31T23:59:59.999999Z"),
-        json!("2014-06-01T00:00:00+14:00"),
-        json!("-4714-01-01T00:00:00Z"),
-        json!("+262143-01-01T00:00:00Z"),
-        json!("yesterday"),
-        Value::Null,
-    ])
+    prop_oneof![
+        select(vec![
+            json!("2014-06-01T00:00:00Z"),
+            json!("0000-01-01T00:00:00Z"),
+            json!("9999-12-31T23:59:59.999999Z"),
+            json!("2014-06-01T00:00:00+14:00"),
+            json!("2099-01-01T00:00:00Z"),
+            Value::Null,
+        ]),
+        // Outside what both databases store, or not a date.
+        select(vec![
+            json!("-4714-01-01T00:00:00Z"),
+            json!("-0001-12-31T23:59:59Z"),
+            json!("+10000-01-01T00:00:00Z"),
+            json!("+262143-01-01T00:00:00Z"),
+            json!("yesterday"),
+        ]),
+    ]
 }
 
 fn slug() -> impl Strategy<Value = Value> {
@@ -172,6 +182,13 @@ fn slug() -> impl Strategy<Value = Value> {
             "nope",
         ])
         .prop_map(Value::from),
+        1 => hostile().prop_map(Value::from),
+    ]
+}
+
+fn title() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        3 => "[A-Za-z ]{1,20}[A-Za-z]".prop_map(Value::from),
         1 => hostile().prop_map(Value::from),
     ]
 }
@@ -207,8 +224,9 @@ fn object(fields: Vec<(&'static str, BoxedStrategy<Value>)>) -> BoxedStrategy<Va
         .boxed()
 }
 
-/// Documents with their operation name and typed variables.
-fn typed() -> impl Strategy<Value = Operation> {
+/// Documents with their operation name and typed variables; `ids` are global ids of articles
+/// that exist.
+fn typed(ids: &[String]) -> impl Strategy<Value = Operation> + use<> {
     let op = |query: &'static str, name: Option<&'static str>, vars: BoxedStrategy<Value>| {
         vars.prop_map(move |variables| Operation {
             query: query.to_owned(),
@@ -267,12 +285,12 @@ fn typed() -> impl Strategy<Value = Operation> {
         1 => op(
             "query Node($id: ID!) { node(id: $id) { id ... on Article { title } ... on Tag { name } ... on Author { name } } }",
             Some("Node"),
-            object(vec![("id", id().boxed())]),
+            object(vec![("id", id(ids).boxed())]),
         ),
         1 => op(
             "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }",
             Some("Nodes"),
-            object(vec![("ids", vec(id(), 0..110).prop_map(Value::Array).boxed())]),
+            object(vec![("ids", vec(id(ids), 0..110).prop_map(Value::Array).boxed())]),
         ),
         1 => op(
             "query Slug($slug: String!) { article(slug: $slug) { title redirectedFrom } tag(slug: $slug) { name articleCount } author(slug: $slug) { name } }",
@@ -311,9 +329,23 @@ fn typed() -> impl Strategy<Value = Operation> {
             "mutation Write($title: String!, $markdown: String!) { createArticle(input: { title: $title, markdown: $markdown }) { article { id html } } }",
             Some("Write"),
             object(vec![
-                ("title", hostile().prop_map(Value::from).boxed()),
+                ("title", title().boxed()),
                 ("markdown", markdown().boxed()),
             ]),
+        ),
+        3 => op(
+            "mutation Dated($title: String!, $at: DateTime, $status: ArticleStatus) { createArticle(input: { title: $title, status: $status, publishedAt: $at }) { article { id publishedAt } } }",
+            Some("Dated"),
+            object(vec![
+                ("title", title().boxed()),
+                ("at", date().boxed()),
+                ("status", select(vec!["DRAFT", "SCHEDULED", "PUBLISHED", "NOPE"]).prop_map(Value::from).boxed()),
+            ]),
+        ),
+        3 => op(
+            "mutation Publish($id: ID!, $at: DateTime) { publishArticle(id: $id, expectedVersion: 1, publishedAt: $at) { article { id } } scheduleArticle(id: $id, expectedVersion: 2, publishAt: $at) { article { id } } }",
+            Some("Publish"),
+            object(vec![("id", id(ids).boxed()), ("at", date().boxed())]),
         ),
         1 => op("{ __typename }", None, Just(json!({})).boxed()),
     ]
@@ -337,11 +369,11 @@ fn any_json() -> impl Strategy<Value = Value> {
 
 /// An operation as a client would send it, or spoiled: its document mangled, another
 /// operation named, variables of any shape, a document nested too deep.
-pub fn operation() -> impl Strategy<Value = Operation> {
+pub fn operation(ids: &[String]) -> impl Strategy<Value = Operation> + use<> {
     let mangle = select("{}()[]:$@\"#,!=.\n\\ \u{a0}".chars().collect::<Vec<_>>());
     prop_oneof![
-        12 => typed(),
-        2 => (typed(), any::<prop::sample::Index>(), mangle, 0..3u8).prop_map(|(mut op, at, c, how)| {
+        12 => typed(ids),
+        2 => (typed(ids), any::<prop::sample::Index>(), mangle, 0..3u8).prop_map(|(mut op, at, c, how)| {
             let mut chars: Vec<char> = op.query.chars().collect();
             let i = at.index(chars.len());
             match how {
@@ -354,11 +386,11 @@ pub fn operation() -> impl Strategy<Value = Operation> {
             op.query = chars.into_iter().collect();
             op
         }),
-        1 => (typed(), select(vec!["Nope", "", "List"])).prop_map(|(mut op, name)| {
+        1 => (typed(ids), select(vec!["Nope", "", "List"])).prop_map(|(mut op, name)| {
             op.name = Some(name.to_owned());
             op
         }),
-        1 => (typed(), any_json()).prop_map(|(mut op, variables)| {
+        1 => (typed(ids), any_json()).prop_map(|(mut op, variables)| {
             op.variables = variables;
             op
         }),

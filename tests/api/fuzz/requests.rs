@@ -19,6 +19,8 @@ pub struct Known {
     pub token: String,
     /// Slugs that exist.
     pub slugs: Vec<String>,
+    /// Global ids of articles that exist.
+    pub ids: Vec<String>,
 }
 
 /// One request, and whether to send it twice (the second may come from the cache).
@@ -48,8 +50,8 @@ fn sha256(text: &str) -> String {
 }
 
 /// The GraphQL parameters of a request: query, variables, operation name, extensions.
-fn graphql_params() -> impl Strategy<Value = Vec<(&'static str, Value)>> {
-    (operation(), 0..20u8, short_hostile()).prop_map(|(op, persisted, junk)| {
+fn graphql_params(known: &Known) -> impl Strategy<Value = Vec<(&'static str, Value)>> + use<> {
+    (operation(&known.ids), 0..20u8, short_hostile()).prop_map(|(op, persisted, junk)| {
         let hash = sha256(&op.query);
         let ext = |version: Value, hash: Value| {
             json!({ "persistedQuery": { "version": version, "sha256Hash": hash } })
@@ -148,14 +150,27 @@ fn encode(pairs: &[(&str, String)]) -> String {
 
 fn graphql(known: &Known) -> impl Strategy<Value = Request> {
     let key = known.key.clone();
+    let bearer = format!("Bearer {}", known.token);
     (
-        graphql_params(),
+        graphql_params(known),
         headers(known),
         0..12u8,
         any::<bool>(),
         proptest::option::weighted(0.15, 0..3u8),
+        proptest::bool::weighted(0.7),
     )
-        .prop_map(move |(params, headers, how, twice, keyed)| {
+        .prop_map(move |(params, mut headers, how, twice, keyed, staff)| {
+            // Mutations mostly as an editor, by POST, so that they get past sign-in.
+            let mutation = params
+                .iter()
+                .any(|(k, v)| *k == "query" && v.as_str().is_some_and(|q| q.contains("mutation")));
+            let how = if mutation && staff {
+                headers.retain(|(name, _)| *name != "authorization");
+                headers.push(("authorization", bearer.clone()));
+                6 + how % 5
+            } else {
+                how
+            };
             let key_param = keyed.map(|k| match k {
                 0 => ("key", key.clone()),
                 1 => ("k%65y", key.clone()),
