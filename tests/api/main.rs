@@ -11,6 +11,7 @@ mod demo;
 mod editorial;
 mod external;
 mod feeds;
+mod fuzz;
 mod graphql;
 mod health;
 mod helpers;

@@ -562,6 +562,10 @@ pub fn normalize_query(query: &str) -> String {
             }
             c if ignored(c) => pending_space = true,
             '"' => {
+                // `"" ""` must not run together into `""""`, a block string's start.
+                if pending_space && out.ends_with('"') {
+                    out.push(' ');
+                }
                 pending_space = false;
                 out.push('"');
                 let block = chars.peek() == Some(&'"') && {
@@ -611,6 +615,9 @@ pub fn normalize_query(query: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,8 @@ pub mod cache;
 pub mod client;
 pub mod content;
 pub mod feeds;
+#[cfg(test)]
+mod fuzzing;
 pub mod graphql;
 mod health;
 pub mod hex;

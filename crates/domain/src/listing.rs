@@ -12,8 +12,11 @@ use crate::article::{Article, ArticleStatus};
 use crate::filter::articles::Condition;
 use crate::ids::ArticleId;
 use crate::text::sort_key;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, storable};
 use crate::{Slug, ValidationError};
+
+#[cfg(test)]
+mod fuzz;
 
 /// Which articles a list holds. Empty lists and `None` mean "no condition".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,8 +55,17 @@ impl ArticleFilter {
         }
     }
 
-    /// Refuses filters with more values than [`Self::MAX_VALUES`] in one condition.
+    /// Refuses filters with more values than [`Self::MAX_VALUES`] in one condition, or
+    /// bounds a database cannot compare.
     pub fn check(&self) -> Result<(), ValidationError> {
+        for (field, bound) in [
+            ("published_after", self.published_after),
+            ("published_before", self.published_before),
+        ] {
+            if let Some(t) = bound {
+                crate::time::check_storable(field, t)?;
+            }
+        }
         let lists = [
             ("tags_any", self.tags_any.len()),
             ("tags_all", self.tags_all.len()),
@@ -188,11 +200,17 @@ impl ArticleCursor {
             ));
         }
         let id = ArticleId(id.parse().map_err(|_| invalid())?);
+        // No row has a key a database cannot compare (see `time::storable`; PostgreSQL
+        // refuses NUL in text): such a cursor was made by hand.
         let key = match order {
-            ArticleOrder::TitleAsc => SortKey::Text(key.to_owned()),
+            ArticleOrder::TitleAsc if !key.chars().any(char::is_control) => {
+                SortKey::Text(key.to_owned())
+            }
+            ArticleOrder::TitleAsc => return Err(invalid()),
             _ => {
                 let micros: i64 = key.parse().map_err(|_| invalid())?;
-                SortKey::Time(DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?)
+                let t = DateTime::from_timestamp_micros(micros).filter(|t| storable(*t));
+                SortKey::Time(t.ok_or_else(invalid)?)
             }
         };
         Ok(Self { order, key, id })
@@ -234,10 +252,15 @@ impl NameCursor {
         let raw = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = raw.splitn(3, ':');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some(NAME_CURSOR_VERSION), Some(id), Some(key)) => Ok(Self {
-                key: key.to_owned(),
-                id: id.parse().map_err(|_| invalid())?,
-            }),
+            // PostgreSQL refuses NUL in text, and no name holds a control character.
+            (Some(NAME_CURSOR_VERSION), Some(id), Some(key))
+                if !key.chars().any(char::is_control) =>
+            {
+                Ok(Self {
+                    key: key.to_owned(),
+                    id: id.parse().map_err(|_| invalid())?,
+                })
+            }
             _ => Err(invalid()),
         }
     }
@@ -408,6 +431,33 @@ mod tests {
     }
 
     #[test]
+    fn cursors_a_database_cannot_compare_are_refused() {
+        // Found by fuzzing: PostgreSQL refuses NUL in text and years before 4713 BC, and
+        // SQLite's text comparison misplaces years past 9999; no row has such a key.
+        let token = |raw: &str| URL_SAFE_NO_PAD.encode(raw);
+        for (raw, order) in [
+            ("a1:n:1:-8334601228800000000", ArticleOrder::NewestFirst),
+            ("a1:u:1:8210266876799999999", ArticleOrder::RecentlyUpdated),
+            ("a1:o:1:253402300800000000", ArticleOrder::OldestFirst),
+            ("a1:t:1:a\u{0}b", ArticleOrder::TitleAsc),
+            ("a1:t:1:\u{7}", ArticleOrder::TitleAsc),
+        ] {
+            let err = ArticleCursor::decode(&token(raw), order, "after").expect_err(raw);
+            assert_eq!(err.field, "after");
+        }
+        assert!(NameCursor::decode(&token("n1:1:a\u{0}"), "after").is_err());
+        assert!(
+            ArticleCursor::decode(
+                &token("a1:o:1:253402300799999999"),
+                ArticleOrder::OldestFirst,
+                "after"
+            )
+            .is_ok(),
+            "the last instant of 9999 is a date"
+        );
+    }
+
+    #[test]
     fn name_cursors_round_trip() {
         let c = NameCursor::of("Children’s: Services", 7);
         assert_eq!(NameCursor::decode(&c.encode(), "after"), Ok(c));
@@ -467,5 +517,10 @@ mod tests {
         };
         assert_eq!(f.check().unwrap_err().field, "tags_any");
         assert!(ArticleFilter::default().check().is_ok());
+        let f = ArticleFilter {
+            published_before: Some(crate::time::MIN_STORED - chrono::TimeDelta::seconds(1)),
+            ..ArticleFilter::default()
+        };
+        assert_eq!(f.check().unwrap_err().field, "published_before");
     }
 }

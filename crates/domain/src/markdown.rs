@@ -11,6 +11,9 @@ use std::sync::LazyLock;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
+#[cfg(test)]
+mod fuzz;
+
 /// Markdown rendered both ways.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {

@@ -3,6 +3,7 @@
 mod auth;
 mod concurrency;
 pub(crate) mod crash;
+mod dates;
 mod flows;
 mod matrix;
 mod scheduling;

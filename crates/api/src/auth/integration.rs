@@ -85,10 +85,13 @@ pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result
     if !audience_ok {
         return Err(invalid("the audience is not /admin/"));
     }
-    let issued = claims.iat.unwrap_or_else(|| now().timestamp());
-    if claims.exp - now().timestamp() > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS
-        || claims.exp - issued > MAX_LIFETIME_SECONDS
-        || issued - now().timestamp() > LEEWAY_SECONDS
+    let now = now().timestamp();
+    let issued = claims.iat.unwrap_or(now);
+    // Saturating: `iat` is any number the signer chose, and an overflow would panic (or wrap
+    // past the check).
+    if claims.exp.saturating_sub(now) > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS
+        || claims.exp.saturating_sub(issued) > MAX_LIFETIME_SECONDS
+        || issued.saturating_sub(now) > LEEWAY_SECONDS
     {
         return Err(invalid("integration tokens live at most five minutes"));
     }

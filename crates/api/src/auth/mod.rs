@@ -6,6 +6,8 @@
 //! request with 401: a client holding a bad token should know at once, not read as the
 //! public without noticing.
 
+#[cfg(test)]
+mod fuzz;
 pub mod hashing;
 pub mod integration;
 pub mod jwt;

@@ -346,9 +346,13 @@ fn raw_cache_key(req: &HttpRequest, method: &str, raw: &[u8]) -> Option<String> 
         return None;
     }
     let query_string = req.query_string();
-    let keyed = query_string
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some("key"));
+    // Named as `content_key` reads names: `k%65y` is `key` too.
+    let keyed = query_string.split('&').any(|pair| {
+        let name = pair.split('=').next().unwrap_or("");
+        name == "key"
+            || (name.contains('%')
+                && percent_encoding::percent_decode_str(name).eq(b"key".iter().copied()))
+    });
     if keyed || (method == "POST" && !query_string.is_empty()) {
         return None;
     }
@@ -916,6 +920,9 @@ fn cached(req: &HttpRequest, answer: Answer, state: &AppState) -> HttpResponse {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

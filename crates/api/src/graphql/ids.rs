@@ -93,3 +93,69 @@ mod tests {
         }
     }
 }
+
+/// Property tests (`fuzz_`; `PROPTEST_CASES` sets how many cases).
+#[cfg(test)]
+mod fuzz {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_id() -> impl Strategy<Value = GlobalId> {
+        prop_oneof![
+            any::<u128>().prop_map(|n| GlobalId::Article(Uuid::from_u128(n))),
+            any::<i64>().prop_map(|n| GlobalId::Tag(TagId(n))),
+            any::<i64>().prop_map(|n| GlobalId::Author(AuthorId(n))),
+            any::<i64>().prop_map(GlobalId::ApiKey),
+            any::<i64>().prop_map(GlobalId::Webhook),
+        ]
+    }
+
+    /// Text that decodes to `kind:value` with parts meant to break a parser.
+    fn hostile() -> impl Strategy<Value = String> {
+        let kind = proptest::sample::select(vec![
+            "Article",
+            "Tag",
+            "Author",
+            "ApiKey",
+            "Webhook",
+            "tag",
+            "",
+            "Article:Tag",
+        ]);
+        let value = prop_oneof![
+            ".{0,40}",
+            any::<i128>().prop_map(|n| n.to_string()),
+            Just("00000000-0000-0000-0000-000000000000".to_owned()),
+            Just(" 1".to_owned()),
+            Just("+1".to_owned()),
+        ];
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(any::<u8>(), 0..120).prop_map(|b| URL_SAFE_NO_PAD.encode(b)),
+            proptest::collection::vec(any::<u8>(), 0..120).prop_map(|b| STANDARD.encode(b)),
+            (kind, value).prop_map(|(k, v)| URL_SAFE_NO_PAD.encode(format!("{k}:{v}"))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn fuzz_global_ids_round_trip(id in any_id()) {
+            let encoded = id.encode();
+            prop_assert!(encoded.len() <= 128);
+            prop_assert_eq!(GlobalId::decode(&encoded, "id").ok(), Some(id));
+        }
+
+        /// Any text is an id or bad input naming the argument; never a panic.
+        #[test]
+        fn fuzz_global_ids_decode_or_refuse(text in hostile()) {
+            match GlobalId::decode(&text, "id") {
+                Ok(id) => prop_assert_eq!(GlobalId::decode(&id.encode(), "id").ok(), Some(id)),
+                Err(ApiError::BadInput(e)) => prop_assert_eq!(e.field, "id"),
+                Err(other) => prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
+}

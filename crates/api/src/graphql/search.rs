@@ -105,3 +105,36 @@ pub fn offset_after(after: Option<&str>) -> ApiResult<usize> {
         .filter(|n| *n <= 100_000)
         .ok_or_else(invalid)
 }
+
+/// Property tests (`fuzz_`; `PROPTEST_CASES` sets how many cases).
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// A cursor the server made points past its result.
+        #[test]
+        fn fuzz_search_cursors_round_trip(offset in 0usize..100_000) {
+            prop_assert_eq!(offset_after(Some(&encode(offset))).ok(), Some(offset + 1));
+        }
+
+        /// Any other text is bad input or an offset within the bound.
+        #[test]
+        fn fuzz_search_cursors_decode_or_refuse(
+            text in prop_oneof![
+                any::<String>(),
+                proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| URL_SAFE_NO_PAD.encode(b)),
+                ".{0,24}".prop_map(|s| URL_SAFE_NO_PAD.encode(format!("s1:{s}"))),
+                any::<i128>().prop_map(|n| URL_SAFE_NO_PAD.encode(format!("s1:{n}"))),
+            ],
+        ) {
+            match offset_after(Some(&text)) {
+                Ok(n) => prop_assert!((1..=100_000).contains(&n)),
+                Err(ApiError::BadInput(e)) => prop_assert_eq!(e.field, "after"),
+                Err(other) => prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
+}

@@ -52,11 +52,14 @@ pub enum Publication {
 
 impl Publication {
     /// Builds from a status and a date; the date must be present exactly when the status is
-    /// not `draft`.
+    /// not `draft`, and be one a database can store.
     pub fn from_parts(
         status: ArticleStatus,
         published_at: Option<Timestamp>,
     ) -> Result<Self, ValidationError> {
+        if let Some(at) = published_at {
+            crate::time::check_storable("published_at", at)?;
+        }
         match (status, published_at) {
             (ArticleStatus::Draft, None) => Ok(Self::Draft),
             (ArticleStatus::Scheduled, Some(at)) => Ok(Self::Scheduled(at)),
@@ -129,6 +132,16 @@ mod tests {
                 Publication::from_parts(s, d).unwrap_err().field,
                 "published_at"
             );
+        }
+    }
+
+    #[test]
+    fn dates_a_database_cannot_store_are_refused() {
+        let too_late = crate::time::MAX_STORED + TimeDelta::microseconds(1);
+        let too_early = crate::time::MIN_STORED - TimeDelta::microseconds(1);
+        for at in [too_late, too_early] {
+            let err = Publication::from_parts(ArticleStatus::Published, Some(at)).unwrap_err();
+            assert_eq!(err.field, "published_at");
         }
     }
 

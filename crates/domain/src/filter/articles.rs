@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::{Comparison, Expr, Op, Operand, Value};
-use crate::time::{Timestamp, truncate};
+use crate::time::{Timestamp, storable, truncate};
 use crate::{Slug, ValidationError};
 
 /// A checked filter on articles.
@@ -368,8 +368,12 @@ fn time(field: TimeField, c: &Comparison) -> Result<Condition, String> {
 }
 
 /// `2017-06-03 23:43:12`, `2017-06-03T23:43:12`, RFC 3339 with an offset, or `2017-06-03`;
-/// times without an offset are UTC.
+/// times without an offset are UTC. Instants a database cannot store are not dates.
 pub fn parse_date(s: &str) -> Option<Timestamp> {
+    any_date(s).filter(|t| storable(*t))
+}
+
+fn any_date(s: &str) -> Option<Timestamp> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(truncate(t.with_timezone(&Utc)));
     }
@@ -505,6 +509,28 @@ mod tests {
             Ok(Condition::ReadingTime { value: 5, .. })
         ));
         assert!(r("id:not-a-uuid").is_err());
+    }
+
+    #[test]
+    fn dates_a_database_cannot_store_are_refused() {
+        // Found by fuzzing: PostgreSQL failed ("timestamp out of range") on years before
+        // 4713 BC, and SQLite's text comparison put years past 9999 before every other.
+        for bad in [
+            "published_at:>now-100000y",
+            "published_at:<'+10000-01-01'",
+            "created_at:'-4714-01-01'",
+            "updated_at:<='+10000-01-01 00:00:00'",
+            "published_at:>'-000001-12-31T23:59:59'",
+        ] {
+            assert_eq!(r(bad).expect_err(bad).field, "filter", "{bad}");
+        }
+        for good in [
+            "published_at:>now-2000y",
+            "published_at:<'9999-12-31T23:59:59Z'",
+            "published_at:>'0000-01-01'",
+        ] {
+            assert!(r(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

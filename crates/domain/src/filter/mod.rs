@@ -14,6 +14,8 @@
 //! compiles to SQL with bound parameters only.
 
 pub mod articles;
+#[cfg(test)]
+mod fuzz;
 mod parser;
 pub mod records;
 

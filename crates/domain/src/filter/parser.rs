@@ -4,7 +4,7 @@ use chrono::{Months, TimeDelta};
 
 use super::{Comparison, Expr, MAX_COMPARISONS, MAX_DEPTH, MAX_LEN, MAX_LIST, Op, Operand, Value};
 use crate::ValidationError;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, storable};
 
 /// Parses `input` (`now` resolves relative dates). `field` names the argument for errors.
 pub fn parse(input: &str, now: Timestamp, field: &'static str) -> Result<Expr, ValidationError> {
@@ -320,7 +320,7 @@ fn relative_date(word: &str, now: Timestamp) -> Option<Timestamp> {
             _ => None,
         }
     };
-    shift(now)
+    shift(now).filter(|t| storable(*t))
 }
 
 #[cfg(test)]

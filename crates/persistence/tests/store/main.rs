@@ -6,6 +6,7 @@ mod bulk;
 mod content;
 mod editorial;
 mod filters;
+mod fuzz;
 mod listing;
 mod pruning;
 mod related;

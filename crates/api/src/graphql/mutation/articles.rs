@@ -9,7 +9,7 @@ use broadsheet_domain::article::{
 use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
 use broadsheet_domain::policy::{Action, Ownership};
 use broadsheet_domain::related::NewRelatedLink;
-use broadsheet_domain::time::{Timestamp, truncate};
+use broadsheet_domain::time::{Timestamp, check_storable, truncate};
 use broadsheet_persistence::{AnyConnection, StoreError, articles, related};
 
 use super::{article_id, author_id, tag_id};
@@ -331,7 +331,7 @@ impl ArticleMutations {
                 )
                 .into());
             }
-            Some(at) => truncate(at),
+            Some(at) => truncate(check_storable("publishedAt", at).map_err(ApiError::from)?),
             None => req.now,
         };
         Ok(set_publication(req, &id, expected_version, Publication::Published(at)).await?)
@@ -349,6 +349,7 @@ impl ArticleMutations {
         if publish_at <= req.now {
             return Err(ApiError::bad_input("publishAt", "must be in the future").into());
         }
+        let publish_at = check_storable("publishAt", publish_at).map_err(ApiError::from)?;
         let scheduled = Publication::Scheduled(truncate(publish_at));
         Ok(set_publication(req, &id, expected_version, scheduled).await?)
     }
