@@ -41,6 +41,9 @@ impl ArticleContent {
                 "must not contain NUL characters",
             ));
         }
+        if let Some(reason) = markdown::too_deep(markdown) {
+            return Err(ValidationError::new("body", reason));
+        }
         let rendered = markdown::render(markdown);
         let word_count = markdown::word_count(&rendered.plaintext);
         let excerpt = match custom_excerpt {
