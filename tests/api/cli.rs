@@ -12,7 +12,8 @@ use broadsheet_persistence::{articles, backend_tests, users};
 use diesel::Connection as _;
 use diesel::connection::SimpleConnection as _;
 
-fn broadsheet() -> Command {
+/// The binary, without any `BROADSHEET_*` setting of the environment, and silent.
+pub(crate) fn broadsheet() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_broadsheet"));
     for (key, _) in std::env::vars() {
         if key.starts_with("BROADSHEET_") {

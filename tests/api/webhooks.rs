@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::editorial::{code, jwt, staff};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, db_tests};
 
 const SECRET: &str = "whsec-0123456789-abcdef";
 
@@ -257,32 +257,9 @@ async fn spawn(db: broadsheet_persistence::testing::TestDb, max_attempts: u32) -
     .await
 }
 
-macro_rules! webhook_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[actix_web::test]
-                async fn $name() {
-                    super::$name(broadsheet_persistence::testing::TestDb::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[actix_web::test]
-                async fn $name() {
-                    if let Some(db) = broadsheet_persistence::testing::TestDb::postgres() {
-                        super::$name(db).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
 mod private_addresses;
 
-webhook_tests!(
+db_tests!(
     changes_to_public_content_are_announced_signed,
     failed_deliveries_are_retried_with_the_same_event_id,
 );

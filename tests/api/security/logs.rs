@@ -9,16 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-fn broadsheet() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_broadsheet"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("BROADSHEET_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("BROADSHEET_LOG", "off");
-    cmd
-}
+use crate::cli::broadsheet;
 
 fn run(cmd: &mut Command, stdin: &str) -> String {
     let mut child = cmd

@@ -5,7 +5,10 @@ use sha2::{Digest as _, Sha256};
 
 use crate::helpers::{TestApp, e2e_tests};
 
-e2e_tests!(only_documents_that_parse_and_validate_are_persisted);
+e2e_tests!(
+    only_documents_that_parse_and_validate_are_persisted,
+    a_query_answered_from_the_cache_is_persisted_too,
+);
 
 fn hash(query: &str) -> String {
     Sha256::digest(query.as_bytes())
@@ -53,5 +56,35 @@ async fn only_documents_that_parse_and_validate_are_persisted(app: TestApp) {
     let registered = post(json!({ "query": good, "extensions": extensions(&h) })).await;
     assert!(registered.get("errors").is_none(), "{registered}");
     let again = post(json!({ "extensions": extensions(&h) })).await;
+    assert!(again["data"]["tags"]["totalCount"].is_number(), "{again}");
+}
+
+/// Registering a query whose answer is already cached (a client sent it plainly before)
+/// keeps it: the cache holds only queries that validated and ran.
+async fn a_query_answered_from_the_cache_is_persisted_too(app: TestApp) {
+    broadsheet::demo::load(&app.db.store).expect("demo");
+    let post = |body: Value| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/graphql",
+                &[("accept", "application/json")],
+                &body.to_string(),
+            )
+            .await
+        }
+    };
+    let query = "{ tags(first: 2) { totalCount } }";
+    // Until the cache has synced with the demo load, nothing is kept: ask until it is.
+    for _ in 0..100 {
+        if post(json!({ "query": query })).await.header("x-cache") == Some("HIT") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let h = hash(query);
+    let registered = post(json!({ "query": query, "extensions": extensions(&h) })).await;
+    assert_eq!(registered.header("x-cache"), Some("HIT"));
+    let again = post(json!({ "extensions": extensions(&h) })).await.json();
     assert!(again["data"]["tags"]["totalCount"].is_number(), "{again}");
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{CREATE_WEBHOOK, DELIVERIES, Receiver, SECRET};
 use crate::editorial::{code, staff};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, db_tests};
 
 /// Receivers an administrator from outside registered without objection.
 const INTERNAL: [&str; 5] = [
@@ -114,7 +114,7 @@ async fn internal_receivers_are_refused_at_registration(db: TestDb) {
     );
 }
 
-webhook_tests!(
+db_tests!(
     internal_receivers_are_refused_at_registration,
     intranet_receivers_are_accepted_when_allowed,
     stored_internal_receivers_are_not_delivered_to,

@@ -590,6 +590,10 @@ async fn execute(
                 {
                     return refusal.answer(format);
                 }
+                // Only a query that validated and ran is ever cached: its hash may be kept.
+                if let Some(hash) = &to_persist {
+                    service.persisted.register(hash, &query);
+                }
                 return Answer::from_cache(format, cached, true);
             }
             Lookup::Miss(t) => ticket = Some(t),
