@@ -5,6 +5,7 @@
 //! HTTP or GraphQL; a CI step proves it (`cargo tree -p broadsheet-domain -e normal -i diesel`).
 
 pub mod article;
+pub mod clock;
 pub mod author;
 mod error;
 pub mod filter;
