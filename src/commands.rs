@@ -1,5 +1,9 @@
 //! The commands that manage a database and exit.
 
+use broadsheet_api::site::SiteUrl;
+use broadsheet_api::webhooks::outbox::ContentApiBodies;
+use broadsheet_domain::clock::Clock;
+use broadsheet_service::{Actor, Service};
 use std::io::BufRead;
 
 use anyhow::{Context as _, bail};
@@ -104,6 +108,23 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The application over `store`, for a command run by the operator.
+fn service(store: Store) -> Service {
+    Service::new(
+        store,
+        Clock::system(),
+        ContentApiBodies::shared(SiteUrl::default()),
+    )
+}
+
+/// Runs a use case to its end on a runtime of its own (commands are not async).
+fn run<F: std::future::Future>(work: F) -> anyhow::Result<F::Output> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(work))
+}
+
 /// `broadsheet key create`.
 pub fn create_key(args: &KeyCreateArgs) -> anyhow::Result<()> {
     let role = args
@@ -116,12 +137,22 @@ pub fn create_key(args: &KeyCreateArgs) -> anyhow::Result<()> {
     if role.is_some() {
         crate::secrets::refuse_plaintext_beside_sealed(&store, &keyring)?;
     }
-    let issued = store.write_blocking(|c| match role {
-        Some(role) => {
-            broadsheet_api::keys::create_integration(c, &keyring, &args.name, role, args.rate_limit)
+    let service = service(store.with_keyring(keyring));
+    let limit = Some(i64::from(args.rate_limit));
+    let issued = run(async {
+        match role {
+            Some(role) => {
+                service
+                    .create_integration_key(&Actor::System, &args.name, role, limit)
+                    .await
+            }
+            None => {
+                service
+                    .create_content_key(&Actor::System, &args.name, limit)
+                    .await
+            }
         }
-        None => broadsheet_api::keys::create_content(c, &args.name, args.rate_limit),
-    })?;
+    })??;
     println!("{}", issued.credential);
     eprintln!(
         "created {} key {:?} (id {}); it is shown once",

@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use broadsheet_api::auth::session;
 use broadsheet_domain::time::{Timestamp, now};
 use broadsheet_persistence::{Store, StoreError, articles, sessions, throttle};
+use broadsheet_service::sessions as session;
 
 /// Refresh tokens deleted a transaction.
 const TOKEN_BATCH: usize = 500;

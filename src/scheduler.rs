@@ -6,19 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use broadsheet_api::cache::ResponseCache;
-use broadsheet_api::site::SiteUrl;
-use broadsheet_api::webhooks::outbox;
-use broadsheet_domain::time::{Timestamp, now};
-use broadsheet_persistence::{Store, StoreError, articles, content};
+use broadsheet_service::{Service, ServiceError};
 
 /// Runs one pass now, then one every `interval`, for as long as the server runs. Each
 /// article published announces `article.published` to webhooks, in the same transaction.
-pub async fn run(store: Store, interval: Duration, site: SiteUrl, cache: Arc<ResponseCache>) {
+pub async fn run(service: Service, interval: Duration, cache: Arc<ResponseCache>) {
     loop {
-        match pass(&store, &site, now()).await {
+        match pass(&service).await {
             Ok(0) => {}
             Ok(_) => {
-                if let Err(error) = cache.refresh(&store).await {
+                if let Err(error) = cache.refresh(service.store()).await {
                     tracing::warn!(%error, "could not re-read the content version");
                 }
             }
@@ -28,34 +25,13 @@ pub async fn run(store: Store, interval: Duration, site: SiteUrl, cache: Arc<Res
     }
 }
 
-/// Publishes the articles due at `now`; returns how many. Most passes find nothing due: a
-/// read of when the next article is due (from the small index of scheduled ones) says so,
-/// and the pass ends there, with no write transaction (on SQLite, no wait for the one writer's
-/// lock). Otherwise the due articles are published [`articles::PUBLISH_BATCH`] a transaction.
-pub async fn pass(store: &Store, site: &SiteUrl, now: Timestamp) -> Result<usize, StoreError> {
-    let next_due = store.read(content::state).await?.next_due;
-    if next_due.is_none_or(|due| due > now) {
-        return Ok(0);
+/// Publishes the articles due now (see [`Service::publish_due`]); returns how many.
+pub async fn pass(service: &Service) -> Result<usize, ServiceError> {
+    let published = service.publish_due().await?;
+    for article in &published {
+        tracing::info!(slug = %article.slug, "published a scheduled article");
     }
-    let mut published = 0;
-    loop {
-        let site = site.clone();
-        let batch = store
-            .write(move |c| {
-                articles::publish_due_batch(c, now, articles::PUBLISH_BATCH, |c, before, after| {
-                    outbox::record_article(c, &site, Some(before), Some(after), now)
-                })
-            })
-            .await?;
-        for article in &batch {
-            tracing::info!(slug = %article.slug, "published a scheduled article");
-        }
-        published += batch.len();
-        // A short batch: none left, or some changed meanwhile (left for the next pass).
-        if batch.len() < articles::PUBLISH_BATCH {
-            return Ok(published);
-        }
-    }
+    Ok(published.len())
 }
 
 #[cfg(test)]
@@ -67,6 +43,11 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
+    use broadsheet_api::site::SiteUrl;
+    use broadsheet_api::webhooks::outbox::ContentApiBodies;
+    use broadsheet_domain::clock::Clock;
+    use broadsheet_domain::time::now;
+    use broadsheet_persistence::articles;
 
     fn databases() -> impl Iterator<Item = TestDb> {
         [Some(TestDb::sqlite()), TestDb::postgres()]
@@ -74,8 +55,12 @@ mod tests {
             .flatten()
     }
 
-    fn site() -> SiteUrl {
-        SiteUrl::new("https://news.example.com")
+    fn service(db: &TestDb) -> Service {
+        Service::new(
+            db.store.clone(),
+            Clock::system(),
+            ContentApiBodies::shared(SiteUrl::new("https://news.example.com")),
+        )
     }
 
     #[tokio::test]
@@ -89,7 +74,7 @@ mod tests {
             ArticleBuilder::new("Out already", w).create(&mut c);
             drop(c);
             let (writes, trips) = (db.store.writes_made(), db.store.trips_made());
-            assert_eq!(pass(&db.store, &site(), now()).await.expect("pass"), 0);
+            assert_eq!(pass(&service(&db)).await.expect("pass"), 0);
             assert_eq!(db.store.writes_made(), writes, "no write transaction");
             assert_eq!(
                 db.store.trips_made(),
@@ -130,7 +115,7 @@ mod tests {
             drop(c);
             let writes = db.store.writes_made();
 
-            assert_eq!(pass(&db.store, &site(), now()).await.expect("pass"), 250);
+            assert_eq!(pass(&service(&db)).await.expect("pass"), 250);
             assert_eq!(db.store.writes_made(), writes + 3, "100, 100 and 50");
             let mut c = db.store.conn().expect("connection");
             for article in due.iter().chain([&later]) {
@@ -148,7 +133,7 @@ mod tests {
             assert_eq!(events.len(), 250);
             assert!(events.iter().all(|d| d.event == "article.published"));
             drop(c);
-            assert_eq!(pass(&db.store, &site(), now()).await.expect("again"), 0);
+            assert_eq!(pass(&service(&db)).await.expect("again"), 0);
         }
     }
 }

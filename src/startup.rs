@@ -91,8 +91,14 @@ impl Application {
         let server = broadsheet_api::server(listener, state, &options)?;
         if args.scheduler_interval > 0 {
             let interval = Duration::from_secs(args.scheduler_interval);
-            let site = broadsheet_api::site::SiteUrl::new(&args.site_url);
-            actix_web::rt::spawn(crate::scheduler::run(store.clone(), interval, site, cache));
+            let service = broadsheet_service::Service::new(
+                store.clone(),
+                broadsheet_domain::clock::Clock::system(),
+                broadsheet_api::webhooks::outbox::ContentApiBodies::shared(
+                    broadsheet_api::site::SiteUrl::new(&args.site_url),
+                ),
+            );
+            actix_web::rt::spawn(crate::scheduler::run(service, interval, cache));
         }
         if args.webhooks.webhook_delivery {
             let options = args.webhooks.options();

@@ -64,9 +64,14 @@ async fn ghosts_client_works_from_another_origin() {
     let app = demo_app().await;
     let key = {
         let mut c = app.db.store.conn().expect("connection");
-        broadsheet_api::keys::create_content(&mut c, "Browser test", 10_000)
-            .expect("key")
-            .credential
+        broadsheet_service::keys::create_content(
+            &mut c,
+            "Browser test",
+            10_000,
+            broadsheet_domain::time::now(),
+        )
+        .expect("key")
+        .credential
     };
     node(
         "browser/ghost-cors.test.mjs",

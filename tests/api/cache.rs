@@ -28,9 +28,14 @@ const SLUG: &str = "new-homes-target";
 
 fn content_key(app: &TestApp) -> String {
     let mut c = app.db.store.conn().expect("connection");
-    broadsheet_api::keys::create_content(&mut c, "Partner", 100_000)
-        .expect("key")
-        .credential
+    broadsheet_service::keys::create_content(
+        &mut c,
+        "Partner",
+        100_000,
+        broadsheet_domain::time::now(),
+    )
+    .expect("key")
+    .credential
 }
 
 /// The public reads of one article, on every API.
@@ -232,7 +237,7 @@ async fn requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_cou
     // A key's every request counts, cached or not: the third of a two-a-minute key is refused.
     let key = {
         let mut c = app.db.store.conn().expect("connection");
-        broadsheet_api::keys::create_content(&mut c, "Tiny", 2)
+        broadsheet_service::keys::create_content(&mut c, "Tiny", 2, broadsheet_domain::time::now())
             .expect("key")
             .credential
     };

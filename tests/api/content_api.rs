@@ -16,9 +16,14 @@ e2e_tests!(
 
 fn key(app: &TestApp, limit: u32) -> String {
     let mut c = app.db.store.conn().expect("connection");
-    broadsheet_api::keys::create_content(&mut c, "Partner", limit)
-        .expect("key")
-        .credential
+    broadsheet_service::keys::create_content(
+        &mut c,
+        "Partner",
+        limit,
+        broadsheet_domain::time::now(),
+    )
+    .expect("key")
+    .credential
 }
 
 async fn envelopes_and_headers(app: TestApp) {

@@ -32,9 +32,14 @@ async fn preflight(app: &TestApp, path: &str, method: &str, headers: &str) -> Re
 
 fn content_key(app: &TestApp) -> String {
     let mut c = app.db.store.conn().expect("connection");
-    broadsheet_api::keys::create_content(&mut c, "Partner", 1000)
-        .expect("key")
-        .credential
+    broadsheet_service::keys::create_content(
+        &mut c,
+        "Partner",
+        1000,
+        broadsheet_domain::time::now(),
+    )
+    .expect("key")
+    .credential
 }
 
 /// How many `name` headers a reply has.

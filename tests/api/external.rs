@@ -45,9 +45,14 @@ async fn ghosts_official_client_works(app: TestApp) {
     demo::load(&app.db.store).expect("demo");
     let key = {
         let mut c = app.db.store.conn().expect("connection");
-        broadsheet_api::keys::create_content(&mut c, "Ghost client test", 10_000)
-            .expect("key")
-            .credential
+        broadsheet_service::keys::create_content(
+            &mut c,
+            "Ghost client test",
+            10_000,
+            broadsheet_domain::time::now(),
+        )
+        .expect("key")
+        .credential
     };
     node("content-api.test.mjs", vec![app.address.clone(), key]).await;
 }
@@ -78,12 +83,13 @@ async fn ghosts_admin_client_signs_integration_tokens(app: TestApp) {
     }
     let key = {
         let mut c = app.db.store.conn().expect("connection");
-        broadsheet_api::keys::create_integration(
+        broadsheet_service::keys::create_integration(
             &mut c,
             &broadsheet_persistence::secrets::Keyring::default(),
             "Ghost admin client test",
             broadsheet_domain::author::Role::Editor,
             10_000,
+            broadsheet_domain::time::now(),
         )
         .expect("key")
         .credential

@@ -7,7 +7,7 @@
 //! the right, skipping the trusted hops, so that what a client wrote itself at the left is
 //! never believed. An IPv6 client controls a whole /64, so limits count per /64.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -104,24 +104,7 @@ impl Clients {
     }
 }
 
-/// An IPv4 address written as IPv6 (`::ffff:1.2.3.4`) is the IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
-/// The address limits count under: an IPv4 address, or an IPv6 address's /64.
-pub fn group(ip: IpAddr) -> IpAddr {
-    match canonical(ip) {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
+pub use broadsheet_domain::net::{canonical, group};
 
 /// An address as proxies write it: `1.2.3.4`, `1.2.3.4:80`, `2001:db8::1`,
 /// `[2001:db8::1]:443`, possibly quoted.

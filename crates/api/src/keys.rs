@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use broadsheet_domain::time::now;
 use broadsheet_persistence::Store;
 use broadsheet_persistence::keys::{self, ApiKey};
-use sha2::{Digest as _, Sha256};
 
 /// Why a key was refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -97,18 +96,7 @@ impl RateLimiter {
     }
 }
 
-/// The stored form of a content key.
-pub fn hash(key: &str) -> String {
-    crate::hex::encode(&Sha256::digest(key.as_bytes()))
-}
-
-/// Whether `key` looks like a content key: 26 lowercase hex characters.
-pub fn well_formed(key: &str) -> bool {
-    key.len() == 26
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use broadsheet_service::keys::{hash, well_formed};
 
 /// Checks a content key and counts the request against its limit.
 pub async fn admit(store: &Store, limiter: &RateLimiter, key: &str) -> Result<ApiKey, KeyRefusal> {
@@ -206,78 +194,4 @@ mod tests {
         assert!(!well_formed("0123456789abcdef012345678"));
         assert!(!well_formed("0123456789abcdef012345678g"));
     }
-}
-
-/// A new key and what to hand to its holder.
-#[derive(Debug, Clone)]
-pub struct IssuedKey {
-    /// As stored.
-    pub key: ApiKey,
-    /// The credential: 26 hex characters for a content key, `{id}:{secret}` for an
-    /// integration key. Shown once; only a hash (content) or the secret (integration) is kept.
-    pub credential: String,
-}
-
-fn random_hex(bytes: usize) -> String {
-    use rand::RngCore as _;
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    crate::hex::encode(&buf)
-}
-
-/// Creates a content key: 26 hex characters, read-only, limited to `rate_limit` requests a
-/// minute.
-pub fn create_content(
-    conn: &mut broadsheet_persistence::AnyConnection,
-    name: &str,
-    rate_limit: u32,
-) -> Result<IssuedKey, broadsheet_persistence::StoreError> {
-    let name = broadsheet_domain::text::bounded("name", name, 191, false)?;
-    let mut credential = random_hex(13);
-    credential.truncate(26);
-    let key = keys::create_content(conn, &name, &hash(&credential), rate_limit, now())?;
-    Ok(IssuedKey { key, credential })
-}
-
-/// Creates an integration key that acts as a new staff account of `role` (named after the
-/// integration, with no password): tokens signed with its secret act with that role. The
-/// secret is stored sealed with `keyring`'s master key, if it has one.
-pub fn create_integration(
-    conn: &mut broadsheet_persistence::AnyConnection,
-    keyring: &broadsheet_persistence::secrets::Keyring,
-    name: &str,
-    role: broadsheet_domain::author::Role,
-    rate_limit: u32,
-) -> Result<IssuedKey, broadsheet_persistence::StoreError> {
-    use broadsheet_domain::author::{NewUser, ProfileInput, UserInput};
-    let name = broadsheet_domain::text::bounded("name", name, 150, false)?;
-    let key_id = random_hex(12);
-    let secret = random_hex(32);
-    let user = NewUser::parse(&UserInput {
-        profile: ProfileInput {
-            name: format!("{name} (integration)"),
-            ..ProfileInput::default()
-        },
-        email: format!(
-            "integration-{key_id}@{}",
-            broadsheet_persistence::users::INTEGRATION_EMAIL_DOMAIN
-        ),
-        role,
-        password: None,
-    })?;
-    let user = broadsheet_persistence::users::create(conn, &user, now())?;
-    let key = keys::create_integration(
-        conn,
-        keyring,
-        &name,
-        &key_id,
-        &secret,
-        user.id(),
-        rate_limit,
-        now(),
-    )?;
-    Ok(IssuedKey {
-        key,
-        credential: format!("{key_id}:{secret}"),
-    })
 }

@@ -128,6 +128,12 @@ pub fn server(
 ) -> std::io::Result<Server> {
     let mut state = state;
     state.site = crate::site::SiteUrl::new(&options.site_url);
+    state.service = broadsheet_service::Service::new(
+        state.store.clone(),
+        state.service.clock().clone(),
+        crate::webhooks::outbox::ContentApiBodies::shared(state.site.clone()),
+    )
+    .receiving(state.webhook_receivers);
     state.cache_max_age = options.graphql.cache_max_age;
     state.request_timeout = options.graphql.timeout;
     state.settle_cache_control();

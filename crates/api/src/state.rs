@@ -1,5 +1,8 @@
 //! What every handler can reach.
 
+use crate::webhooks::outbox::ContentApiBodies;
+use broadsheet_domain::clock::Clock;
+use broadsheet_service::Service;
 use std::sync::Arc;
 
 use broadsheet_persistence::Store;
@@ -16,6 +19,8 @@ use crate::webhooks::Receivers;
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// The application: every rule, change and event goes through it.
+    pub service: Service,
     /// Signs and checks tokens.
     pub jwt: Arc<JwtConfig>,
     /// Holds partner keys to their limits.
@@ -63,8 +68,14 @@ impl AppState {
 
     /// State over `store`, with tokens made and checked by `jwt`.
     pub fn new(store: Store, jwt: JwtConfig) -> Self {
+        let service = Service::new(
+            store.clone(),
+            Clock::system(),
+            ContentApiBodies::shared(SiteUrl::default()),
+        );
         Self {
             store,
+            service,
             jwt: Arc::new(jwt),
             limiter: Arc::new(RateLimiter::default()),
             clients: Arc::new(Clients::default()),

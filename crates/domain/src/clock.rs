@@ -85,7 +85,10 @@ mod tests {
 
     #[test]
     fn a_manual_clock_moves_only_when_told_and_its_clones_with_it() {
-        let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).single().expect("valid");
+        let start = Utc
+            .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+            .single()
+            .expect("valid");
         let clock = Clock::manual(start);
         let clone = clock.clone();
         assert_eq!(clock.now(), start);

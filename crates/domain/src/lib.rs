@@ -5,8 +5,8 @@
 //! HTTP or GraphQL; a CI step proves it (`cargo tree -p broadsheet-domain -e normal -i diesel`).
 
 pub mod article;
-pub mod clock;
 pub mod author;
+pub mod clock;
 mod error;
 pub mod filter;
 pub mod ids;

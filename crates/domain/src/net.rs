@@ -99,6 +99,26 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     }
 }
 
+/// An IPv4 address written as IPv6 (`::ffff:1.2.3.4`) is the IPv4 address.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The address limits count under: an IPv4 address, or an IPv6 address's /64 (one client
+/// holds a whole /64).
+pub fn group(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use diesel::SqliteConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager as _};
-use diesel::{Connection as _, SqliteConnection};
 
 use crate::db::{
     self, AnyConnection, Backend, DatabaseUrl, Pool, PoolOptions, PooledConnection, deadline,
@@ -152,6 +152,17 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction_blocking(f)
+    }
+
+    /// [`write_blocking`](Self::write_blocking) for a caller with an error of its own (the
+    /// application layer refuses a change inside the transaction that read what it decides
+    /// on): any `Err` rolls back.
+    pub fn transaction_blocking<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        type Manager = <AnyConnection as diesel::Connection>::TransactionManager;
         self.writes.fetch_add(1, Ordering::Relaxed);
         let _guard = match self.backend {
             Backend::Sqlite => Some(self.write_lock.lock().unwrap_or_else(|p| p.into_inner())),
@@ -159,20 +170,30 @@ impl Store {
         };
         let mut pooled = self.conn()?;
         let conn: &mut AnyConnection = &mut pooled;
-        if !matches!(conn, AnyConnection::Sqlite(_)) {
-            return conn.transaction(f);
+        if matches!(conn, AnyConnection::Sqlite(_)) {
+            sqlite_tx(conn, |c| {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            })?;
+        } else {
+            Manager::begin_transaction(conn).map_err(StoreError::from)?;
         }
-        sqlite_tx(conn, |c| {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
-        })?;
+        let sqlite = matches!(conn, AnyConnection::Sqlite(_));
         match f(conn) {
             Ok(value) => {
-                sqlite_tx(conn, AnsiTransactionManager::commit_transaction)?;
+                if sqlite {
+                    sqlite_tx(conn, AnsiTransactionManager::commit_transaction)?;
+                } else {
+                    Manager::commit_transaction(conn).map_err(StoreError::from)?;
+                }
                 Ok(value)
             }
             Err(e) => {
-                if let Err(rollback) = sqlite_tx(conn, AnsiTransactionManager::rollback_transaction)
-                {
+                let rolled_back = if sqlite {
+                    sqlite_tx(conn, AnsiTransactionManager::rollback_transaction)
+                } else {
+                    Manager::rollback_transaction(conn).map_err(StoreError::from)
+                };
+                if let Err(rollback) = rolled_back {
                     tracing::error!(error = %rollback, "rollback failed");
                 }
                 Err(e)
@@ -230,13 +251,28 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.transaction(f).await
+    }
+
+    /// [`write`](Self::write) for a caller with an error of its own: any `Err` rolls back.
+    pub async fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
         let permit = self.permit().await?;
         let store = self.clone();
-        blocking(move || {
+        match tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            store.write_blocking(f)
+            store.transaction_blocking(f)
         })
         .await
+        {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(join) => Err(StoreError::Internal(Cause::new(join)).into()),
+        }
     }
 
     /// Checks the database answers within `timeout`.

@@ -75,9 +75,14 @@ fn run(db: TestDb) {
     broadsheet::demo::load(&app.db.store).expect("the sample publication");
     let known = {
         let mut c = app.db.store.conn().expect("connection");
-        let key = broadsheet_api::keys::create_content(&mut c, "Fuzz", 1_000_000)
-            .expect("content key")
-            .credential;
+        let key = broadsheet_service::keys::create_content(
+            &mut c,
+            "Fuzz",
+            1_000_000,
+            broadsheet_domain::time::now(),
+        )
+        .expect("content key")
+        .credential;
         drop(c);
         let token = crate::editorial::staff(&app, "Eve Editor", Role::Editor).token;
         let slugs = [

@@ -16,9 +16,14 @@ db_tests!(
 
 fn content_key(app: &TestApp) -> String {
     let mut c = app.db.store.conn().expect("connection");
-    broadsheet_api::keys::create_content(&mut c, "Partner", 100_000)
-        .expect("key")
-        .credential
+    broadsheet_service::keys::create_content(
+        &mut c,
+        "Partner",
+        100_000,
+        broadsheet_domain::time::now(),
+    )
+    .expect("key")
+    .credential
 }
 
 /// With no time at all, no API reads anything: each says it ran out of time.

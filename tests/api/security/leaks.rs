@@ -86,9 +86,14 @@ fn world(app: &TestApp) -> World {
         .create(&mut c);
     let link = NewRelatedLink::new(live.id, draft.id, None).expect("link");
     related::add(&mut c, &link).expect("curated link to the draft");
-    let key = broadsheet_api::keys::create_content(&mut c, "Partner", 100_000)
-        .expect("key")
-        .credential;
+    let key = broadsheet_service::keys::create_content(
+        &mut c,
+        "Partner",
+        100_000,
+        broadsheet_domain::time::now(),
+    )
+    .expect("key")
+    .credential;
     World {
         draft_uuid: draft.uuid.to_string(),
         live_slug: "council-meets",
@@ -206,12 +211,13 @@ async fn only_people_with_something_published_are_public(app: TestApp) {
         ArticleBuilder::new("Live but his", gone.id()).create(&mut c);
         broadsheet_persistence::users::set_active(&mut c, gone.id(), false, now())
             .expect("deactivate");
-        broadsheet_api::keys::create_integration(
+        broadsheet_service::keys::create_integration(
             &mut c,
             &broadsheet_persistence::secrets::Keyring::default(),
             "Zapier",
             broadsheet_domain::author::Role::Editor,
             100,
+            broadsheet_domain::time::now(),
         )
         .expect("integration");
         (

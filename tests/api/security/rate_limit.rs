@@ -48,9 +48,14 @@ async fn anonymous_clients_are_limited_per_address(db: TestDb) {
     // A partner's key counts against the key, not the address.
     let key = {
         let mut c = app.db.store.conn().expect("connection");
-        broadsheet_api::keys::create_content(&mut c, "Partner", 1000)
-            .expect("key")
-            .credential
+        broadsheet_service::keys::create_content(
+            &mut c,
+            "Partner",
+            1000,
+            broadsheet_domain::time::now(),
+        )
+        .expect("key")
+        .credential
     };
     let keyed = app.get_with(&format!("{QUERY}&key={key}"), &accept).await;
     assert_eq!(keyed.status, StatusCode::OK);

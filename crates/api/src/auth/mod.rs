@@ -8,69 +8,21 @@
 
 #[cfg(test)]
 mod fuzz;
-pub mod hashing;
+pub use broadsheet_service::hashing;
 pub mod integration;
 pub mod jwt;
 pub mod session;
 
-use broadsheet_domain::author::{Email, Role, User};
+use broadsheet_domain::author::{Email, Role};
 use broadsheet_domain::ids::AuthorId;
-use broadsheet_domain::policy::{self, Action, Ownership};
 use broadsheet_persistence::{Store, users};
 
 pub use jwt::{ExternalKey, JwtConfig, Preview, Secret};
 
-use crate::graphql::error::ApiError;
 use crate::keys::RateLimiter;
 
-/// The person behind a request.
-#[derive(Debug, Clone)]
-pub enum Viewer {
-    /// A reader: published content only.
-    Anonymous,
-    /// A signed-in, active staff member.
-    Staff(Box<User>),
-}
-
-impl Viewer {
-    /// The staff member, if signed in.
-    pub fn staff(&self) -> Option<&User> {
-        match self {
-            Self::Staff(user) => Some(user),
-            Self::Anonymous => None,
-        }
-    }
-
-    /// The staff member, or UNAUTHENTICATED.
-    pub fn signed_in(&self) -> Result<&User, ApiError> {
-        self.staff()
-            .ok_or(ApiError::Unauthenticated("sign in to do this"))
-    }
-
-    /// Whether the viewer may do `action` to something that is `ownership`.
-    pub fn may(&self, action: Action, ownership: Ownership) -> bool {
-        self.staff()
-            .is_some_and(|u| u.active && policy::permits(u.role, action, ownership))
-    }
-
-    /// The staff member if they may do `action`; UNAUTHENTICATED or FORBIDDEN if not.
-    pub fn authorize(&self, action: Action, ownership: Ownership) -> Result<&User, ApiError> {
-        let user = self.signed_in()?;
-        if policy::permits(user.role, action, ownership) {
-            Ok(user)
-        } else {
-            Err(ApiError::Forbidden("your role does not allow this"))
-        }
-    }
-
-    /// Whether something owned by `owners` is the viewer's own.
-    pub fn ownership(&self, owners: &[AuthorId]) -> Ownership {
-        match self.staff() {
-            Some(user) if owners.contains(&user.id()) => Ownership::Own,
-            _ => Ownership::Others,
-        }
-    }
-}
+/// The person behind a request: the service layer's actor.
+pub use broadsheet_service::Actor as Viewer;
 
 /// Why a request's credentials were refused (for the log; clients hear only "invalid").
 #[derive(Debug, thiserror::Error)]

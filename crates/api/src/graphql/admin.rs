@@ -2,24 +2,15 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use broadsheet_domain::author::Role;
-use broadsheet_domain::policy::{Action, Ownership};
 use broadsheet_domain::time::Timestamp;
 use broadsheet_domain::webhook::WebhookEvent;
 use broadsheet_persistence::keys::{ApiKey, KeyKind};
-use broadsheet_persistence::webhooks::{self, Attempt, Delivery, DeliveryStatus, Webhook};
-use broadsheet_persistence::{keys, users};
+use broadsheet_persistence::webhooks::{Attempt, Delivery, DeliveryStatus, Webhook};
 
 use super::context::{RequestContext, request};
 use super::error::{ApiError, ApiResult};
 use super::ids::GlobalId;
 use super::user::RoleValue;
-
-/// Administrators only.
-pub fn authorize(req: &RequestContext) -> ApiResult<()> {
-    req.viewer
-        .authorize(Action::ManageKeys, Ownership::Others)
-        .map(drop)
-}
 
 /// What a key is for.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -88,22 +79,16 @@ impl ApiKeyNode {
 
 /// Every key, newest first.
 pub async fn api_keys(req: &RequestContext) -> ApiResult<Vec<ApiKeyNode>> {
-    authorize(req)?;
     Ok(req
-        .store
-        .read(|c| {
-            keys::list(c)?
-                .into_iter()
-                .map(|key| {
-                    let role = match key.user {
-                        Some(user) => users::get(c, user)?.map(|u| u.role),
-                        None => None,
-                    };
-                    Ok(ApiKeyNode { key, role })
-                })
-                .collect::<Result<Vec<_>, broadsheet_persistence::StoreError>>()
+        .service
+        .list_keys(&req.viewer)
+        .await?
+        .into_iter()
+        .map(|k| ApiKeyNode {
+            key: k.key,
+            role: k.role,
         })
-        .await?)
+        .collect())
 }
 
 /// An event a webhook can subscribe to.
@@ -157,9 +142,6 @@ impl From<WebhookEvent> for WebhookEventValue {
 /// A registered webhook. Its secret is never shown again.
 pub struct WebhookNode(pub Webhook);
 
-/// The most deliveries one `deliveries` field returns.
-const MAX_DELIVERIES: i32 = 100;
-
 #[Object(name = "Webhook")]
 impl WebhookNode {
     async fn id(&self) -> ID {
@@ -200,13 +182,9 @@ impl WebhookNode {
         #[graphql(default = 20)] last: i32,
     ) -> async_graphql::Result<Vec<DeliveryNode>> {
         let req = request(ctx);
-        if !(1..=MAX_DELIVERIES).contains(&last) {
-            return Err(ApiError::bad_input("last", "must be between 1 and 100").into());
-        }
-        let id = self.0.id;
         let found = req
-            .store
-            .read(move |c| webhooks::deliveries(c, id, i64::from(last)))
+            .service
+            .webhook_deliveries(&req.viewer, self.0.id, i64::from(last))
             .await
             .map_err(ApiError::from)?;
         Ok(found.into_iter().map(DeliveryNode).collect())
@@ -286,10 +264,9 @@ impl AttemptNode {
 
 /// Every webhook, oldest first.
 pub async fn list_webhooks(req: &RequestContext) -> ApiResult<Vec<WebhookNode>> {
-    authorize(req)?;
     Ok(req
-        .store
-        .read(webhooks::list)
+        .service
+        .list_webhooks(&req.viewer)
         .await?
         .into_iter()
         .map(WebhookNode)

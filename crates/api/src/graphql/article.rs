@@ -8,10 +8,9 @@ use broadsheet_domain::article::{Article, ArticleStatus};
 use broadsheet_domain::filter::{articles::resolve, parse};
 use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::listing::{ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest};
-use broadsheet_domain::policy::Action;
-use broadsheet_domain::policy::Ownership;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_domain::{Slug, ValidationError};
+use broadsheet_service::reading;
 
 use crate::auth::Viewer;
 use broadsheet_persistence::articles;
@@ -63,43 +62,35 @@ impl ArticleNode {
             .unwrap_or_default())
     }
 
-    /// Whether the viewer may see this article: published (or due), or a draft their role
-    /// lets them read.
+    /// Whether the viewer may see this article (see [`reading::may_read`]).
     pub async fn visible(req: &RequestContext, article: &Article) -> ApiResult<bool> {
-        if article.publication.is_live_at(req.now) {
-            return Ok(true);
+        if article.publication.is_live_at(req.now) || !reading::may_read_unpublished(&req.viewer) {
+            return Ok(article.publication.is_live_at(req.now));
         }
-        if req.viewer.staff().is_none() {
-            return Ok(false);
-        }
-        let authors = req
-            .loader
-            .load_one(AuthorsOf(article.id))
-            .await?
-            .unwrap_or_default();
-        let owners: Vec<AuthorId> = authors.iter().map(|a| a.id).collect();
-        Ok(req
-            .viewer
-            .may(Action::ViewDraft, req.viewer.ownership(&owners)))
+        let owners = owners(req, article.id).await?;
+        Ok(reading::may_read(&req.viewer, article, &owners, req.now))
     }
 
     /// Whether the viewer may see the editorial side of this article (its version, source,
     /// revisions, preview link).
     async fn editorial(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let req = request(ctx);
-        if req.viewer.staff().is_none() {
+        if !reading::may_read_unpublished(&req.viewer) {
             return Ok(false);
         }
-        let authors = req
-            .loader
-            .load_one(AuthorsOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        let owners: Vec<AuthorId> = authors.iter().map(|a| a.id).collect();
-        Ok(req
-            .viewer
-            .may(Action::ViewDraft, req.viewer.ownership(&owners)))
+        let owners = owners(req, self.0.id).await?;
+        Ok(reading::may_read_editorial(&req.viewer, &owners))
     }
+}
+
+/// The authors of article `id`, through the request's loader.
+async fn owners(req: &RequestContext, id: ArticleId) -> ApiResult<Vec<AuthorId>> {
+    let authors = req
+        .loader
+        .load_one(AuthorsOf(id))
+        .await?
+        .unwrap_or_default();
+    Ok(authors.iter().map(|a| a.id).collect())
 }
 
 /// Where an article stands.
@@ -480,7 +471,7 @@ impl ArticleNode {
             .store
             .read(move |c| articles::preview_version(c, id))
             .await?;
-        let by = req.viewer.staff().map(|u| u.id().0);
+        let by = req.viewer.user().map(|u| u.id().0);
         Ok(req
             .jwt
             .issue_preview(self.0.uuid, version, by, req.now, PREVIEW_TTL))
@@ -649,17 +640,15 @@ impl ArticleFilterInput {
     /// ask by status, the drafts their role lets them read.
     pub fn into_filter(self, viewer: &Viewer, now: Timestamp) -> ApiResult<ArticleFilter> {
         let statuses = self.status.clone();
-        let mut filter = self.into_public_filter(now)?;
-        if let Some(statuses) = statuses {
-            let me = viewer.signed_in()?;
-            filter.live_at = None;
-            filter.statuses = statuses.into_iter().map(Into::into).collect();
-            if !viewer.may(Action::ViewDraft, Ownership::Others) {
-                viewer.authorize(Action::ViewDraft, Ownership::Own)?;
-                filter.author = Some(me.id());
-            }
+        let filter = self.into_public_filter(now)?;
+        match statuses {
+            Some(statuses) => Ok(reading::by_status(
+                viewer,
+                filter,
+                statuses.into_iter().map(Into::into).collect(),
+            )?),
+            None => Ok(filter),
         }
-        Ok(filter)
     }
 
     /// The filter for what the public may read at `now`.

@@ -9,6 +9,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
+use broadsheet_service::Service;
 
 use super::loaders::StoreLoader;
 use crate::auth::{JwtConfig, Viewer};
@@ -19,6 +20,8 @@ use crate::webhooks::Receivers;
 
 /// Per-request data.
 pub struct RequestContext {
+    /// The application, as of `now`, on the request's deadline.
+    pub service: Service,
     /// The database.
     pub store: Store,
     /// "Now" for this request: what is live is decided once, so one response never mixes two
@@ -50,16 +53,16 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A context answering `viewer` as of `now`.
+    /// A context answering `viewer` with `service` (pinned to the request's instant).
     pub fn new(
-        store: Store,
-        now: Timestamp,
+        service: Service,
         site: SiteUrl,
         viewer: Viewer,
         jwt: Arc<JwtConfig>,
         limiter: Arc<RateLimiter>,
         address: Option<IpAddr>,
     ) -> Self {
+        let (store, now) = (service.store().clone(), service.now());
         let surrogates = Surrogates::default();
         // No delay: every load a resolution pass asks for is queued before the spawned
         // fetch first runs, so batches are whole without waiting on a timer (the default 1 ms
@@ -71,6 +74,7 @@ impl RequestContext {
         )
         .delay(std::time::Duration::ZERO);
         Self {
+            service,
             store,
             now,
             site,

@@ -24,6 +24,7 @@
 use async_graphql::ErrorExtensions as _;
 use broadsheet_domain::ValidationError;
 use broadsheet_persistence::StoreError;
+use broadsheet_service::ServiceError;
 
 /// A resolver's failure.
 #[derive(Debug)]
@@ -73,6 +74,19 @@ impl ApiError {
             Self::Unavailable => "UNAVAILABLE",
             Self::TimedOut => "TIMEOUT",
             Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Unauthenticated(m) => Self::Unauthenticated(m),
+            ServiceError::Forbidden(m) => Self::Forbidden(m),
+            ServiceError::Invalid(v) => Self::BadInput(v),
+            ServiceError::NotFound(what) => Self::NotFound(what),
+            ServiceError::RateLimited(seconds) => Self::RateLimited(seconds),
+            ServiceError::Store(e) => e.into(),
         }
     }
 }

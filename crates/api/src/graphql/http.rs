@@ -647,12 +647,14 @@ async fn execute(
             .answer(format);
         }
     };
-    let anonymous = viewer.staff().is_none();
+    let anonymous = viewer.user().is_none();
     // Its reads stop at the request's time limit (and SQLite's statements with them).
     let deadline = std::time::Instant::now() + service.config.timeout;
+    let now = state.service.clock().now();
     let mut context = RequestContext::new(
-        state.store.with_deadline(deadline),
-        broadsheet_domain::time::now(),
+        state
+            .service
+            .as_of(state.store.with_deadline(deadline), now),
         service.site.clone(),
         viewer,
         state.jwt.clone(),

@@ -218,7 +218,7 @@ impl Query {
 
     /// The signed-in staff member; `null` for anonymous readers.
     async fn me(&self, ctx: &Context<'_>) -> Option<UserNode> {
-        request(ctx).viewer.staff().cloned().map(UserNode)
+        request(ctx).viewer.user().cloned().map(UserNode)
     }
 
     /// Partners' and integrations' keys, newest first (administrators).

@@ -1,7 +1,7 @@
 //! Signed webhooks: events stored with the changes that cause them (the outbox), and the
 //! worker that delivers them, to public addresses only unless told otherwise.
 
-pub mod address;
+pub use broadsheet_service::address;
 pub mod connect;
 pub mod delivery;
 pub mod failure;

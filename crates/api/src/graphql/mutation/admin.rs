@@ -1,35 +1,14 @@
 //! Administrators' changes: API keys and webhooks.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use broadsheet_domain::url::WebUrl;
-use broadsheet_domain::webhook::{self, NewWebhook, WebhookEvent};
-use broadsheet_persistence::webhooks::{self, WebhookChanges};
-use broadsheet_persistence::{keys as stored_keys, users};
+use broadsheet_domain::webhook::WebhookEvent;
+use broadsheet_service::webhooks::WebhookUpdate;
 
-use crate::graphql::admin::{
-    ApiKeyNode, CreatedApiKeyPayload, WebhookEventValue, WebhookNode, authorize,
-};
+use crate::graphql::admin::{ApiKeyNode, CreatedApiKeyPayload, WebhookEventValue, WebhookNode};
 use crate::graphql::context::request;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::user::RoleValue;
-use crate::keys;
-use crate::webhooks::address;
-
-/// Requests a minute a new key gets unless told otherwise.
-const DEFAULT_RATE_LIMIT: i32 = 600;
-const MAX_RATE_LIMIT: i32 = 1_000_000;
-
-fn rate_limit(value: Option<i32>) -> ApiResult<u32> {
-    let n = value.unwrap_or(DEFAULT_RATE_LIMIT);
-    if !(1..=MAX_RATE_LIMIT).contains(&n) {
-        return Err(ApiError::bad_input(
-            "rateLimit",
-            format!("must be between 1 and {MAX_RATE_LIMIT} requests a minute"),
-        ));
-    }
-    Ok(n.unsigned_abs())
-}
 
 fn key_id(id: &ID) -> ApiResult<i64> {
     match GlobalId::decode(id, "id")? {
@@ -116,11 +95,9 @@ impl AdminMutations {
         input: CreateContentKeyInput,
     ) -> async_graphql::Result<CreatedApiKeyPayload> {
         let req = request(ctx);
-        authorize(req)?;
-        let limit = rate_limit(input.rate_limit)?;
         let issued = req
-            .store
-            .write(move |c| keys::create_content(c, &input.name, limit))
+            .service
+            .create_content_key(&req.viewer, &input.name, input.rate_limit.map(i64::from))
             .await
             .map_err(ApiError::from)?;
         Ok(CreatedApiKeyPayload {
@@ -140,13 +117,15 @@ impl AdminMutations {
         input: CreateIntegrationKeyInput,
     ) -> async_graphql::Result<CreatedApiKeyPayload> {
         let req = request(ctx);
-        authorize(req)?;
-        let limit = rate_limit(input.rate_limit)?;
         let role = input.role.into();
-        let keyring = req.store.keyring();
         let issued = req
-            .store
-            .write(move |c| keys::create_integration(c, &keyring, &input.name, role, limit))
+            .service
+            .create_integration_key(
+                &req.viewer,
+                &input.name,
+                role,
+                input.rate_limit.map(i64::from),
+            )
             .await
             .map_err(ApiError::from)?;
         Ok(CreatedApiKeyPayload {
@@ -165,23 +144,17 @@ impl AdminMutations {
         id: ID,
     ) -> async_graphql::Result<ApiKeyPayload> {
         let req = request(ctx);
-        authorize(req)?;
-        let (id, now) = (key_id(&id)?, req.now);
-        let (key, role) = req
-            .store
-            .write(move |c| {
-                let key = stored_keys::revoke(c, id, now)?;
-                let role = match key.user {
-                    Some(user) => users::get(c, user)?.map(|u| u.role),
-                    None => None,
-                };
-                Ok((key, role))
-            })
+        let revoked = req
+            .service
+            .revoke_key(&req.viewer, key_id(&id)?)
             .await
             .map_err(ApiError::from)?;
         req.limiter.forget_keys();
         Ok(ApiKeyPayload {
-            api_key: ApiKeyNode { key, role },
+            api_key: ApiKeyNode {
+                key: revoked.key,
+                role: revoked.role,
+            },
         })
     }
 
@@ -192,16 +165,14 @@ impl AdminMutations {
         input: CreateWebhookInput,
     ) -> async_graphql::Result<WebhookPayload> {
         let req = request(ctx);
-        authorize(req)?;
-        let new = NewWebhook::parse(&input.url, &input.secret, &events(&input.events))
-            .map_err(ApiError::from)?;
-        address::admit(&new.url, req.webhook_receivers)
-            .await
-            .map_err(ApiError::from)?;
-        let (now, keyring) = (req.now, req.store.keyring());
         let hook = req
-            .store
-            .write(move |c| webhooks::create(c, &keyring, &new, now))
+            .service
+            .create_webhook(
+                &req.viewer,
+                &input.url,
+                &input.secret,
+                &events(&input.events),
+            )
             .await
             .map_err(ApiError::from)?;
         Ok(WebhookPayload {
@@ -217,18 +188,15 @@ impl AdminMutations {
         input: UpdateWebhookInput,
     ) -> async_graphql::Result<WebhookPayload> {
         let req = request(ctx);
-        authorize(req)?;
-        let id = webhook_id(&id)?;
-        let changes = parse_changes(input)?;
-        if let Some(url) = &changes.url {
-            address::admit(url, req.webhook_receivers)
-                .await
-                .map_err(ApiError::from)?;
-        }
-        let keyring = req.store.keyring();
+        let update = WebhookUpdate {
+            url: input.url,
+            secret: input.secret,
+            events: input.events.as_deref().map(events),
+            active: input.active,
+        };
         let hook = req
-            .store
-            .write(move |c| webhooks::update(c, &keyring, id, &changes))
+            .service
+            .update_webhook(&req.viewer, webhook_id(&id)?, update)
             .await
             .map_err(ApiError::from)?;
         Ok(WebhookPayload {
@@ -239,27 +207,10 @@ impl AdminMutations {
     /// Deletes a webhook and its delivery history (administrators).
     async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let req = request(ctx);
-        authorize(req)?;
-        let hook = webhook_id(&id)?;
-        req.store
-            .write(move |c| webhooks::delete(c, hook))
+        req.service
+            .delete_webhook(&req.viewer, webhook_id(&id)?)
             .await
             .map_err(ApiError::from)?;
         Ok(id)
     }
-}
-
-fn parse_changes(input: UpdateWebhookInput) -> ApiResult<WebhookChanges> {
-    Ok(WebhookChanges {
-        url: input.url.map(|u| WebUrl::parse("url", &u)).transpose()?,
-        secret: input
-            .secret
-            .map(|s| webhook::parse_secret(&s))
-            .transpose()?,
-        events: input
-            .events
-            .map(|e| webhook::parse_events(&events(&e)))
-            .transpose()?,
-        active: input.active,
-    })
 }

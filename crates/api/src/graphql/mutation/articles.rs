@@ -3,22 +3,14 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use broadsheet_domain::article::{
-    Article, ArticleInput, ArticlePatch, ArticleStatus, NewArticle, Publication, SeoInput,
-};
-use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
-use broadsheet_domain::policy::{Action, Ownership};
-use broadsheet_domain::related::NewRelatedLink;
-use broadsheet_domain::time::{Timestamp, check_storable, truncate};
-use broadsheet_persistence::{AnyConnection, StoreError, articles, related};
+use broadsheet_domain::article::{Article, ArticleInput, ArticlePatch, ArticleStatus, SeoInput};
+use broadsheet_domain::time::Timestamp;
 
 use super::{article_id, author_id, tag_id};
 use crate::graphql::article::{ArticleNode, StatusValue};
-use crate::graphql::context::{RequestContext, request};
+use crate::graphql::context::request;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
-use crate::graphql::loaders::AuthorsOf;
-use crate::webhooks::outbox;
 
 /// The changed article.
 #[derive(SimpleObject)]
@@ -138,59 +130,6 @@ pub struct UpdateArticleInput {
     seo: Option<SeoFields>,
 }
 
-/// An article about to be changed, and whose it is.
-struct Editing {
-    article: Arc<Article>,
-    ownership: Ownership,
-}
-
-impl Editing {
-    async fn load(req: &RequestContext, id: &ID) -> ApiResult<Self> {
-        req.viewer.signed_in()?;
-        let uuid = article_id(id, "id")?;
-        let article = req
-            .loader
-            .load_one(uuid)
-            .await?
-            .ok_or(ApiError::NotFound("article"))?;
-        let owners = owners(req, article.id).await?;
-        Ok(Self {
-            ownership: req.viewer.ownership(&owners),
-            article,
-        })
-    }
-
-    fn is_draft(&self) -> bool {
-        self.article.publication.status() == ArticleStatus::Draft
-    }
-
-    /// The right needed to change this article's content.
-    fn edit(&self, req: &RequestContext) -> ApiResult<AuthorId> {
-        let action = if self.is_draft() {
-            Action::EditDraft
-        } else {
-            Action::EditPublished
-        };
-        Ok(req.viewer.authorize(action, self.ownership)?.id())
-    }
-
-    /// This article at the version the client saw.
-    fn as_seen(&self, expected_version: i32) -> Article {
-        let mut a = (*self.article).clone();
-        a.version = i64::from(expected_version);
-        a
-    }
-}
-
-async fn owners(req: &RequestContext, id: ArticleId) -> ApiResult<Vec<AuthorId>> {
-    let authors = req
-        .loader
-        .load_one(AuthorsOf(id))
-        .await?
-        .unwrap_or_default();
-    Ok(authors.iter().map(|a| a.id).collect())
-}
-
 fn ids<T>(
     values: Option<Vec<ID>>,
     field: &'static str,
@@ -199,38 +138,6 @@ fn ids<T>(
     values
         .map(|ids| ids.iter().map(|id| decode(id, field)).collect())
         .transpose()
-}
-
-/// Saves `revised` in one transaction.
-async fn save(req: &RequestContext, revised: Article, by: AuthorId) -> ApiResult<ArticlePayload> {
-    let now = req.now;
-    let saved = announced(req, Some(revised.id), move |c| {
-        articles::update(c, &revised, Some(by), now)
-    })
-    .await?;
-    Ok(ArticlePayload::of(saved))
-}
-
-/// Makes `change` to the article `id` (`None`: a new one) in one transaction with the webhook
-/// events it announces.
-async fn announced(
-    req: &RequestContext,
-    id: Option<ArticleId>,
-    change: impl FnOnce(&mut AnyConnection) -> Result<Article, StoreError> + Send + 'static,
-) -> ApiResult<Article> {
-    let (site, now) = (req.site.clone(), req.now);
-    Ok(req
-        .store
-        .write(move |c| {
-            let before = id
-                .map(|id| articles::get_for_change(c, id))
-                .transpose()?
-                .flatten();
-            let after = change(c)?;
-            outbox::record_article(c, &site, before.as_ref(), Some(&after), now)?;
-            Ok(after)
-        })
-        .await?)
 }
 
 #[derive(Default)]
@@ -245,43 +152,27 @@ impl ArticleMutations {
         input: CreateArticleInput,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let me = req.viewer.signed_in()?.id();
-        let authors = ids(input.author_ids, "authorIds", author_id)?.unwrap_or_else(|| vec![me]);
-        let ownership = req.viewer.ownership(&authors);
-        req.viewer.authorize(Action::CreateArticle, ownership)?;
-        let status: ArticleStatus = input.status.map_or(ArticleStatus::Draft, Into::into);
-        if status != ArticleStatus::Draft {
-            req.viewer.authorize(Action::Publish, ownership)?;
-        }
-        if status == ArticleStatus::Scheduled && input.published_at.is_none_or(|t| t <= req.now) {
-            return Err(ApiError::bad_input(
-                "publishedAt",
-                "a scheduled article needs a time in the future",
-            )
-            .into());
-        }
-        let new = NewArticle::parse(
-            &ArticleInput {
-                title: input.title,
-                slug: input.slug,
-                custom_excerpt: input.custom_excerpt,
-                body: input.markdown,
-                status,
-                published_at: input.published_at,
-                featured: input.featured,
-                feature_image: input.feature_image,
-                feature_image_alt: input.feature_image_alt,
-                feature_image_caption: input.feature_image_caption,
-                seo: input.seo.map(SeoFields::into_input).unwrap_or_default(),
-                tags: ids(input.tag_ids, "tagIds", tag_id)?.unwrap_or_default(),
-                authors,
-            },
-            req.now,
-        )
-        .map_err(ApiError::from)?;
-        let now = req.now;
-        let created =
-            announced(req, None, move |c| articles::create(c, &new, Some(me), now)).await?;
+        let authors = ids(input.author_ids, "authorIds", author_id)?;
+        let fields = ArticleInput {
+            title: input.title,
+            slug: input.slug,
+            custom_excerpt: input.custom_excerpt,
+            body: input.markdown,
+            status: input.status.map_or(ArticleStatus::Draft, Into::into),
+            published_at: input.published_at,
+            featured: input.featured,
+            feature_image: input.feature_image,
+            feature_image_alt: input.feature_image_alt,
+            feature_image_caption: input.feature_image_caption,
+            seo: input.seo.map(SeoFields::into_input).unwrap_or_default(),
+            tags: ids(input.tag_ids, "tagIds", tag_id)?.unwrap_or_default(),
+            authors: Vec::new(),
+        };
+        let created = req
+            .service
+            .create_article(&req.viewer, fields, authors)
+            .await
+            .map_err(ApiError::from)?;
         Ok(ArticlePayload::of(created))
     }
 
@@ -295,23 +186,23 @@ impl ArticleMutations {
         input: UpdateArticleInput,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = editing.edit(req)?;
-        let revised = editing
-            .as_seen(expected_version)
-            .revise(&ArticlePatch {
-                title: input.title,
-                slug: input.slug,
-                custom_excerpt: clearable(input.custom_excerpt),
-                body: input.markdown,
-                featured: input.featured,
-                feature_image: clearable(input.feature_image),
-                feature_image_alt: clearable(input.feature_image_alt),
-                feature_image_caption: clearable(input.feature_image_caption),
-                seo: input.seo.map(SeoFields::into_input),
-            })
+        let patch = ArticlePatch {
+            title: input.title,
+            slug: input.slug,
+            custom_excerpt: clearable(input.custom_excerpt),
+            body: input.markdown,
+            featured: input.featured,
+            feature_image: clearable(input.feature_image),
+            feature_image_alt: clearable(input.feature_image_alt),
+            feature_image_caption: clearable(input.feature_image_caption),
+            seo: input.seo.map(SeoFields::into_input),
+        };
+        let saved = req
+            .service
+            .update_article(&req.viewer, article(&id)?, expected_version.into(), patch)
+            .await
             .map_err(ApiError::from)?;
-        Ok(save(req, revised, by).await?)
+        Ok(ArticlePayload::of(saved))
     }
 
     /// Publishes now, or at `publishedAt` if that is in the past (a backdated article).
@@ -323,18 +214,17 @@ impl ArticleMutations {
         published_at: Option<Timestamp>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let at = match published_at {
-            Some(at) if at > req.now => {
-                return Err(ApiError::bad_input(
-                    "publishedAt",
-                    "is in the future: use scheduleArticle",
-                )
-                .into());
-            }
-            Some(at) => truncate(check_storable("publishedAt", at).map_err(ApiError::from)?),
-            None => req.now,
-        };
-        Ok(set_publication(req, &id, expected_version, Publication::Published(at)).await?)
+        let saved = req
+            .service
+            .publish_article(
+                &req.viewer,
+                article(&id)?,
+                expected_version.into(),
+                published_at,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of(saved))
     }
 
     /// Schedules the article to be published at `publishAt`, which must be in the future.
@@ -346,12 +236,17 @@ impl ArticleMutations {
         publish_at: Timestamp,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        if publish_at <= req.now {
-            return Err(ApiError::bad_input("publishAt", "must be in the future").into());
-        }
-        let publish_at = check_storable("publishAt", publish_at).map_err(ApiError::from)?;
-        let scheduled = Publication::Scheduled(truncate(publish_at));
-        Ok(set_publication(req, &id, expected_version, scheduled).await?)
+        let saved = req
+            .service
+            .schedule_article(
+                &req.viewer,
+                article(&id)?,
+                expected_version.into(),
+                publish_at,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of(saved))
     }
 
     /// Takes the article back to draft.
@@ -362,7 +257,12 @@ impl ArticleMutations {
         expected_version: i32,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        Ok(set_publication(req, &id, expected_version, Publication::Draft).await?)
+        let saved = req
+            .service
+            .unpublish_article(&req.viewer, article(&id)?, expected_version.into())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of(saved))
     }
 
     /// Ends every preview link made so far for the article (`previewToken`, `previewUrl`);
@@ -373,14 +273,12 @@ impl ArticleMutations {
         id: ID,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        editing.edit(req)?;
-        let article = editing.article.id;
-        req.store
-            .write(move |c| articles::revoke_previews(c, article))
+        let article = req
+            .service
+            .revoke_preview_links(&req.viewer, article(&id)?)
             .await
             .map_err(ApiError::from)?;
-        Ok(ArticlePayload::of((*editing.article).clone()))
+        Ok(ArticlePayload::of(article))
     }
 
     /// Brings back the words (title, standfirst, body) of an earlier version, as a new
@@ -393,20 +291,17 @@ impl ArticleMutations {
         expected_version: i32,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = editing.edit(req)?;
-        let article = editing.article.id;
-        let revision = req
-            .store
-            .read(move |c| articles::revision_at(c, article, i64::from(version)))
+        let saved = req
+            .service
+            .restore_revision(
+                &req.viewer,
+                article(&id)?,
+                version.into(),
+                expected_version.into(),
+            )
             .await
-            .map_err(ApiError::from)?
-            .ok_or(ApiError::NotFound("revision"))?;
-        let revised = editing
-            .as_seen(expected_version)
-            .restore(&revision)
             .map_err(ApiError::from)?;
-        Ok(save(req, revised, by).await?)
+        Ok(ArticlePayload::of(saved))
     }
 
     /// Deletes the article, with its links both ways.
@@ -416,26 +311,13 @@ impl ArticleMutations {
         id: ID,
     ) -> async_graphql::Result<DeletedPayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let action = if editing.is_draft() {
-            Action::DeleteDraft
-        } else {
-            Action::DeletePublished
-        };
-        req.viewer.authorize(action, editing.ownership)?;
-        let (article, site, now) = (editing.article.id, req.site.clone(), req.now);
-        req.store
-            .write(move |c| {
-                let before = articles::get_for_change(c, article)?;
-                // Rendered before the article and its links are gone.
-                let announcement = outbox::article(c, &site, before.as_ref(), None, now)?;
-                articles::delete(c, article)?;
-                announcement.map_or(Ok(()), |a| a.record(c, now))
-            })
+        let deleted = req
+            .service
+            .delete_article(&req.viewer, article(&id)?)
             .await
             .map_err(ApiError::from)?;
         Ok(DeletedPayload {
-            deleted_id: GlobalId::Article(editing.article.uuid).encode().into(),
+            deleted_id: GlobalId::Article(deleted).encode().into(),
         })
     }
 
@@ -448,21 +330,17 @@ impl ArticleMutations {
         expected_version: Option<i32>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = editing.edit(req)?;
-        let tags: Vec<TagId> = ids(Some(tag_ids), "tagIds", tag_id)?.unwrap_or_default();
-        let (article, now) = (editing.article.id, req.now);
-        let saved = announced(req, Some(article), move |c| {
-            articles::set_tags_at(
-                c,
-                article,
-                &tags,
+        let tags = ids(Some(tag_ids), "tagIds", tag_id)?.unwrap_or_default();
+        let saved = req
+            .service
+            .set_article_tags(
+                &req.viewer,
+                article(&id)?,
+                tags,
                 expected_version.map(i64::from),
-                Some(by),
-                now,
             )
-        })
-        .await?;
+            .await
+            .map_err(ApiError::from)?;
         Ok(ArticlePayload::of(saved))
     }
 
@@ -476,30 +354,17 @@ impl ArticleMutations {
         expected_version: Option<i32>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let editing = Editing::load(req, &id).await?;
-        let by = editing.edit(req)?;
-        let authors: Vec<AuthorId> =
-            ids(Some(author_ids), "authorIds", author_id)?.unwrap_or_default();
-        // Handing an article to others is editing others' articles.
-        let action = if editing.is_draft() {
-            Action::EditDraft
-        } else {
-            Action::EditPublished
-        };
-        req.viewer
-            .authorize(action, req.viewer.ownership(&authors))?;
-        let (article, now) = (editing.article.id, req.now);
-        let saved = announced(req, Some(article), move |c| {
-            articles::set_authors_at(
-                c,
-                article,
-                &authors,
+        let authors = ids(Some(author_ids), "authorIds", author_id)?.unwrap_or_default();
+        let saved = req
+            .service
+            .set_article_authors(
+                &req.viewer,
+                article(&id)?,
+                authors,
                 expected_version.map(i64::from),
-                Some(by),
-                now,
             )
-        })
-        .await?;
+            .await
+            .map_err(ApiError::from)?;
         Ok(ArticlePayload::of(saved))
     }
 
@@ -512,12 +377,13 @@ impl ArticleMutations {
         note: Option<String>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let target = related_target(req, &related_id).await?;
-        Ok(change_related(req, &id, move |c, from| {
-            let link = NewRelatedLink::new(from, target, note.as_deref())?;
-            related::add(c, &link).map(drop)
-        })
-        .await?)
+        let related = article_id(&related_id, "relatedId")?;
+        let article = req
+            .service
+            .add_related_article(&req.viewer, article(&id)?, related, note)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of(article))
     }
 
     /// Removes a curated related article.
@@ -528,8 +394,13 @@ impl ArticleMutations {
         related_id: ID,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let target = related_target(req, &related_id).await?;
-        Ok(change_related(req, &id, move |c, from| related::remove(c, from, target)).await?)
+        let related = article_id(&related_id, "relatedId")?;
+        let article = req
+            .service
+            .remove_related_article(&req.viewer, article(&id)?, related)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of(article))
     }
 
     /// Puts the curated related articles in this order (each exactly once).
@@ -540,58 +411,20 @@ impl ArticleMutations {
         related_ids: Vec<ID>,
     ) -> async_graphql::Result<ArticlePayload> {
         let req = request(ctx);
-        let mut order = Vec::with_capacity(related_ids.len());
-        for rid in &related_ids {
-            order.push(related_target(req, rid).await?);
-        }
-        Ok(change_related(req, &id, move |c, from| {
-            related::reorder(c, from, &order).map(drop)
-        })
-        .await?)
+        let order = related_ids
+            .iter()
+            .map(|rid| article_id(rid, "relatedId"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let article = req
+            .service
+            .reorder_related_articles(&req.viewer, article(&id)?, order)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(ArticlePayload::of(article))
     }
 }
 
-/// Gives the article a new publication state, at the version the client saw.
-async fn set_publication(
-    req: &RequestContext,
-    id: &ID,
-    expected_version: i32,
-    publication: Publication,
-) -> ApiResult<ArticlePayload> {
-    let editing = Editing::load(req, id).await?;
-    let by = req
-        .viewer
-        .authorize(Action::Publish, editing.ownership)?
-        .id();
-    let mut revised = editing.as_seen(expected_version);
-    revised.publication = publication;
-    save(req, revised, by).await
-}
-
-/// Changes the article's curated links with `change`, for those who may.
-async fn change_related(
-    req: &RequestContext,
-    id: &ID,
-    change: impl FnOnce(&mut broadsheet_persistence::AnyConnection, ArticleId) -> Result<(), StoreError>
-    + Send
-    + 'static,
-) -> ApiResult<ArticlePayload> {
-    let editing = Editing::load(req, id).await?;
-    req.viewer
-        .authorize(Action::ManageRelated, editing.ownership)?;
-    let from = editing.article.id;
-    req.store.write(move |c| change(c, from)).await?;
-    Ok(ArticlePayload {
-        article: ArticleNode::new(editing.article),
-    })
-}
-
-async fn related_target(req: &RequestContext, id: &ID) -> ApiResult<ArticleId> {
-    let uuid = article_id(id, "relatedId")?;
-    Ok(req
-        .loader
-        .load_one(uuid)
-        .await?
-        .ok_or(ApiError::NotFound("related article"))?
-        .id)
+/// The article named by the `id` argument.
+fn article(id: &ID) -> ApiResult<uuid::Uuid> {
+    article_id(id, "id")
 }

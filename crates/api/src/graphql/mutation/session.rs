@@ -5,6 +5,7 @@ use broadsheet_domain::time::Timestamp;
 
 use crate::auth::session::{self, Tokens};
 use crate::graphql::context::request;
+use crate::graphql::error::ApiError;
 use crate::graphql::user::UserNode;
 
 /// A signed-in session.
@@ -49,16 +50,11 @@ impl SessionMutations {
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
         let req = request(ctx);
-        Ok(session::login(
-            &req.store,
-            &req.jwt,
-            &email,
-            &password,
-            req.address,
-            req.now,
+        Ok(
+            session::login(&req.service, &req.jwt, &email, &password, req.address)
+                .await?
+                .into(),
         )
-        .await?
-        .into())
     }
 
     /// Trades a refresh token for new tokens. Each refresh token works once: using one again
@@ -69,11 +65,9 @@ impl SessionMutations {
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
         let req = request(ctx);
-        Ok(
-            session::refresh(&req.store, &req.jwt, &refresh_token, req.now)
-                .await?
-                .into(),
-        )
+        Ok(session::refresh(&req.service, &req.jwt, &refresh_token)
+            .await?
+            .into())
     }
 
     /// Ends the session a refresh token belongs to. Access tokens already issued run out on
@@ -84,6 +78,10 @@ impl SessionMutations {
         refresh_token: String,
     ) -> async_graphql::Result<bool> {
         let req = request(ctx);
-        Ok(session::logout(&req.store, &refresh_token, req.now).await?)
+        Ok(req
+            .service
+            .sign_out(&refresh_token)
+            .await
+            .map_err(ApiError::from)?)
     }
 }

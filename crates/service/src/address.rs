@@ -3,7 +3,7 @@
 //!
 //! A receiver is checked twice. When it is registered, its host must be a public address or
 //! a name whose every address is public. When a delivery is made, the host is resolved again
-//! and only its public addresses are connected to (see [`super::connect`]): a name can
+//! and only its public addresses are connected to (the transport's delivery connector): a name can
 //! resolve to something else by then, and a row can reach the database without registration.
 
 use std::io;
