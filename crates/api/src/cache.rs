@@ -514,11 +514,6 @@ impl Surrogates {
     }
 }
 
-/// The surrogate key of an article.
-pub fn article_key(uuid: uuid::Uuid) -> String {
-    format!("article:{}", uuid.simple())
-}
-
 /// Builds a `Surrogate-Key` value: space-separated, deduplicated, at most `MAX_KEYS_BYTES`
 /// long (past that, only the list keys, which purge at least as much).
 pub fn surrogate_keys<I: IntoIterator<Item = String>>(keys: I) -> String {
@@ -618,6 +613,7 @@ pub fn normalize_query(query: &str) -> String {
 
 #[cfg(test)]
 mod fuzz;
+pub mod surrogate;
 
 #[cfg(test)]
 mod tests {

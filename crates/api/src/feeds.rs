@@ -3,6 +3,7 @@
 //! categories, absolute links, and correct dates; each is cacheable with `ETag`,
 //! `Last-Modified` and `304`.
 
+use crate::cache::surrogate;
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -235,8 +236,8 @@ async fn build(
         items,
         scope_key: match &scope {
             Scope::All => None,
-            Scope::Tag(t) => Some(format!("tag:{}", t.id.0)),
-            Scope::Author(a) => Some(format!("author:{}", a.id.0)),
+            Scope::Tag(t) => Some(surrogate::tag(t.id)),
+            Scope::Author(a) => Some(surrogate::author(a.id)),
         },
     }))
 }
@@ -263,12 +264,12 @@ fn render(feed: &Feed, format: Format) -> Cached {
         Format::Atom => atom(feed),
         Format::Json => json_feed(feed),
     };
-    let mut keys = vec!["articles".to_owned()];
+    let mut keys = vec![surrogate::ARTICLES.to_owned()];
     keys.extend(feed.scope_key.clone());
     for item in &feed.items {
-        keys.push(crate::cache::article_key(item.article.uuid));
-        keys.extend(item.tags.iter().map(|t| format!("tag:{}", t.id.0)));
-        keys.extend(item.authors.iter().map(|a| format!("author:{}", a.id.0)));
+        keys.push(crate::cache::surrogate::article(item.article.uuid));
+        keys.extend(item.tags.iter().map(|t| surrogate::tag(t.id)));
+        keys.extend(item.authors.iter().map(|a| surrogate::author(a.id)));
     }
     let etag = crate::cache::etag_of(body.as_bytes());
     Cached::new(

@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod hashing;
 pub mod keys;
+pub mod previews;
 pub mod reading;
 mod scheduling;
 pub mod sessions;

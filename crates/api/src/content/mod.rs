@@ -7,6 +7,7 @@ mod error;
 pub(crate) mod params;
 pub(crate) mod render;
 
+use crate::cache::surrogate;
 use std::collections::HashMap;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -95,22 +96,22 @@ fn shelf(body: &Value) -> cache::Shelf {
 fn surrogates(body: &Value) -> Vec<String> {
     fn tag(t: &Value, keys: &mut Vec<String>) {
         if let Some(id) = t["id"].as_str().and_then(render::parse_row_id) {
-            keys.push(format!("tag:{id}"));
+            keys.push(surrogate::tag(broadsheet_domain::ids::TagId(id)));
         }
     }
     fn author(a: &Value, keys: &mut Vec<String>) {
         if let Some(id) = a["id"].as_str().and_then(render::parse_row_id) {
-            keys.push(format!("author:{id}"));
+            keys.push(surrogate::author(broadsheet_domain::ids::AuthorId(id)));
         }
     }
     let mut keys = Vec::new();
     let list = |name: &str| body[name].as_array().map(Vec::as_slice).unwrap_or_default();
     if body.get("posts").is_some() {
-        keys.push("articles".to_owned());
+        keys.push(surrogate::ARTICLES.to_owned());
     }
     for post in list("posts") {
         if let Some(id) = post["id"].as_str() {
-            keys.push(format!("article:{id}"));
+            keys.push(surrogate::article_by_hex(id));
         }
         for t in post["tags"].as_array().into_iter().flatten() {
             tag(t, &mut keys);
@@ -120,19 +121,19 @@ fn surrogates(body: &Value) -> Vec<String> {
         }
     }
     if body.get("tags").is_some() {
-        keys.push("tags".to_owned());
+        keys.push(surrogate::TAGS.to_owned());
     }
     for t in list("tags") {
         tag(t, &mut keys);
     }
     if body.get("authors").is_some() {
-        keys.push("authors".to_owned());
+        keys.push(surrogate::AUTHORS.to_owned());
     }
     for a in list("authors") {
         author(a, &mut keys);
     }
     if body.get("settings").is_some() {
-        keys.push("settings".to_owned());
+        keys.push(surrogate::SETTINGS.to_owned());
     }
     keys
 }

@@ -29,26 +29,40 @@ pub const MAX_RELATED: i32 = 20;
 /// How long a preview link works.
 const PREVIEW_TTL: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
-/// An article: published, or a draft shown to staff who may see it. The second field is the
-/// old slug it was found by, when it was; the third, whether it was read without its bodies
-/// (a list page), which are then read for the whole page at once if asked for.
-pub struct ArticleNode(pub Arc<Article>, pub Option<String>, pub bool);
+/// An article: published, or a draft shown to staff who may see it.
+pub struct ArticleNode {
+    /// The article.
+    pub article: Arc<Article>,
+    /// The old slug it was found by, when it was.
+    pub redirected_from: Option<String>,
+    /// Whether it was read without its bodies (a list page): they are then read for the whole
+    /// page at once if asked for.
+    pub summary: bool,
+}
 
 impl ArticleNode {
     /// The node for `article`.
     pub fn new(article: Arc<Article>) -> Self {
-        Self(article, None, false)
+        Self {
+            article,
+            redirected_from: None,
+            summary: false,
+        }
     }
 
     /// The node for `article`, read without its bodies.
     pub fn summary(article: Arc<Article>) -> Self {
-        Self(article, None, true)
+        Self {
+            article,
+            redirected_from: None,
+            summary: true,
+        }
     }
 
     /// The Markdown, HTML and plain text of the body.
     async fn bodies(&self, ctx: &Context<'_>) -> ApiResult<Arc<Bodies>> {
-        if !self.2 {
-            let c = &self.0.content;
+        if !self.summary {
+            let c = &self.article.content;
             return Ok(Arc::new((
                 c.markdown.clone(),
                 c.html.clone(),
@@ -57,7 +71,7 @@ impl ArticleNode {
         }
         Ok(request(ctx)
             .loader
-            .load_one(ContentOf(self.0.id))
+            .load_one(ContentOf(self.article.id))
             .await?
             .unwrap_or_default())
     }
@@ -78,7 +92,7 @@ impl ArticleNode {
         if !reading::may_read_unpublished(&req.viewer) {
             return Ok(false);
         }
-        let owners = owners(req, self.0.id).await?;
+        let owners = owners(req, self.article.id).await?;
         Ok(reading::may_read_editorial(&req.viewer, &owners))
     }
 }
@@ -187,83 +201,83 @@ impl RelatedArticleEdge {
 impl ArticleNode {
     /// Global id (for `node`).
     pub async fn id(&self) -> ID {
-        GlobalId::Article(self.0.uuid).encode().into()
+        GlobalId::Article(self.article.uuid).encode().into()
     }
 
     /// Stable public identity; unchanged when the slug changes.
     async fn uuid(&self) -> String {
-        self.0.uuid.to_string()
+        self.article.uuid.to_string()
     }
 
     /// Address on the site: `https://site/{slug}/`.
     async fn slug(&self) -> &str {
-        self.0.slug.as_str()
+        self.article.slug.as_str()
     }
 
     /// Headline.
     async fn title(&self) -> &str {
-        self.0.title.as_str()
+        self.article.title.as_str()
     }
 
     /// The standfirst, as the editor wrote it.
     async fn custom_excerpt(&self) -> Option<&str> {
-        self.0.custom_excerpt.as_deref()
+        self.article.custom_excerpt.as_deref()
     }
 
     /// The standfirst, or the start of the text cut at a word.
     async fn excerpt(&self) -> &str {
-        &self.0.content.excerpt
+        &self.article.content.excerpt
     }
 
     /// The body as sanitized HTML, safe to insert into a page.
     async fn html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        if !self.2 {
-            return Ok(self.0.content.html.clone());
+        if !self.summary {
+            return Ok(self.article.content.html.clone());
         }
         Ok(self.bodies(ctx).await?.1.clone())
     }
 
     /// The body as plain text.
     async fn plaintext(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        if !self.2 {
-            return Ok(self.0.content.plaintext.clone());
+        if !self.summary {
+            return Ok(self.article.content.plaintext.clone());
         }
         Ok(self.bodies(ctx).await?.2.clone())
     }
 
     /// Minutes to read.
     async fn reading_time(&self) -> i32 {
-        i32::try_from(self.0.content.reading_time).unwrap_or(i32::MAX)
+        i32::try_from(self.article.content.reading_time).unwrap_or(i32::MAX)
     }
 
     /// Words in the body.
     async fn word_count(&self) -> i32 {
-        i32::try_from(self.0.content.word_count).unwrap_or(i32::MAX)
+        i32::try_from(self.article.content.word_count).unwrap_or(i32::MAX)
     }
 
     /// When it was published.
     async fn published_at(&self) -> Option<Timestamp> {
-        self.0.publication.published_at()
+        self.article.publication.published_at()
     }
 
     /// When it was created.
     async fn created_at(&self) -> Timestamp {
-        self.0.created_at
+        self.article.created_at
     }
 
     /// When it last changed.
     async fn updated_at(&self) -> Timestamp {
-        self.0.updated_at
+        self.article.updated_at
     }
 
     /// Promoted by the editors.
     async fn featured(&self) -> bool {
-        self.0.featured
+        self.article.featured
     }
 
     /// The lead image.
     async fn feature_image(&self) -> Option<FeatureImage> {
-        self.0.feature_image.as_ref().map(|f| FeatureImage {
+        self.article.feature_image.as_ref().map(|f| FeatureImage {
             url: f.url.to_string(),
             alt: f.alt.clone(),
             caption: f.caption.clone(),
@@ -272,69 +286,77 @@ impl ArticleNode {
 
     /// Where the original lives, for syndicated copies.
     async fn canonical_url(&self) -> Option<String> {
-        self.0.seo.canonical_url.as_ref().map(ToString::to_string)
+        self.article
+            .seo
+            .canonical_url
+            .as_ref()
+            .map(ToString::to_string)
     }
 
     /// `<title>` override.
     async fn meta_title(&self) -> Option<&str> {
-        self.0.seo.meta_title.as_deref()
+        self.article.seo.meta_title.as_deref()
     }
 
     /// `<meta name=description>` override.
     async fn meta_description(&self) -> Option<&str> {
-        self.0.seo.meta_description.as_deref()
+        self.article.seo.meta_description.as_deref()
     }
 
     /// Open Graph image.
     async fn og_image(&self) -> Option<String> {
-        self.0.seo.og_image.as_ref().map(ToString::to_string)
+        self.article.seo.og_image.as_ref().map(ToString::to_string)
     }
 
     /// Open Graph title.
     async fn og_title(&self) -> Option<&str> {
-        self.0.seo.og_title.as_deref()
+        self.article.seo.og_title.as_deref()
     }
 
     /// Open Graph description.
     async fn og_description(&self) -> Option<&str> {
-        self.0.seo.og_description.as_deref()
+        self.article.seo.og_description.as_deref()
     }
 
     /// Twitter card image.
     async fn twitter_image(&self) -> Option<String> {
-        self.0.seo.twitter_image.as_ref().map(ToString::to_string)
+        self.article
+            .seo
+            .twitter_image
+            .as_ref()
+            .map(ToString::to_string)
     }
 
     /// Twitter card title.
     async fn twitter_title(&self) -> Option<&str> {
-        self.0.seo.twitter_title.as_deref()
+        self.article.seo.twitter_title.as_deref()
     }
 
     /// Twitter card description.
     async fn twitter_description(&self) -> Option<&str> {
-        self.0.seo.twitter_description.as_deref()
+        self.article.seo.twitter_description.as_deref()
     }
 
     /// The article's page on the site.
     async fn url(&self, ctx: &Context<'_>) -> String {
-        request(ctx).site.page(self.0.slug.as_str())
+        request(ctx).site.page(self.article.slug.as_str())
     }
 
     /// Draft, scheduled or published.
     async fn status(&self, ctx: &Context<'_>) -> StatusValue {
         let req = request(ctx);
         // A scheduled article whose time has come reads as published, scheduler or not.
-        if self.0.publication.is_live_at(req.now) {
+        if self.article.publication.is_live_at(req.now) {
             StatusValue::Published
         } else {
-            self.0.publication.status().into()
+            self.article.publication.status().into()
         }
     }
 
     /// The old slug this article was found by, if it was: a frontend should redirect to
     /// `slug`.
     async fn redirected_from(&self) -> Option<&str> {
-        self.1.as_deref()
+        self.redirected_from.as_deref()
     }
 
     /// The version to send as `expectedVersion` when changing it (staff only).
@@ -342,7 +364,7 @@ impl ArticleNode {
         Ok(self
             .editorial(ctx)
             .await?
-            .then(|| i32::try_from(self.0.version).unwrap_or(i32::MAX)))
+            .then(|| i32::try_from(self.article.version).unwrap_or(i32::MAX)))
     }
 
     /// The body as written, in Markdown (staff only).
@@ -363,7 +385,7 @@ impl ArticleNode {
             return Ok(None);
         }
         let req = request(ctx);
-        let id = self.0.id;
+        let id = self.article.id;
         let revisions = req
             .store
             .read(move |c| articles::revisions(c, id))
@@ -412,7 +434,7 @@ impl ArticleNode {
         let token = self.new_preview_token(ctx).await?;
         Ok(Some(format!(
             "{}?token={token}",
-            req.site.page(&format!("p/{}", self.0.uuid))
+            req.site.page(&format!("p/{}", self.article.uuid))
         )))
     }
 
@@ -466,24 +488,33 @@ impl ArticleNode {
     /// A preview token for this article at its current preview version, made by the viewer.
     async fn new_preview_token(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let req = request(ctx);
-        let id = self.0.id;
-        let version = req
-            .store
-            .read(move |c| articles::preview_version(c, id))
+        let owners = owners(req, self.article.id).await?;
+        let link = req
+            .service
+            .make_preview(&req.viewer, &self.article, &owners)
             .await?;
-        let by = req.viewer.user().map(|u| u.id().0);
-        Ok(req
-            .jwt
-            .issue_preview(self.0.uuid, version, by, req.now, PREVIEW_TTL))
+        Ok(req.jwt.issue_preview(
+            link.article,
+            link.version,
+            link.by.map(|by| by.0),
+            req.now,
+            PREVIEW_TTL,
+        ))
     }
 
     async fn all_tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<TagNode>> {
-        let tags = request(ctx).loader.load_one(TagsOf(self.0.id)).await?;
+        let tags = request(ctx)
+            .loader
+            .load_one(TagsOf(self.article.id))
+            .await?;
         Ok(tags.unwrap_or_default().into_iter().map(TagNode).collect())
     }
 
     async fn all_authors(&self, ctx: &Context<'_>) -> ApiResult<Vec<AuthorNode>> {
-        let authors = request(ctx).loader.load_one(AuthorsOf(self.0.id)).await?;
+        let authors = request(ctx)
+            .loader
+            .load_one(AuthorsOf(self.article.id))
+            .await?;
         Ok(authors
             .unwrap_or_default()
             .into_iter()
@@ -500,7 +531,7 @@ impl ArticleNode {
         }
         let wanted = usize::try_from(first).unwrap_or(0);
         let req = request(ctx);
-        let me = self.0.id;
+        let me = self.article.id;
         let links = req
             .loader
             .load_one(CuratedOf(me))
@@ -709,12 +740,12 @@ impl ArticleConnection {
             .store
             .read(move |c| articles::list_summaries(c, &for_query, order, &page))
             .await?;
-        req.shows("articles");
+        req.shows(crate::cache::surrogate::ARTICLES);
         if page.items.is_empty() {
             req.found_nothing();
         }
         for a in &page.items {
-            req.surrogates.add(crate::cache::article_key(a.uuid));
+            req.surrogates.add(crate::cache::surrogate::article(a.uuid));
         }
         Ok(Self {
             page: Page {

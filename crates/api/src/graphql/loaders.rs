@@ -14,7 +14,7 @@ use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, StoreError, articles, related, tags, users};
 use uuid::Uuid;
 
-use crate::cache::{Surrogates, article_key};
+use crate::cache::{Surrogates, surrogate};
 
 /// Loads from the store, as of one instant, noting what it loaded (for `Surrogate-Key`).
 pub struct StoreLoader {
@@ -34,19 +34,19 @@ impl StoreLoader {
     // then leaves out; naming them would tell a stranger they exist.
     fn saw_articles<'a>(&self, articles: impl Iterator<Item = &'a Arc<Article>>) {
         for a in articles.filter(|a| a.publication.is_live_at(self.now)) {
-            self.seen.add(article_key(a.uuid));
+            self.seen.add(surrogate::article(a.uuid));
         }
     }
 
     fn saw_tags<'a>(&self, tags: impl Iterator<Item = &'a Tag>) {
         for t in tags.filter(|t| t.visibility() == Visibility::Public) {
-            self.seen.add(format!("tag:{}", t.id.0));
+            self.seen.add(surrogate::tag(t.id));
         }
     }
 
     fn saw_authors<'a>(&self, authors: impl Iterator<Item = &'a Author>) {
         for a in authors {
-            self.seen.add(format!("author:{}", a.id.0));
+            self.seen.add(surrogate::author(a.id));
         }
     }
 }
@@ -383,19 +383,19 @@ impl ArticleBundle {
         let Some(id) = self.id else { return };
         if let Some(tags) = self.tags {
             for t in tags.iter().filter(|t| t.visibility() == Visibility::Public) {
-                seen.add(format!("tag:{}", t.id.0));
+                seen.add(surrogate::tag(t.id));
             }
             loader.feed_one(TagsOf(id), tags).await;
         }
         if let Some(authors) = self.authors {
             for a in &authors {
-                seen.add(format!("author:{}", a.id.0));
+                seen.add(surrogate::author(a.id));
             }
             loader.feed_one(AuthorsOf(id), authors).await;
         }
         if let Some((links, summaries)) = self.curated {
             for a in summaries.values().filter(|a| a.publication.is_live_at(now)) {
-                seen.add(article_key(a.uuid));
+                seen.add(surrogate::article(a.uuid));
             }
             loader.feed_one(CuratedOf(id), links).await;
             loader

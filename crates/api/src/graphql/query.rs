@@ -1,5 +1,6 @@
 //! The root query.
 
+use crate::cache::surrogate;
 use async_graphql::futures_util::future::join_all;
 use async_graphql::{Context, ID, Interface, Object};
 use broadsheet_domain::Slug;
@@ -8,6 +9,8 @@ use broadsheet_domain::listing::{ArticleOrder, PageRequest};
 use broadsheet_domain::search::SearchQuery;
 use broadsheet_domain::tag::Visibility;
 use broadsheet_persistence::{articles, search, tags, users};
+use broadsheet_service::previews::PreviewLink;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::admin::{self, ApiKeyNode, WebhookNode};
@@ -79,7 +82,7 @@ async fn find_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>
                 .read(move |c| users::public_author(c, author, now))
                 .await?;
             if let Some(a) = &found {
-                req.surrogates.add(format!("author:{}", a.id.0));
+                req.surrogates.add(surrogate::author(a.id));
             }
             found.map(|a| Node::Author(AuthorNode(a)))
         }
@@ -128,16 +131,17 @@ async fn find_article(
             let Some((article, aliased, bundle)) = found.filter(|_| visible) else {
                 // Purged with the lists: a new article may take this slug. A hidden
                 // article answers exactly as a missing one, surrogate keys included.
-                req.shows("articles");
+                req.shows(surrogate::ARTICLES);
                 return Ok(None);
             };
-            req.surrogates.add(crate::cache::article_key(article.uuid));
+            req.surrogates
+                .add(crate::cache::surrogate::article(article.uuid));
             bundle.feed(&req.loader, &req.surrogates, req.now).await;
-            Ok(Some(ArticleNode(
-                article.into(),
-                aliased.then_some(value),
-                false,
-            )))
+            Ok(Some(ArticleNode {
+                article: article.into(),
+                redirected_from: aliased.then_some(value),
+                summary: false,
+            }))
         }
         _ => Err(ApiError::bad_input("id", "give either id or slug")),
     }
@@ -243,33 +247,20 @@ impl Query {
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let invalid = || ApiError::Unauthenticated("the preview link is not valid or has expired");
         let preview = req.jwt.verify_preview(&token).map_err(|_| invalid())?;
-        let article = req
-            .loader
-            .load_one(preview.article)
+        let link = PreviewLink {
+            article: preview.article,
+            version: preview.version,
+            by: preview.by.map(broadsheet_domain::ids::AuthorId),
+        };
+        let Some(article) = req
+            .service
+            .open_preview(link)
             .await
-            .map_err(ApiError::from)?;
-        let Some(article) = article else {
+            .map_err(ApiError::from)?
+        else {
             return Ok(None);
         };
-        // Revoked (or taken down since), or its maker deactivated: the link is dead.
-        let (id, by) = (article.id, preview.by);
-        let (version, maker_active) = req
-            .store
-            .read(move |c| {
-                let version = articles::preview_version(c, id)?;
-                let active = match by {
-                    Some(by) => users::get(c, broadsheet_domain::ids::AuthorId(by))?
-                        .is_some_and(|u| u.active),
-                    None => true,
-                };
-                Ok((version, active))
-            })
-            .await
-            .map_err(ApiError::from)?;
-        if version != preview.version || !maker_active {
-            return Err(invalid().into());
-        }
-        Ok(Some(ArticleNode::new(article)))
+        Ok(Some(ArticleNode::new(Arc::new(article))))
     }
 
     /// A public tag by slug; `null` if there is none.
@@ -284,9 +275,9 @@ impl Query {
         // An internal tag answers exactly as a missing one, surrogate keys included.
         let tag = tag.map(TagNode).filter(TagNode::is_public);
         match &tag {
-            Some(t) => req.surrogates.add(format!("tag:{}", t.0.id.0)),
+            Some(t) => req.surrogates.add(surrogate::tag(t.0.id)),
             None => {
-                req.shows("tags");
+                req.shows(surrogate::TAGS);
                 req.found_nothing();
             }
         }
@@ -313,9 +304,9 @@ impl Query {
             })
             .await
             .map_err(ApiError::from)?;
-        req.shows("tags");
+        req.shows(surrogate::TAGS);
         for t in &page.items {
-            req.surrogates.add(format!("tag:{}", t.id.0));
+            req.surrogates.add(surrogate::tag(t.id));
         }
         Ok(NameConnection { page, total })
     }
@@ -335,9 +326,9 @@ impl Query {
             .await
             .map_err(ApiError::from)?;
         match &author {
-            Some(a) => req.surrogates.add(format!("author:{}", a.id.0)),
+            Some(a) => req.surrogates.add(surrogate::author(a.id)),
             None => {
-                req.shows("authors");
+                req.shows(surrogate::AUTHORS);
                 req.found_nothing();
             }
         }
@@ -367,9 +358,9 @@ impl Query {
             })
             .await
             .map_err(ApiError::from)?;
-        req.shows("authors");
+        req.shows(surrogate::AUTHORS);
         for a in &page.items {
-            req.surrogates.add(format!("author:{}", a.id.0));
+            req.surrogates.add(surrogate::author(a.id));
         }
         Ok(NameConnection { page, total })
     }
@@ -417,7 +408,7 @@ impl Query {
             })
             .await
             .map_err(ApiError::from)?;
-        req.shows("articles");
+        req.shows(surrogate::ARTICLES);
         let has_next_page = hits.len() > size;
         let ids: Vec<ArticleId> = hits.iter().take(size).map(|h| h.article).collect();
         let found: std::collections::HashMap<
