@@ -16,7 +16,6 @@ use crate::auth::{JwtConfig, Viewer};
 use crate::cache::Surrogates;
 use crate::keys::RateLimiter;
 pub use crate::site::SiteUrl;
-use crate::webhooks::Receivers;
 
 /// Per-request data.
 pub struct RequestContext {
@@ -47,9 +46,6 @@ pub struct RequestContext {
     /// Set when a lookup found nothing (an unknown slug or id, an empty list): the response
     /// is cached apart from those that show something (see [`crate::cache::Shelf`]).
     pub found_nothing: Arc<AtomicBool>,
-    /// Which addresses webhooks may be registered at: public ones unless the server allows
-    /// any.
-    pub webhook_receivers: Receivers,
 }
 
 impl RequestContext {
@@ -86,7 +82,6 @@ impl RequestContext {
             surrogates,
             private: Arc::default(),
             found_nothing: Arc::default(),
-            webhook_receivers: Receivers::PublicOnly,
         }
     }
 

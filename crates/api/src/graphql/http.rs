@@ -316,7 +316,15 @@ pub async fn get(
         Ok(p) => p,
         Err(refusal) => return refusal.respond(format),
     };
-    let answer = execute(&req, &state, &service, params, format, true, raw_key).await;
+    let exchange = Exchange {
+        req: &req,
+        state: &state,
+        graphql: &service,
+        format,
+        by_get: true,
+        raw_key,
+    };
+    let answer = execute(exchange, params).await;
     cached(&req, answer, &state)
 }
 
@@ -389,7 +397,17 @@ pub async fn post(
     let mut answer = match raw_hit(&state, raw_key.as_deref(), format) {
         Some(hit) => hit,
         None => match body_params(&body) {
-            Ok(params) => execute(&req, &state, &service, params, format, false, raw_key).await,
+            Ok(params) => {
+                let exchange = Exchange {
+                    req: &req,
+                    state: &state,
+                    graphql: &service,
+                    format,
+                    by_get: false,
+                    raw_key,
+                };
+                execute(exchange, params).await
+            }
             Err(refusal) => return refusal.respond(format),
         },
     };
@@ -536,40 +554,112 @@ fn body_params(body: &[u8]) -> Result<Params, Refusal> {
     }
 }
 
-/// Validates, executes and answers one operation.
-async fn execute(
-    req: &HttpRequest,
-    state: &AppState,
-    service: &GraphqlService,
-    params: Params,
+/// One GraphQL exchange over HTTP: what every step of [`execute`] needs.
+struct Exchange<'a> {
+    req: &'a HttpRequest,
+    state: &'a AppState,
+    graphql: &'a GraphqlService,
+    /// What the client accepts.
     format: Format,
+    /// Sent by `GET` (queries only).
     by_get: bool,
+    /// The raw request's response-cache key, if it may be cached (see [`raw_cache_key`]).
     raw_key: Option<String>,
-) -> Answer {
+}
+
+/// An operation as the request gives it, not parsed yet.
+struct Operation<'a> {
+    /// The document (sent, or found by its persisted hash).
+    query: String,
+    /// The hash to keep the document under, once it has validated (automatic persisted
+    /// queries).
+    to_persist: Option<String>,
+    variables: Variables,
+    operation_name: Option<String>,
+    /// The `Authorization` header.
+    authorization: Option<&'a str>,
+    /// A partner's `key` parameter.
+    content_key: Option<String>,
+    /// The response-cache key of an anonymous read.
+    cache_key: Option<String>,
+}
+
+/// A parsed operation that passed the transport's checks: what answering it needs besides
+/// running it.
+struct Plan {
+    document: ExecutableDocument,
+    kind: OperationType,
+    operation_name: Option<String>,
+    /// The document and the hash to keep it under once it has validated.
+    to_persist: Option<(String, String)>,
+    /// The response-cache key of an anonymous read.
+    cache_key: Option<String>,
+    /// Where the answer goes in the response cache, once it is known to be cacheable.
+    ticket: Option<crate::cache::Ticket>,
+}
+
+/// What running an operation left behind, besides its response.
+struct Ran {
+    response: async_graphql::Response,
+    anonymous: bool,
+    surrogates: crate::cache::Surrogates,
+    private: Arc<std::sync::atomic::AtomicBool>,
+    nothing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Validates, executes and answers one operation. Each step may answer early (a refusal, or
+/// a cached answer).
+async fn execute(ex: Exchange<'_>, params: Params) -> Answer {
+    let op = match read_operation(&ex, params) {
+        Ok(op) => op,
+        Err(refusal) => return refusal.answer(ex.format),
+    };
+    let ticket = match from_cache(&ex, &op).await {
+        Ok(ticket) => ticket,
+        Err(answer) => return answer,
+    };
+    let (authorization, content_key) = (op.authorization, op.content_key.clone());
+    let (request, plan) = match check(&ex, op, ticket) {
+        Ok(checked) => checked,
+        Err(answer) => return answer,
+    };
+    if let Some(key) = &content_key
+        && let Err(refusal) = admit_content_key(ex.state, key, authorization, plan.kind).await
+    {
+        return refusal.answer(ex.format);
+    }
+    let viewer = match identify(ex.state, authorization).await {
+        Ok(viewer) => viewer,
+        Err(refusal) => return refusal.answer(ex.format),
+    };
+    let ran = match run(&ex, request, plan.kind, viewer).await {
+        Ok(ran) => ran,
+        Err(refusal) => return refusal.answer(ex.format),
+    };
+    respond(&ex, ran, plan).await
+}
+
+/// Reads the operation from the parameters: its document (sent or persisted), variables,
+/// credentials, content key, and the cache key of an anonymous read.
+fn read_operation<'a>(ex: &Exchange<'a>, params: Params) -> Result<Operation<'a>, Refusal> {
     if !matches!(
         params.extensions,
         None | Some(Value::Null) | Some(Value::Object(_))
     ) {
-        return Refusal::bad_request("extensions must be a JSON object").answer(format);
+        return Err(Refusal::bad_request("extensions must be a JSON object"));
     }
-    let (query, to_persist) = match resolve_query(service, params.query, params.extensions.as_ref())
-    {
-        Ok(resolved) => resolved,
-        Err(refusal) => return refusal.answer(format),
-    };
+    let (query, to_persist) = resolve_query(ex.graphql, params.query, params.extensions.as_ref())?;
     let variables = match params.variables {
         None | Some(Value::Null) => Variables::default(),
         Some(v @ Value::Object(_)) => Variables::from_json(v),
-        Some(_) => return Refusal::bad_request("variables must be a JSON object").answer(format),
+        Some(_) => return Err(Refusal::bad_request("variables must be a JSON object")),
     };
-    let authorization = req
+    let authorization = ex
+        .req
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let content_key = match content_key(req.query_string()) {
-        Ok(key) => key,
-        Err(refusal) => return refusal.answer(format),
-    };
+    let content_key = content_key(ex.req.query_string())?;
     // Anonymous reads are answered from the response cache when it holds them. An entry only
     // ever holds a successful query, so a hit is a query.
     let cache_key = authorization.is_none().then(|| {
@@ -580,89 +670,129 @@ async fn execute(
             serde_json::to_string(&variables).unwrap_or_default()
         )
     });
-    let mut ticket = None;
-    if let Some(key) = &cache_key {
-        match state.cache.get(key) {
-            Lookup::Hit(cached) => {
-                if let Some(key) = &content_key
-                    && let Err(refusal) =
-                        admit_content_key(state, key, None, OperationType::Query).await
-                {
-                    return refusal.answer(format);
-                }
-                // Only a query that validated and ran is ever cached: its hash may be kept.
-                if let Some(hash) = &to_persist {
-                    service.persisted.register(hash, &query);
-                }
-                return Answer::from_cache(format, cached, true);
+    Ok(Operation {
+        query,
+        to_persist,
+        variables,
+        operation_name: params.operation_name,
+        authorization,
+        content_key,
+        cache_key,
+    })
+}
+
+/// A cached answer to an anonymous read (`Err`, to answer at once), or the ticket to cache
+/// the answer under once it is made.
+async fn from_cache(
+    ex: &Exchange<'_>,
+    op: &Operation<'_>,
+) -> Result<Option<crate::cache::Ticket>, Answer> {
+    let Some(key) = &op.cache_key else {
+        return Ok(None);
+    };
+    match ex.state.cache.get(key) {
+        Lookup::Hit(cached) => {
+            if let Some(key) = &op.content_key
+                && let Err(refusal) =
+                    admit_content_key(ex.state, key, None, OperationType::Query).await
+            {
+                return Err(refusal.answer(ex.format));
             }
-            Lookup::Miss(t) => ticket = Some(t),
-            Lookup::Off => {}
+            // Only a query that validated and ran is ever cached: its hash may be kept.
+            if let Some(hash) = &op.to_persist {
+                ex.graphql.persisted.register(hash, &op.query);
+            }
+            Err(Answer::from_cache(ex.format, cached, true))
         }
+        Lookup::Miss(ticket) => Ok(Some(ticket)),
+        Lookup::Off => Ok(None),
     }
+}
+
+/// Parses the document, picks the operation, and holds it to the transport's rules: queries
+/// only by `GET`, and the size limits.
+fn check(
+    ex: &Exchange<'_>,
+    op: Operation<'_>,
+    ticket: Option<crate::cache::Ticket>,
+) -> Result<(Request, Plan), Answer> {
+    let format = ex.format;
     // Kept for the persisted-query store, which takes it only once it has validated.
-    let to_persist = to_persist.map(|hash| (hash, query.clone()));
-    let mut request = Request::new(query).variables(variables);
-    if let Some(name) = &params.operation_name {
+    let to_persist = op.to_persist.map(|hash| (hash, op.query.clone()));
+    let mut request = Request::new(op.query).variables(op.variables);
+    if let Some(name) = &op.operation_name {
         request = request.operation_name(name.clone());
     }
-    let document = match request.parsed_query() {
-        Ok(doc) => doc,
-        Err(e) => {
-            return document_error(format, &e.message, "GRAPHQL_PARSE_FAILED");
-        }
-    };
-    let operation = match select_operation(document, params.operation_name.as_deref()) {
-        Ok(op) => op,
-        Err(refusal) => return refusal.answer(format),
-    };
-    if by_get && operation != OperationType::Query {
-        return Refusal::new(
+    let document = request
+        .parsed_query()
+        .map_err(|e| document_error(format, &e.message, "GRAPHQL_PARSE_FAILED"))?;
+    let kind = select_operation(document, op.operation_name.as_deref())
+        .map_err(|refusal| refusal.answer(format))?;
+    if ex.by_get && kind != OperationType::Query {
+        return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
             "mutations and subscriptions must be sent by POST",
         )
-        .answer(format);
+        .answer(format));
     }
-    if let Err(message) = check_size(document, &service.config) {
-        return document_error(format, &message, "QUERY_TOO_COMPLEX");
+    if let Err(message) = check_size(document, &ex.graphql.config) {
+        return Err(document_error(format, &message, "QUERY_TOO_COMPLEX"));
     }
-
     let document = document.clone();
-    if let Some(key) = &content_key
-        && let Err(refusal) = admit_content_key(state, key, authorization, operation).await
-    {
-        return refusal.answer(format);
-    }
-    let viewer = match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
-        Ok(viewer) => viewer,
-        Err(auth::Refused::Limited(seconds)) => return Refusal::limited(seconds).answer(format),
+    Ok((
+        request,
+        Plan {
+            document,
+            kind,
+            operation_name: op.operation_name,
+            to_persist,
+            cache_key: op.cache_key,
+            ticket,
+        },
+    ))
+}
+
+/// Who is asking, from the `Authorization` header; 401 for credentials that do not check out.
+async fn identify(state: &AppState, authorization: Option<&str>) -> Result<auth::Viewer, Refusal> {
+    match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
+        Ok(viewer) => Ok(viewer),
+        Err(auth::Refused::Limited(seconds)) => Err(Refusal::limited(seconds)),
         Err(refused) => {
             tracing::info!(reason = %refused, "credentials refused");
-            return Refusal::new(
+            Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "the credentials are not valid; sign in again",
-            )
-            .answer(format);
+            ))
         }
-    };
+    }
+}
+
+/// Runs the operation for `viewer` within the request's time limit.
+async fn run(
+    ex: &Exchange<'_>,
+    request: Request,
+    kind: OperationType,
+    viewer: auth::Viewer,
+) -> Result<Ran, Refusal> {
+    let state = ex.state;
     let anonymous = viewer.user().is_none();
     // Its reads stop at the request's time limit (and SQLite's statements with them).
-    let deadline = std::time::Instant::now() + service.config.timeout;
+    let timeout = ex.graphql.config.timeout;
+    let deadline = std::time::Instant::now() + timeout;
     let now = state.service.clock().now();
-    let mut context = RequestContext::new(
+    let context = RequestContext::new(
         state
             .service
             .as_of(state.store.with_deadline(deadline), now),
-        service.site.clone(),
+        ex.graphql.site.clone(),
         viewer,
         state.jwt.clone(),
         Arc::clone(&state.limiter),
-        state.clients.address(req),
+        state.clients.address(ex.req),
     );
-    context.webhook_receivers = state.webhook_receivers;
-    if operation != OperationType::Query {
+    if kind != OperationType::Query {
         // A mutation's later fields must see its earlier writes, not what was loaded before.
         context.loader.enable_all_cache(false);
     }
@@ -672,28 +802,47 @@ async fn execute(
         Arc::clone(&context.found_nothing),
     );
     let request = request.data(context);
-    let mut response =
-        match tokio::time::timeout_at(deadline.into(), service.schema.execute(request)).await {
+    let response =
+        match tokio::time::timeout_at(deadline.into(), ex.graphql.schema.execute(request)).await {
             Ok(response) => response,
             Err(_) => {
-                tracing::warn!(timeout = ?service.config.timeout, "query timed out");
-                return Refusal::new(
+                tracing::warn!(?timeout, "query timed out");
+                return Err(Refusal::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "TIMEOUT",
-                    format!(
-                        "the query took longer than {}",
-                        seconds(service.config.timeout)
-                    ),
-                )
-                .answer(format);
+                    format!("the query took longer than {}", seconds(timeout)),
+                ));
             }
         };
+    Ok(Ran {
+        response,
+        anonymous,
+        surrogates,
+        private,
+        nothing,
+    })
+}
 
-    super::ordering::order_like_selection(
-        &mut response.data,
-        &document,
-        params.operation_name.as_deref(),
-    );
+/// Turns the response into the answer: request errors as such, the persisted query kept, the
+/// cache told of a write before the answer goes out, and a cacheable answer cached.
+async fn respond(ex: &Exchange<'_>, ran: Ran, plan: Plan) -> Answer {
+    let (state, format) = (ex.state, ex.format);
+    let Plan {
+        document,
+        kind,
+        operation_name,
+        to_persist,
+        cache_key,
+        ticket,
+    } = plan;
+    let Ran {
+        mut response,
+        anonymous,
+        surrogates,
+        private,
+        nothing,
+    } = ran;
+    super::ordering::order_like_selection(&mut response.data, &document, operation_name.as_deref());
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| {
@@ -706,7 +855,7 @@ async fn execute(
     if let Some((hash, query)) = to_persist
         && !request_error
     {
-        service.persisted.register(&hash, &query);
+        ex.graphql.persisted.register(&hash, &query);
     }
     let (status, body) = if request_error {
         let status = match format {
@@ -722,7 +871,7 @@ async fn execute(
         });
         (StatusCode::OK, body)
     };
-    if operation == OperationType::Mutation {
+    if kind == OperationType::Mutation {
         // Before the answer goes out: a client that reads after its write sees the write.
         if let Err(error) = state.cache.refresh(&state.store).await {
             tracing::warn!(%error, "could not re-read the content version after a mutation");
@@ -732,7 +881,7 @@ async fn execute(
     // for a shared cache.
     let cacheable = response.errors.is_empty()
         && anonymous
-        && operation == OperationType::Query
+        && kind == OperationType::Query
         && !private.load(std::sync::atomic::Ordering::Relaxed);
     let mut answer = Answer {
         status,
@@ -758,10 +907,10 @@ async fn execute(
             match (cache_key, ticket) {
                 (Some(key), Some(ticket)) => {
                     let cached = state.cache.put(key, ticket, shelf, cached);
-                    if let Some(raw_key) = raw_key {
+                    if let Some(raw_key) = &ex.raw_key {
                         state
                             .cache
-                            .put_shared(raw_key, ticket, shelf, Arc::clone(&cached));
+                            .put_shared(raw_key.clone(), ticket, shelf, Arc::clone(&cached));
                     }
                     cached
                 }
