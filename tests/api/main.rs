@@ -16,6 +16,7 @@ mod graphql;
 mod health;
 mod helpers;
 mod keys;
+mod logs;
 mod secrets;
 mod security;
 mod webhooks;
