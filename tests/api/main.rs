@@ -17,6 +17,7 @@ mod health;
 mod helpers;
 mod keys;
 mod logs;
+mod pages;
 mod secrets;
 mod security;
 mod webhooks;
