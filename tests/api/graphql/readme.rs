@@ -7,7 +7,8 @@ use crate::helpers::{TestApp, e2e_tests};
 
 e2e_tests!(readme_example_is_true);
 
-fn block_after<'a>(readme: &'a str, marker: &str, lang: &str) -> &'a str {
+/// The text of the first fenced `lang` block after `marker`.
+pub(crate) fn block_after<'a>(readme: &'a str, marker: &str, lang: &str) -> &'a str {
     let start = readme
         .find(marker)
         .unwrap_or_else(|| panic!("README has no {marker}"));
