@@ -20,4 +20,5 @@ mod logs;
 mod pages;
 mod secrets;
 mod security;
+mod tour;
 mod webhooks;
