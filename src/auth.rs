@@ -13,6 +13,10 @@ use crate::cli::{AuthArgs, KeyAlgorithm};
 
 /// The token configuration for `args`, reading or creating the stored secret if none is
 /// configured (sealed with the store's master key, if it has one). Blocking.
+///
+/// It logs nothing: one-shot commands (`token`) print their answer and, on failure, one
+/// line; the server says at startup that it signs with the stored secret
+/// ([`warn_if_generated`]).
 pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
     let secret = match &args.jwt_secret {
         Some(secret) => Secret::new(secret.0.as_bytes()).map_err(anyhow::Error::msg)?,
@@ -33,10 +37,6 @@ pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
                          --master-key-file or BROADSHEET_MASTER_KEY)"
                     }
                 })?;
-            tracing::warn!(
-                "BROADSHEET_JWT_SECRET is not set: signing tokens with a generated secret kept in \
-                 the database; set one to manage it yourself"
-            );
             Secret::new(stored.into_bytes()).map_err(anyhow::Error::msg)?
         }
     };
@@ -54,6 +54,17 @@ pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
         config.external = Some(key.map_err(anyhow::Error::msg)?);
     }
     Ok(config)
+}
+
+/// Warns, once at server startup, that tokens are signed with the secret kept in the
+/// database, when no secret is configured.
+pub fn warn_if_generated(args: &AuthArgs) {
+    if args.jwt_secret.is_none() {
+        tracing::warn!(
+            "BROADSHEET_JWT_SECRET is not set: signing tokens with a generated secret kept in \
+             the database; set one to manage it yourself"
+        );
+    }
 }
 
 /// A `TimeDelta` for a configured duration.

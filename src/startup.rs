@@ -71,6 +71,7 @@ impl Application {
                 .await
                 .context("reading the token settings")??
         };
+        crate::auth::warn_if_generated(&args.auth);
         let cache = Arc::new(ResponseCache::new(
             args.response_cache_mb.saturating_mul(1024 * 1024),
         ));

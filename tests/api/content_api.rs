@@ -214,6 +214,10 @@ async fn keys_are_limited_per_minute(app: TestApp) {
             .and_then(|s| s.parse::<u64>().ok())
             .is_some_and(|s| (1..=60).contains(&s))
     );
+    // The code the README promises, as GraphQL gives it.
+    let error = &limited.json()["errors"][0];
+    assert_eq!(error["type"], "TooManyRequestsError");
+    assert_eq!(error["code"], "RATE_LIMITED");
     // The key's use is recorded.
     let mut c = app.db.store.conn().expect("connection");
     let keys = broadsheet_persistence::keys::list(&mut c).expect("keys");

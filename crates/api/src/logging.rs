@@ -7,9 +7,15 @@
 //! logged at all (`Authorization` holds bearer tokens and integration tokens). The client
 //! address is the one rate limits use (through trusted proxies only), not whatever a
 //! `X-Forwarded-For` header claims.
+//!
+//! When a request has been answered, one line says so at `info` (health checks at `debug`, as
+//! a load balancer asks every few seconds), so that the id a client reports from its
+//! `X-Request-Id` header finds the request in the log at the default level.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use std::time::Instant;
+
 use actix_web::{Error, HttpMessage as _, web};
 use tracing::Span;
 use tracing::field::Empty;
@@ -20,8 +26,13 @@ use crate::AppState;
 /// The root span of every request (see the module docs).
 pub struct RootSpan;
 
+/// When the request came in, kept in its extensions for the line that ends it.
+#[derive(Clone, Copy)]
+struct Started(Instant);
+
 impl RootSpanBuilder for RootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
+        request.extensions_mut().insert(Started(Instant::now()));
         let route = request.match_pattern().unwrap_or_else(|| "default".into());
         let method = request.method().as_str();
         let user_agent = request
@@ -59,7 +70,26 @@ impl RootSpanBuilder for RootSpan {
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        // Records the status (and any error) on the span, which the line below then carries.
+        DefaultRootSpanBuilder::on_request_end(span.clone(), outcome);
+        let (started, health_check) = match outcome {
+            Ok(response) => {
+                let request = response.request();
+                let started = request.extensions().get::<Started>().copied();
+                let path = request.path();
+                (started, path == "/healthz" || path == "/readyz")
+            }
+            Err(_) => (None, false),
+        };
+        // To a tenth of a millisecond: finer is noise.
+        let elapsed_ms = started.map(|s| (s.0.elapsed().as_secs_f64() * 10_000.0).round() / 10.0);
+        span.in_scope(|| {
+            if health_check {
+                tracing::debug!(elapsed_ms, "answered");
+            } else {
+                tracing::info!(elapsed_ms, "answered");
+            }
+        });
     }
 }
 

@@ -176,6 +176,8 @@ pub fn server(
                 &format!("{}/{{file}}", graphql::graphiql::ASSETS_PATH),
                 web::get().to(graphql::graphiql::asset),
             )
+            // Pages live on the website: say so to whoever follows a page URL here.
+            .default_service(web::to(crate::site::elsewhere))
     })
     .shutdown_timeout(options.shutdown_timeout.as_secs());
     if let Some(workers) = options.workers {

@@ -75,9 +75,16 @@ async fn the_page_loads_nothing_from_elsewhere(app: TestApp) {
             start_up = text.into_owned();
         }
     }
-    // The example: the sample publication's article page, as the README shows it.
-    assert!(start_up.contains("query ArticlePage($slug: String!)"));
-    assert!(start_up.contains("relatedArticles(first: 5)"));
+    // The example: the sample publication's article page, the README's query word for word.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let query = crate::graphql::readme::block_after(&readme, "<!-- readme-query", "graphql");
+    assert!(
+        start_up.contains(&format!(
+            "`# The sample publication's article page, in one round trip.\n{query}`"
+        )),
+        "GraphiQL's example is not the README's query:\n{query}\nin\n{start_up}"
+    );
     assert!(start_up.contains(
         "weve-still-no-idea-about-needs-of-all-children-at-risk-admits-birmingham-social-services-chief"
     ));

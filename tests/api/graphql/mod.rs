@@ -4,7 +4,7 @@ mod graphiql;
 mod limits;
 mod persisted;
 mod queries;
-mod readme;
+pub(crate) mod readme;
 mod related;
 mod search;
 mod statements;

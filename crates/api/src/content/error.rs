@@ -12,6 +12,8 @@ pub struct GhostError {
     kind: &'static str,
     message: String,
     context: Option<String>,
+    /// The stable code, as GraphQL's `extensions.code` gives it, where one is promised.
+    code: Option<&'static str>,
     retry_after: Option<u64>,
 }
 
@@ -33,13 +35,15 @@ impl GhostError {
         e
     }
 
-    /// 429 `TooManyRequestsError` with `Retry-After`.
+    /// 429 `TooManyRequestsError` with `Retry-After`, and code `RATE_LIMITED` (as GraphQL
+    /// says it), so that a client can tell it from other refusals without the status.
     pub fn too_many(seconds: u64) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequestsError",
             "Too many requests for this key; slow down.",
         );
+        e.code = Some("RATE_LIMITED");
         e.retry_after = Some(seconds);
         e
     }
@@ -81,6 +85,7 @@ impl GhostError {
             kind,
             message: message.to_owned(),
             context: None,
+            code: None,
             retry_after: None,
         }
     }
@@ -94,7 +99,7 @@ impl GhostError {
             "details": null,
             "property": null,
             "help": null,
-            "code": null,
+            "code": self.code,
             "id": uuid::Uuid::new_v4().to_string(),
         }]});
         let mut res = HttpResponse::build(self.status);

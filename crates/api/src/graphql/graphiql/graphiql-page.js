@@ -1,5 +1,6 @@
-// Starts GraphiQL with the sample publication's article page as its example. A file of its
-// own, not an inline script, so that the page's Content-Security-Policy can forbid those.
+// Starts GraphiQL with the sample publication's article page as its example: the README's
+// query, word for word (tests/api/graphql/graphiql.rs holds them to it). A file of its own,
+// not an inline script, so that the page's Content-Security-Policy can forbid those.
 (function () {
   'use strict';
   const defaultQuery = `# The sample publication's article page, in one round trip.
@@ -13,7 +14,7 @@ query ArticlePage($slug: String!) {
     html
     relatedArticles(first: 5) {
       reason
-      node { title slug publishedAt excerpt }
+      node { title slug publishedAt }
     }
   }
 }
