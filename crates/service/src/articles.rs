@@ -127,7 +127,8 @@ fn schedule_time(
 
 impl Service {
     /// Creates an article: a draft unless `input.status` says otherwise (which needs the right
-    /// to publish). `authors` default to the actor.
+    /// to publish; a scheduled article needs a future time, a published one a past time or
+    /// none, as when scheduling or publishing). `authors` default to the actor.
     pub async fn create_article(
         &self,
         actor: &Actor,
@@ -149,8 +150,16 @@ impl Service {
         if input.status != ArticleStatus::Draft {
             actor.authorize(Action::Publish, ownership)?;
         }
-        if input.status == ArticleStatus::Scheduled {
-            schedule_time("publishedAt", input.published_at, now)?;
+        // Creating an article as scheduled or published is scheduling or publishing it, under
+        // the same rules for its time.
+        match input.status {
+            ArticleStatus::Scheduled => {
+                schedule_time("publishedAt", input.published_at, now)?;
+            }
+            ArticleStatus::Published => {
+                publication_time(input.published_at, now)?;
+            }
+            ArticleStatus::Draft => {}
         }
         let new = NewArticle::parse(&input, now)?;
         let bodies = self.bodies();

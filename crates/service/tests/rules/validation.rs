@@ -14,6 +14,7 @@ service_tests!(
     a_new_scheduled_article_needs_a_future_time,
     scheduling_needs_a_future_time,
     publishing_takes_no_future_time,
+    a_new_published_article_takes_no_future_time,
     stale_versions_conflict,
     a_new_article_is_by_its_creator_unless_told,
 );
@@ -114,6 +115,42 @@ async fn publishing_takes_no_future_time(w: &World) {
     let at_once = w
         .service
         .publish_article(&editor, b.uuid, b.version, None)
+        .await
+        .expect("published");
+    assert_eq!(at_once.publication, Publication::Published(now));
+}
+
+/// Creating an article as published is publishing: a future date is refused there too (it
+/// was accepted, and the article was live at once while dated days ahead, first in every
+/// list and feed until then).
+async fn a_new_published_article_takes_no_future_time(w: &World) {
+    let editor = w.actor(Who::Staff(Role::Editor));
+    let now = w.clock.now();
+    let published = |title: &str, at| ArticleInput {
+        title: title.to_owned(),
+        body: "Words.".to_owned(),
+        status: ArticleStatus::Published,
+        published_at: at,
+        ..ArticleInput::default()
+    };
+    let tomorrow = now + TimeDelta::days(1);
+    let made = w
+        .service
+        .create_article(&editor, published("Tomorrow", Some(tomorrow)), None)
+        .await;
+    refused_in(made, "publishedAt", "created published tomorrow");
+    assert!(w.events().is_empty(), "nothing announced");
+
+    let yesterday = now - TimeDelta::days(1);
+    let backdated = w
+        .service
+        .create_article(&editor, published("Yesterday", Some(yesterday)), None)
+        .await
+        .expect("backdated");
+    assert_eq!(backdated.publication, Publication::Published(yesterday));
+    let at_once = w
+        .service
+        .create_article(&editor, published("Today", None), None)
         .await
         .expect("published");
     assert_eq!(at_once.publication, Publication::Published(now));
