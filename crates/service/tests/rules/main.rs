@@ -13,6 +13,7 @@ mod matrix;
 mod articles;
 mod events;
 mod keys;
+mod previews;
 mod reading;
 mod scheduling;
 mod sessions;
