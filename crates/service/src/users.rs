@@ -7,7 +7,7 @@
 use broadsheet_domain::author::{NewUser, Password, Profile, ProfileInput, Role, User, UserInput};
 use broadsheet_domain::ids::AuthorId;
 use broadsheet_domain::policy::{Action, Ownership, managing};
-use broadsheet_persistence::{StoreError, sessions, users};
+use broadsheet_persistence::{sessions, users};
 
 use crate::Service;
 use crate::actor::Actor;
@@ -28,17 +28,10 @@ impl Service {
             .await?)
     }
 
-    /// The account `id`, for an actor who may manage it (or it is their own).
-    async fn managed(&self, id: AuthorId) -> ServiceResult<User> {
-        self.store()
-            .read(move |c| users::get(c, id))
-            .await?
-            .ok_or(ServiceError::NotFound("user"))
-    }
-
     /// Changes someone's role, profile, or both. One's own profile needs only the right to
-    /// edit it; a role needs the right to manage both the old and the new role, and is never
-    /// one's own.
+    /// edit it (sending one's own role unchanged is no change of role); a role needs the right
+    /// to manage both the old and the new role, and is never one's own. Read, decided and
+    /// written in one transaction, so a concurrent change of role cannot slip between.
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -49,42 +42,40 @@ impl Service {
         if !actor.is_staff() {
             return Err(ServiceError::Unauthenticated("sign in to do this"));
         }
-        let user = self.managed(id).await?;
-        let own = actor.ownership(&[user.id()]);
-        if own == Ownership::Own && role.is_none() {
-            actor.authorize(Action::EditProfile, own)?;
-        } else {
-            actor.authorize(managing(user.role), own)?;
-        }
-        if let Some(role) = role {
-            actor.authorize(managing(role), own)?;
-            if own == Ownership::Own && user.role != role {
-                return Err(ServiceError::invalid(
-                    "role",
-                    "you cannot change your own role",
-                ));
-            }
-        }
         let profile = profile.map(|p| Profile::parse(&p)).transpose()?;
-        let (id, now) = (user.id(), self.now());
-        Ok(self
-            .store()
-            .write(move |c| {
-                let mut user = None;
-                if let Some((profile, slug)) = &profile {
-                    user = Some(users::update_profile(c, id, profile, slug.as_ref(), now)?);
+        let (actor, now) = (actor.clone(), self.now());
+        self.store()
+            .transaction(move |c| {
+                let user = users::get(c, id)?.ok_or(ServiceError::NotFound("user"))?;
+                let own = actor.ownership(&[user.id()]);
+                let role = role.filter(|r| !(own == Ownership::Own && *r == user.role));
+                if own == Ownership::Own && role.is_none() {
+                    actor.authorize(Action::EditProfile, own)?;
+                } else {
+                    actor.authorize(managing(user.role), own)?;
                 }
                 if let Some(role) = role {
-                    user = Some(users::set_role(c, id, role, now)?);
+                    actor.authorize(managing(role), own)?;
+                    if own == Ownership::Own {
+                        return Err(ServiceError::invalid(
+                            "role",
+                            "you cannot change your own role",
+                        ));
+                    }
+                }
+                let id = user.id();
+                let mut changed = None;
+                if let Some((profile, slug)) = &profile {
+                    changed = Some(users::update_profile(c, id, profile, slug.as_ref(), now)?);
+                }
+                if let Some(role) = role {
+                    changed = Some(users::set_role(c, id, role, now)?);
                     // A new role takes effect at once: old tokens carry the old one.
                     sessions::revoke_all(c, id, now)?;
                 }
-                match user {
-                    Some(user) => Ok(user),
-                    None => users::get(c, id)?.ok_or(StoreError::not_found("user")),
-                }
+                Ok(changed.unwrap_or(user))
             })
-            .await?)
+            .await
     }
 
     /// Changes the actor's own public profile.
@@ -118,24 +109,27 @@ impl Service {
         if !actor.is_staff() {
             return Err(ServiceError::Unauthenticated("sign in to do this"));
         }
-        let user = self.managed(id).await?;
-        let own = actor.ownership(&[user.id()]);
-        actor.authorize(managing(user.role), own)?;
-        if own == Ownership::Own {
-            return Err(ServiceError::invalid(
-                "id",
-                "you cannot deactivate yourself",
-            ));
-        }
-        let (id, now) = (user.id(), self.now());
-        Ok(self
-            .store()
-            .write(move |c| {
-                let user = users::set_active(c, id, active, now)?;
-                sessions::revoke_all(c, id, now)?;
+        let (actor, now) = (actor.clone(), self.now());
+        self.store()
+            .transaction(move |c| {
+                let user = users::get(c, id)?.ok_or(ServiceError::NotFound("user"))?;
+                let own = actor.ownership(&[user.id()]);
+                actor.authorize(managing(user.role), own)?;
+                if own == Ownership::Own {
+                    return Err(ServiceError::invalid(
+                        "id",
+                        if active {
+                            "your account is active"
+                        } else {
+                            "you cannot deactivate yourself"
+                        },
+                    ));
+                }
+                let user = users::set_active(c, user.id(), active, now)?;
+                sessions::revoke_all(c, user.id(), now)?;
                 Ok(user)
             })
-            .await?)
+            .await
     }
 
     /// Gives someone else's account a new password (for an account created without one, or
@@ -149,24 +143,24 @@ impl Service {
         if !actor.is_staff() {
             return Err(ServiceError::Unauthenticated("sign in to do this"));
         }
-        let user = self.managed(id).await?;
-        let own = actor.ownership(&[user.id()]);
-        if own == Ownership::Own {
+        if actor.user_id() == Some(id) {
             return Err(ServiceError::invalid(
                 "id",
                 "change your own password with your current one",
             ));
         }
-        actor.authorize(managing(user.role), own)?;
+        // Hashed on the hashing pool before the transaction, which then reads, decides and
+        // writes at once.
         let hash = hashing::hash(Password::parse(password)?).await;
-        let (id, now) = (user.id(), self.now());
-        Ok(self
-            .store()
-            .write(move |c| {
+        let (actor, now) = (actor.clone(), self.now());
+        self.store()
+            .transaction(move |c| {
+                let user = users::get(c, id)?.ok_or(ServiceError::NotFound("user"))?;
+                actor.authorize(managing(user.role), actor.ownership(&[user.id()]))?;
                 let user = users::set_password(c, id, Some(&hash), now)?;
                 sessions::revoke_all(c, id, now)?;
                 Ok(user)
             })
-            .await?)
+            .await
     }
 }

@@ -176,6 +176,21 @@ async fn nobody_changes_their_own_role(w: &World) {
         .await
         .expect("no change of role");
     assert_eq!(same.role, Role::Administrator);
+    // Whatever the role: a profile form that always sends the role along is a profile edit.
+    for role in Role::ALL {
+        let me = w.actor(Who::Staff(role));
+        let saved = w
+            .service
+            .update_user(
+                &me,
+                w.staff(role).id(),
+                Some(role),
+                Some(profile(&format!("Myself {}", w.unique()))),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{role:?} editing own profile with own role: {e:?}"));
+        assert_eq!(saved.role, role);
+    }
 }
 
 async fn deactivating_and_reactivating(w: &World) {

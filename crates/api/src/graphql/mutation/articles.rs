@@ -49,7 +49,7 @@ pub struct CreateArticleInput {
     /// Draft unless said otherwise (publishing needs the right to publish).
     status: Option<StatusValue>,
     /// For a scheduled article, when it goes out (in the future); for a published one, its
-    /// date (default now).
+    /// date (default now; not in the future: schedule it instead).
     published_at: Option<Timestamp>,
     /// Promoted by the editors.
     #[graphql(default)]
