@@ -1,4 +1,5 @@
-//! Typed row identities. An `ArticleId` cannot be passed where a `TagId` is wanted.
+//! Typed row identities. An `ArticleId` cannot be passed where a `TagId` is wanted, nor a
+//! `WebhookId` where an `ApiKeyId` is.
 //!
 //! These are the database's own keys: compact and fast to join on. What the public sees of an
 //! article is its UUID (see [`crate::article::Article::uuid`]); transports encode the rest
@@ -31,4 +32,20 @@ id_type!(
 id_type!(
     /// Identifies a staff user, who is also the author of articles.
     AuthorId
+);
+id_type!(
+    /// Identifies an API key (a content key or an integration key).
+    ApiKeyId
+);
+id_type!(
+    /// Identifies a registered webhook.
+    WebhookId
+);
+id_type!(
+    /// Identifies one delivery of one event to one webhook.
+    DeliveryId
+);
+id_type!(
+    /// Identifies one attempt at a delivery.
+    AttemptId
 );
