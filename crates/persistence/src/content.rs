@@ -34,16 +34,24 @@ pub fn state(conn: &mut AnyConnection) -> Result<ContentState, StoreError> {
     };
     let next_due = articles::table
         .filter(crate::db::static_sql::<Bool>(
-            "articles.status = 'scheduled'",
+            crate::live::SCHEDULED_ARTICLES,
         ))
         .select(crate::db::static_sql::<Nullable<Instant>>(earliest))
         .single_value();
-    let (version, next_due): (i64, Option<DbTime>) = content_version::table
+    let row: StateRow = content_version::table
         .find(1)
         .select((content_version::version, next_due))
         .first(conn)?;
     Ok(ContentState {
-        version,
-        next_due: next_due.map(|t| t.0),
+        version: row.version,
+        next_due: row.next_due.map(|t| t.0),
     })
+}
+
+/// What [`state`] reads. `Queryable` and not `Selectable`: its second column is a subquery
+/// whose text depends on the backend, chosen at run time.
+#[derive(Debug, Queryable)]
+struct StateRow {
+    version: i64,
+    next_due: Option<DbTime>,
 }

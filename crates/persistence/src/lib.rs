@@ -13,6 +13,7 @@ pub mod db;
 mod error;
 pub mod keys;
 mod keyset;
+mod live;
 mod raw;
 pub mod related;
 mod schema;

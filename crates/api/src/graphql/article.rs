@@ -63,11 +63,11 @@ impl ArticleNode {
     async fn bodies(&self, ctx: &Context<'_>) -> ApiResult<Arc<Bodies>> {
         if !self.summary {
             let c = &self.article.content;
-            return Ok(Arc::new((
-                c.markdown.clone(),
-                c.html.clone(),
-                c.plaintext.clone(),
-            )));
+            return Ok(Arc::new(Bodies {
+                markdown: c.markdown.clone(),
+                html: c.html.clone(),
+                plaintext: c.plaintext.clone(),
+            }));
         }
         Ok(request(ctx)
             .loader
@@ -234,7 +234,7 @@ impl ArticleNode {
         if !self.summary {
             return Ok(self.article.content.html.clone());
         }
-        Ok(self.bodies(ctx).await?.1.clone())
+        Ok(self.bodies(ctx).await?.html.clone())
     }
 
     /// The body as plain text.
@@ -242,7 +242,7 @@ impl ArticleNode {
         if !self.summary {
             return Ok(self.article.content.plaintext.clone());
         }
-        Ok(self.bodies(ctx).await?.2.clone())
+        Ok(self.bodies(ctx).await?.plaintext.clone())
     }
 
     /// Minutes to read.
@@ -372,7 +372,7 @@ impl ArticleNode {
         if !self.editorial(ctx).await? {
             return Ok(None);
         }
-        Ok(Some(self.bodies(ctx).await?.0.clone()))
+        Ok(Some(self.bodies(ctx).await?.markdown.clone()))
     }
 
     /// Earlier versions, newest first (staff only).

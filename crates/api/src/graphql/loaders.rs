@@ -65,8 +65,8 @@ pub struct SummaryOf(pub ArticleId);
 /// An article's bodies: Markdown, HTML, plain text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ContentOf(pub ArticleId);
-/// Markdown, HTML and plain text.
-pub type Bodies = (String, String, String);
+/// Markdown, HTML and plain text, by name.
+pub use broadsheet_persistence::articles::Bodies;
 /// An article's curated related links, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CuratedOf(pub ArticleId);

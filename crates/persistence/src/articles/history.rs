@@ -1,7 +1,7 @@
 //! What an article used to be: earlier versions of its words, and the slugs it used to have.
 
 use broadsheet_domain::Slug;
-use broadsheet_domain::article::Revision;
+use broadsheet_domain::article::{ArticleStatus, Revision};
 use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
@@ -9,63 +9,49 @@ use diesel::sql_types::{BigInt, Nullable};
 
 use super::rows::ArticleRow;
 use crate::StoreError;
-use crate::db::AnyConnection;
 use crate::db::sql_types::{DbTime, Instant};
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::{article_revisions, article_slug_aliases};
 
-type RevisionRow = (
-    i64,
-    i64,
-    String,
-    Option<String>,
-    String,
-    Option<i64>,
-    DbTime,
-);
+/// An `article_revisions` row.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_revisions, check_for_backend(MultiBackend))]
+struct RevisionRow {
+    article_id: i64,
+    version: i64,
+    title: String,
+    custom_excerpt: Option<String>,
+    markdown: String,
+    saved_by: Option<i64>,
+    saved_at: DbTime,
+}
 
-const COLUMNS: (
-    article_revisions::article_id,
-    article_revisions::version,
-    article_revisions::title,
-    article_revisions::custom_excerpt,
-    article_revisions::markdown,
-    article_revisions::saved_by,
-    article_revisions::saved_at,
-) = (
-    article_revisions::article_id,
-    article_revisions::version,
-    article_revisions::title,
-    article_revisions::custom_excerpt,
-    article_revisions::markdown,
-    article_revisions::saved_by,
-    article_revisions::saved_at,
-);
-
-fn revision(
-    (article, version, title, custom_excerpt, markdown, saved_by, saved_at): RevisionRow,
-) -> Revision {
-    Revision {
-        article: ArticleId(article),
-        version,
-        title,
-        custom_excerpt,
-        markdown,
-        saved_by: saved_by.map(AuthorId),
-        saved_at: saved_at.0,
+impl From<RevisionRow> for Revision {
+    fn from(r: RevisionRow) -> Self {
+        Revision {
+            article: ArticleId(r.article_id),
+            version: r.version,
+            title: r.title,
+            custom_excerpt: r.custom_excerpt,
+            markdown: r.markdown,
+            saved_by: r.saved_by.map(AuthorId),
+            saved_at: r.saved_at.0,
+        }
     }
 }
 
 /// Keeps the words of `old`, the version a save is replacing.
 pub(super) fn record(c: &mut AnyConnection, old: &ArticleRow) -> Result<(), StoreError> {
+    let head = &old.head;
     diesel::insert_into(article_revisions::table)
         .values((
-            article_revisions::article_id.eq(old.id),
-            article_revisions::version.eq(old.version),
-            article_revisions::title.eq(&old.title),
-            article_revisions::custom_excerpt.eq(old.custom_excerpt.as_deref()),
-            article_revisions::markdown.eq(&old.markdown),
-            article_revisions::saved_by.eq(old.updated_by),
-            article_revisions::saved_at.eq(old.updated_at),
+            article_revisions::article_id.eq(head.id),
+            article_revisions::version.eq(head.version),
+            article_revisions::title.eq(&head.title),
+            article_revisions::custom_excerpt.eq(head.custom_excerpt.as_deref()),
+            article_revisions::markdown.eq(&old.bodies.markdown),
+            article_revisions::saved_by.eq(head.updated_by),
+            article_revisions::saved_at.eq(head.updated_at),
         ))
         .execute(c)?;
     Ok(())
@@ -101,6 +87,7 @@ pub(super) fn follow_slug(
     new_slug: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let old = &old.head;
     if old.slug == new_slug {
         return Ok(());
     }
@@ -110,7 +97,7 @@ pub(super) fn follow_slug(
             .filter(article_slug_aliases::article_id.eq(old.id)),
     )
     .execute(c)?;
-    if old.status == "draft" {
+    if old.status.0 == ArticleStatus::Draft {
         return Ok(());
     }
     // The alias moves to this article if another article had it.
@@ -144,10 +131,10 @@ pub fn revisions(conn: &mut AnyConnection, id: ArticleId) -> Result<Vec<Revision
     Ok(article_revisions::table
         .filter(article_revisions::article_id.eq(id.0))
         .order(article_revisions::version.desc())
-        .select(COLUMNS)
+        .select(RevisionRow::as_select())
         .load::<RevisionRow>(conn)?
         .into_iter()
-        .map(revision)
+        .map(Revision::from)
         .collect())
 }
 
@@ -160,10 +147,10 @@ pub fn revision_at(
     Ok(article_revisions::table
         .filter(article_revisions::article_id.eq(id.0))
         .filter(article_revisions::version.eq(version))
-        .select(COLUMNS)
+        .select(RevisionRow::as_select())
         .first::<RevisionRow>(conn)
         .optional()?
-        .map(revision))
+        .map(Revision::from))
 }
 
 /// Deletes the revisions of articles beyond their newest `kept`, for up to `batch` articles

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use broadsheet_domain::Slug;
 use broadsheet_domain::ValidationError;
-use broadsheet_domain::article::{Article, NewArticle};
+use broadsheet_domain::article::{Article, ArticleStatus, NewArticle};
 use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
 use broadsheet_domain::listing::{
     ArticleCursor, ArticleFilter, ArticleOrder, Page, PageRequest, SortKey,
@@ -22,12 +22,15 @@ use uuid::Uuid;
 
 pub use history::{prune_revisions, revision_at, revisions};
 pub use previews::{preview_version, revoke_previews};
+pub use rows::Bodies;
 pub(crate) use rows::stored;
-use rows::{ArticleFields, ArticleRow, FieldSource, NewArticleRow};
+use rows::{ArticleFields, ArticleHead, ArticleRow, BodiesRow, FieldSource, NewArticleRow};
 pub use schedule::{PUBLISH_BATCH, publish_due, publish_due_batch};
 
 use crate::db::sql_types::{DbTime, DbUuid};
+use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend, on_inner};
+use crate::live::live_at;
 use crate::schema::{article_authors, article_tags, articles, tags, users};
 use crate::{StoreError, slugs};
 
@@ -89,7 +92,7 @@ fn create_once(
         .values(&row)
         .returning(returned())
         .get_result(c)?;
-    let id = ArticleId(stored.id);
+    let id = ArticleId(stored.head.id);
     insert_tags(c, id, &new.tags)?;
     insert_authors(c, id, &new.authors)?;
     Article::try_from(stored)
@@ -140,18 +143,26 @@ fn returned() -> <ArticleRow as Selectable<MultiBackend>>::SelectExpression {
 }
 
 /// The article with this id, its row locked until the transaction ends, for a change that
-/// must see the state it replaces (what a webhook event announces depends on it). On
-/// SQLite the write transaction already excludes other writers.
+/// must see the state it replaces (what a webhook event announces depends on it).
+///
+/// A backend switch: `FOR UPDATE` is PostgreSQL's (diesel offers `for_update` on its
+/// connection only), and SQLite has no row locks; there the write transaction, begun
+/// `IMMEDIATE` (see [`crate::Store::write_blocking`]), already excludes every other writer.
 pub fn get_for_change(
     conn: &mut AnyConnection,
     id: ArticleId,
 ) -> Result<Option<Article>, StoreError> {
-    if let AnyConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM articles WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::BigInt, _>(id.0)
-            .execute(pg)?;
+    match conn {
+        AnyConnection::Postgres(pg) => articles::table
+            .find(id.0)
+            .select(ArticleRow::as_select())
+            .for_update()
+            .first::<ArticleRow>(pg)
+            .optional()?
+            .map(Article::try_from)
+            .transpose(),
+        AnyConnection::Sqlite(_) => get(conn, id),
     }
-    get(conn, id)
 }
 
 /// The article with this id.
@@ -210,8 +221,8 @@ pub fn summaries_by_ids(
     let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
     articles::table
         .filter(articles::id.eq_any(raw))
-        .select(rows::summary_columns())
-        .load::<ArticleRow>(conn)?
+        .select(ArticleHead::as_select())
+        .load::<ArticleHead>(conn)?
         .into_iter()
         .map(|r| Article::try_from(r).map(|a| (a.id, a)))
         .collect()
@@ -245,7 +256,7 @@ pub fn update(
 ) -> Result<Article, StoreError> {
     conn.transaction(|c| {
         let old = current(c, revised.id)?;
-        if old.version != revised.version {
+        if old.head.version != revised.version {
             return Err(stale(c, revised.id)?);
         }
         let row: Option<ArticleRow> = diesel::update(
@@ -266,9 +277,10 @@ pub fn update(
             return Err(stale(c, revised.id)?);
         };
         history::record(c, &old)?;
-        history::follow_slug(c, &old, &row.slug, now)?;
+        history::follow_slug(c, &old, &row.head.slug, now)?;
         // Taken down after being published: links shared while it was out stop showing it.
-        if old.status == "published" && row.status != "published" {
+        let published = Stored(ArticleStatus::Published);
+        if old.head.status == published && row.head.status != published {
             revoke_previews(c, revised.id)?;
         }
         Article::try_from(row)
@@ -285,18 +297,30 @@ fn current(c: &mut AnyConnection, id: ArticleId) -> Result<ArticleRow, StoreErro
         .ok_or_else(|| StoreError::not_found("article"))
 }
 
+/// The version an article is at, and the name of whoever saved it (if known).
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(MultiBackend))]
+struct SavedVersion {
+    version: i64,
+    #[diesel(
+        select_expression = users::name.nullable(),
+        select_expression_type = diesel::dsl::Nullable<users::name>
+    )]
+    saved_by: Option<String>,
+}
+
 /// The error for a save made against an old version: the version now stored, and who saved it.
 fn stale(conn: &mut AnyConnection, id: ArticleId) -> Result<StoreError, StoreError> {
-    let current: Option<(i64, Option<String>)> = articles::table
+    let current: Option<SavedVersion> = articles::table
         .left_join(users::table.on(users::id.nullable().eq(articles::updated_by)))
         .filter(articles::id.eq(id.0))
-        .select((articles::version, users::name.nullable()))
+        .select(SavedVersion::as_select())
         .first(conn)
         .optional()?;
     Ok(match current {
-        Some((current_version, saved_by)) => StoreError::StaleVersion {
-            current_version,
-            saved_by,
+        Some(current) => StoreError::StaleVersion {
+            current_version: current.version,
+            saved_by: current.saved_by,
         },
         None => StoreError::not_found("article"),
     })
@@ -349,7 +373,7 @@ pub fn set_tags_at(
 ) -> Result<Article, StoreError> {
     conn.transaction(|c| {
         let old = current(c, id)?;
-        if expected.is_some_and(|v| v != old.version) {
+        if expected.is_some_and(|v| v != old.head.version) {
             return Err(stale(c, id)?);
         }
         ensure_tags_exist(c, tag_ids)?;
@@ -384,7 +408,7 @@ pub fn set_authors_at(
     }
     conn.transaction(|c| {
         let old = current(c, id)?;
-        if expected.is_some_and(|v| v != old.version) {
+        if expected.is_some_and(|v| v != old.head.version) {
             return Err(stale(c, id)?);
         }
         ensure_authors_exist(c, author_ids)?;
@@ -405,8 +429,8 @@ pub(crate) fn touch(
 ) -> Result<Article, StoreError> {
     let row: Option<ArticleRow> = diesel::update(
         articles::table
-            .filter(articles::id.eq(old.id))
-            .filter(articles::version.eq(old.version)),
+            .filter(articles::id.eq(old.head.id))
+            .filter(articles::version.eq(old.head.version)),
     )
     .set((
         articles::version.eq(articles::version + 1),
@@ -417,7 +441,7 @@ pub(crate) fn touch(
     .get_result(c)
     .optional()?;
     let Some(row) = row else {
-        return Err(stale(c, ArticleId(old.id))?);
+        return Err(stale(c, ArticleId(old.head.id))?);
     };
     history::record(c, old)?;
     Article::try_from(row)
@@ -507,16 +531,6 @@ fn ensure_authors_exist(c: &mut AnyConnection, ids: &[AuthorId]) -> Result<(), S
     }
 }
 
-/// The public may read an article that is published, or scheduled and due.
-#[diesel::dsl::auto_type]
-pub(crate) fn live_at(now: DbTime) -> _ {
-    let published: &'static str = "published";
-    let scheduled: &'static str = "scheduled";
-    articles::status.eq(published).or(articles::status
-        .eq(scheduled)
-        .and(articles::published_at.le(now)))
-}
-
 /// The articles `filter` selects, unordered.
 fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
     // First, so that it is checked on every row looked at (see `db::deadline`).
@@ -524,7 +538,8 @@ fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
         .filter(crate::db::deadline::within())
         .into_boxed();
     if !filter.statuses.is_empty() {
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        let statuses: Vec<Stored<ArticleStatus>> =
+            filter.statuses.iter().copied().map(Stored).collect();
         q = q.filter(articles::status.eq_any(statuses));
     }
     if let Some(now) = filter.live_at {
@@ -645,7 +660,7 @@ fn list_with(
             descending,
         };
         let rows = tag_list(conn, filter, tag, order, &walk, summaries)?;
-        return Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Article::try_from);
+        return rows.page(size, forward, cursor.is_some());
     }
     let mut q = listed(filter, order);
     // Walking backwards reads the list in reverse; `from_walk` turns the page around.
@@ -655,32 +670,60 @@ fn list_with(
     }
     q = sorted(q, order, descending);
     let q = q.limit(walk_limit(size));
-    let rows: Vec<ArticleRow> = if summaries {
-        q.select(rows::summary_columns()).load(conn)?
+    let rows = if summaries {
+        Rows::Summaries(q.select(ArticleHead::as_select()).load(conn)?)
     } else {
-        q.select(select()).load(conn)?
+        Rows::Whole(q.select(select()).load(conn)?)
     };
-    Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Article::try_from)
+    rows.page(size, forward, cursor.is_some())
+}
+
+/// Rows read for a list, with their bodies or without.
+enum Rows {
+    Summaries(Vec<ArticleHead>),
+    Whole(Vec<ArticleRow>),
+}
+
+impl Rows {
+    /// The page these rows, read one past its `size`, make (see [`Page::from_walk`]). Only
+    /// the rows on the page become articles.
+    fn page(
+        self,
+        size: usize,
+        forward: bool,
+        had_cursor: bool,
+    ) -> Result<Page<Article>, StoreError> {
+        match self {
+            Self::Summaries(rows) => {
+                Page::from_walk(rows, size, forward, had_cursor).try_map(Article::try_from)
+            }
+            Self::Whole(rows) => {
+                Page::from_walk(rows, size, forward, had_cursor).try_map(Article::try_from)
+            }
+        }
+    }
+
+    fn articles(self) -> Result<Vec<Article>, StoreError> {
+        match self {
+            Self::Summaries(rows) => rows.into_iter().map(Article::try_from).collect(),
+            Self::Whole(rows) => rows.into_iter().map(Article::try_from).collect(),
+        }
+    }
 }
 
 /// The bodies of these articles (Markdown, HTML, plain text), for articles read as summaries.
 pub fn contents(
     conn: &mut AnyConnection,
     ids: &[ArticleId],
-) -> Result<HashMap<ArticleId, (String, String, String)>, StoreError> {
+) -> Result<HashMap<ArticleId, Bodies>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
-    let rows: Vec<(i64, String, String, String)> = articles::table
+    let rows: Vec<BodiesRow> = articles::table
         .filter(articles::id.eq_any(&raw))
-        .select((
-            articles::id,
-            articles::markdown,
-            articles::html,
-            articles::plaintext,
-        ))
+        .select(BodiesRow::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, markdown, html, plaintext)| (ArticleId(id), (markdown, html, plaintext)))
+        .map(|row| (ArticleId(row.id), row.bodies))
         .collect())
 }
 
@@ -701,8 +744,7 @@ pub fn page_at(
             limit: i64::try_from(limit).unwrap_or(i64::MAX),
             descending: order.is_descending(),
         };
-        let rows = tag_list(conn, filter, tag, order, &walk, false)?;
-        return rows.into_iter().map(Article::try_from).collect();
+        return tag_list(conn, filter, tag, order, &walk, false)?.articles();
     }
     let q = sorted(listed(filter, order), order, order.is_descending());
     let rows: Vec<ArticleRow> = q
@@ -781,7 +823,7 @@ fn tag_list(
     order: ArticleOrder,
     walk: &TagWalk<'_>,
     summaries: bool,
-) -> Result<Vec<ArticleRow>, StoreError> {
+) -> Result<Rows, StoreError> {
     // The tag's id as a scalar subquery, not a join: PostgreSQL then knows the index range
     // is one tag's and walks it in order, stopping at the page's end (a join made it read
     // and sort the whole tag).
@@ -796,7 +838,8 @@ fn tag_list(
         .filter(article_tags::published_at.is_not_null())
         .into_boxed::<MultiBackend>();
     if !filter.statuses.is_empty() {
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        let statuses: Vec<Stored<ArticleStatus>> =
+            filter.statuses.iter().copied().map(Stored).collect();
         q = q.filter(articles::status.eq_any(statuses));
     }
     if let Some(now) = filter.live_at {
@@ -828,9 +871,9 @@ fn tag_list(
     };
     let q = q.offset(walk.offset).limit(walk.limit);
     Ok(if summaries {
-        q.select(rows::summary_columns()).load(conn)?
+        Rows::Summaries(q.select(ArticleHead::as_select()).load(conn)?)
     } else {
-        q.select(select()).load(conn)?
+        Rows::Whole(q.select(select()).load(conn)?)
     })
 }
 

@@ -12,24 +12,23 @@ use diesel::prelude::*;
 use crate::StoreError;
 use crate::db::MultiBackend;
 use crate::db::sql_types::{DbTime, DbUuid};
+use crate::db::stored::Stored;
 use crate::schema::articles;
 
-/// An `articles` row.
+/// An `articles` row without its bodies (Markdown, HTML, plain text): what a list shows.
+/// The bodies are most of an article's bytes, and a list page rarely shows them.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles, check_for_backend(MultiBackend))]
-pub struct ArticleRow {
+pub(crate) struct ArticleHead {
     pub id: i64,
     pub uuid: DbUuid,
     pub slug: String,
     pub title: String,
     pub custom_excerpt: Option<String>,
-    pub markdown: String,
-    pub html: String,
-    pub plaintext: String,
     pub excerpt: String,
     pub word_count: i32,
     pub reading_time: i32,
-    pub status: String,
+    pub status: Stored<ArticleStatus>,
     pub published_at: Option<DbTime>,
     pub featured: bool,
     pub feature_image: Option<String>,
@@ -50,91 +49,46 @@ pub struct ArticleRow {
     pub updated_by: Option<i64>,
 }
 
-/// The columns of [`ArticleRow`], with empty text for the bodies (Markdown, HTML, plain text).
-pub(crate) fn summary_columns() -> Columns<Empty> {
-    columns_with_html(empty())
+/// An article's bodies, as stored: the Markdown its authors wrote, and the HTML and plain
+/// text derived from it when it was saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(MultiBackend))]
+pub struct Bodies {
+    /// The Markdown source.
+    pub markdown: String,
+    /// The sanitized HTML.
+    pub html: String,
+    /// The plain text (for feeds, search and word counts).
+    pub plaintext: String,
 }
 
-/// The columns of [`ArticleRow`] with the HTML but empty text for Markdown and plain text:
-/// what an event announcing the article carries.
-pub(crate) fn announced_columns() -> Columns<articles::html> {
-    columns_with_html(articles::html)
+/// A whole `articles` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(MultiBackend))]
+pub(crate) struct ArticleRow {
+    #[diesel(embed)]
+    pub head: ArticleHead,
+    #[diesel(embed)]
+    pub bodies: Bodies,
 }
 
-type Empty = crate::db::StaticSql<diesel::sql_types::Text>;
-
-fn empty() -> Empty {
-    crate::db::static_sql("''")
+/// An `articles` row with its HTML but not its Markdown or plain text: what an event
+/// announcing the article carries.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(MultiBackend))]
+pub(crate) struct AnnouncedRow {
+    #[diesel(embed)]
+    pub head: ArticleHead,
+    pub html: String,
 }
 
-/// The columns of [`ArticleRow`], with `html` for the HTML and empty text for Markdown and
-/// plain text.
-pub(crate) type Columns<Html> = (
-    articles::id,
-    articles::uuid,
-    articles::slug,
-    articles::title,
-    articles::custom_excerpt,
-    Empty,
-    Html,
-    Empty,
-    articles::excerpt,
-    articles::word_count,
-    articles::reading_time,
-    articles::status,
-    articles::published_at,
-    articles::featured,
-    articles::feature_image,
-    articles::feature_image_alt,
-    articles::feature_image_caption,
-    articles::canonical_url,
-    articles::meta_title,
-    articles::meta_description,
-    articles::og_image,
-    articles::og_title,
-    articles::og_description,
-    articles::twitter_image,
-    articles::twitter_title,
-    articles::twitter_description,
-    articles::version,
-    articles::created_at,
-    articles::updated_at,
-    articles::updated_by,
-);
-
-fn columns_with_html<Html>(html: Html) -> Columns<Html> {
-    (
-        articles::id,
-        articles::uuid,
-        articles::slug,
-        articles::title,
-        articles::custom_excerpt,
-        empty(),
-        html,
-        empty(),
-        articles::excerpt,
-        articles::word_count,
-        articles::reading_time,
-        articles::status,
-        articles::published_at,
-        articles::featured,
-        articles::feature_image,
-        articles::feature_image_alt,
-        articles::feature_image_caption,
-        articles::canonical_url,
-        articles::meta_title,
-        articles::meta_description,
-        articles::og_image,
-        articles::og_title,
-        articles::og_description,
-        articles::twitter_image,
-        articles::twitter_title,
-        articles::twitter_description,
-        articles::version,
-        articles::created_at,
-        articles::updated_at,
-        articles::updated_by,
-    )
+/// An article's bodies with its id, for articles read without them.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(MultiBackend))]
+pub(crate) struct BodiesRow {
+    pub id: i64,
+    #[diesel(embed)]
+    pub bodies: Bodies,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -150,7 +104,7 @@ pub(crate) struct ArticleFields<'a> {
     pub excerpt: &'a str,
     pub word_count: i32,
     pub reading_time: i32,
-    pub status: &'static str,
+    pub status: Stored<ArticleStatus>,
     pub published_at: Option<DbTime>,
     pub featured: bool,
     pub feature_image: Option<&'a str>,
@@ -206,7 +160,7 @@ impl<'a> From<FieldSource<'a>> for ArticleFields<'a> {
             excerpt: &s.content.excerpt,
             word_count: clamp(s.content.word_count),
             reading_time: clamp(s.content.reading_time),
-            status: s.publication.status().as_str(),
+            status: Stored(s.publication.status()),
             published_at: s.publication.published_at().map(DbTime),
             featured: s.featured,
             feature_image: s.feature_image.map(|f| f.url.as_str()),
@@ -251,65 +205,89 @@ fn count(field: &'static str, n: i32) -> Result<u32, StoreError> {
 
 /// Stored values are re-validated on the way out: a row edited by hand into something the
 /// domain would refuse is an internal error, not a silently served bad value.
+fn article(r: ArticleHead, bodies: Bodies) -> Result<Article, StoreError> {
+    let publication =
+        Publication::from_parts(r.status.0, r.published_at.map(|t| t.0)).map_err(stored)?;
+    let feature_image = match r.feature_image {
+        Some(url) => Some(FeatureImage {
+            url: ImageUrl::parse("feature_image", &url).map_err(stored)?,
+            alt: r.feature_image_alt,
+            caption: r.feature_image_caption,
+        }),
+        None => None,
+    };
+    let image = |field, v: Option<String>| {
+        v.map(|v| ImageUrl::parse(field, &v))
+            .transpose()
+            .map_err(stored)
+    };
+    Ok(Article {
+        id: ArticleId(r.id),
+        uuid: r.uuid.0,
+        slug: Slug::parse(&r.slug).map_err(stored)?,
+        title: Title::parse(&r.title).map_err(stored)?,
+        custom_excerpt: r.custom_excerpt,
+        content: ArticleContent {
+            markdown: bodies.markdown,
+            html: bodies.html,
+            plaintext: bodies.plaintext,
+            excerpt: r.excerpt,
+            word_count: count("word_count", r.word_count)?,
+            reading_time: count("reading_time", r.reading_time)?,
+        },
+        publication,
+        featured: r.featured,
+        feature_image,
+        seo: Seo {
+            canonical_url: r
+                .canonical_url
+                .map(|u| WebUrl::parse("canonical_url", &u))
+                .transpose()
+                .map_err(stored)?,
+            meta_title: r.meta_title,
+            meta_description: r.meta_description,
+            og_image: image("og_image", r.og_image)?,
+            og_title: r.og_title,
+            og_description: r.og_description,
+            twitter_image: image("twitter_image", r.twitter_image)?,
+            twitter_title: r.twitter_title,
+            twitter_description: r.twitter_description,
+        },
+        version: r.version,
+        created_at: r.created_at.0,
+        updated_at: r.updated_at.0,
+        updated_by: r.updated_by.map(AuthorId),
+    })
+}
+
 impl TryFrom<ArticleRow> for Article {
     type Error = StoreError;
 
     fn try_from(r: ArticleRow) -> Result<Self, StoreError> {
-        let publication = Publication::from_parts(
-            ArticleStatus::parse(&r.status).map_err(stored)?,
-            r.published_at.map(|t| t.0),
-        )
-        .map_err(stored)?;
-        let feature_image = match r.feature_image {
-            Some(url) => Some(FeatureImage {
-                url: ImageUrl::parse("feature_image", &url).map_err(stored)?,
-                alt: r.feature_image_alt,
-                caption: r.feature_image_caption,
-            }),
-            None => None,
+        article(r.head, r.bodies)
+    }
+}
+
+/// An article read without its bodies: `content.markdown`, `content.html` and
+/// `content.plaintext` are empty.
+impl TryFrom<ArticleHead> for Article {
+    type Error = StoreError;
+
+    fn try_from(r: ArticleHead) -> Result<Self, StoreError> {
+        article(r, Bodies::default())
+    }
+}
+
+/// An article read with its HTML only: `content.markdown` and `content.plaintext` are empty.
+impl TryFrom<AnnouncedRow> for Article {
+    type Error = StoreError;
+
+    fn try_from(r: AnnouncedRow) -> Result<Self, StoreError> {
+        let bodies = Bodies {
+            html: r.html,
+            ..Bodies::default()
         };
-        let image = |field, v: Option<String>| {
-            v.map(|v| ImageUrl::parse(field, &v))
-                .transpose()
-                .map_err(stored)
-        };
-        Ok(Article {
-            id: ArticleId(r.id),
-            uuid: r.uuid.0,
-            slug: Slug::parse(&r.slug).map_err(stored)?,
-            title: Title::parse(&r.title).map_err(stored)?,
-            custom_excerpt: r.custom_excerpt,
-            content: ArticleContent {
-                markdown: r.markdown,
-                html: r.html,
-                plaintext: r.plaintext,
-                excerpt: r.excerpt,
-                word_count: count("word_count", r.word_count)?,
-                reading_time: count("reading_time", r.reading_time)?,
-            },
-            publication,
-            featured: r.featured,
-            feature_image,
-            seo: Seo {
-                canonical_url: r
-                    .canonical_url
-                    .map(|u| WebUrl::parse("canonical_url", &u))
-                    .transpose()
-                    .map_err(stored)?,
-                meta_title: r.meta_title,
-                meta_description: r.meta_description,
-                og_image: image("og_image", r.og_image)?,
-                og_title: r.og_title,
-                og_description: r.og_description,
-                twitter_image: image("twitter_image", r.twitter_image)?,
-                twitter_title: r.twitter_title,
-                twitter_description: r.twitter_description,
-            },
-            version: r.version,
-            created_at: r.created_at.0,
-            updated_at: r.updated_at.0,
-            updated_by: r.updated_by.map(AuthorId),
-        })
+        article(r.head, bodies)
     }
 }
 

@@ -1,15 +1,27 @@
 //! Publishing scheduled articles when their time comes, a bounded batch at a time.
 
-use broadsheet_domain::article::{Article, Publication};
+use broadsheet_domain::article::{Article, ArticleStatus, Publication};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::{ArticleRow, history, rows};
+use super::history;
+use super::rows::AnnouncedRow;
 use crate::StoreError;
-use crate::db::AnyConnection;
 use crate::db::sql_types::DbTime;
+use crate::db::stored::Stored;
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::articles;
+
+/// A scheduled article that has come due: what publishing it checks and keeps.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(MultiBackend))]
+struct DueRow {
+    id: i64,
+    version: i64,
+    updated_at: DbTime,
+    updated_by: Option<i64>,
+}
 
 /// Articles published by one transaction at most: a backlog (after downtime, or an import of
 /// scheduled articles) holds the write lock for a short while at a time, not all at once.
@@ -46,34 +58,35 @@ pub fn publish_due_batch(
 ) -> Result<Vec<Article>, StoreError> {
     // The status as a literal, as the partial index on scheduled articles is written (a bound
     // value would not let the planners use it).
-    let due: Vec<(i64, i64, DbTime, Option<i64>)> = articles::table
+    let due: Vec<DueRow> = articles::table
         .filter(crate::db::static_sql::<Bool>(
-            "articles.status = 'scheduled'",
+            crate::live::SCHEDULED_ARTICLES,
         ))
         .filter(articles::published_at.le(DbTime(now)))
         .order((articles::published_at, articles::id))
         .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-        .select((
-            articles::id,
-            articles::version,
-            articles::updated_at,
-            articles::updated_by,
-        ))
+        .select(DueRow::as_select())
         .load(conn)?;
     let mut published = Vec::with_capacity(due.len());
-    for (id, version, updated_at, updated_by) in due {
-        let row: Option<ArticleRow> = diesel::update(
+    for DueRow {
+        id,
+        version,
+        updated_at,
+        updated_by,
+    } in due
+    {
+        let row: Option<AnnouncedRow> = diesel::update(
             articles::table
                 .filter(articles::id.eq(id))
                 .filter(articles::version.eq(version)),
         )
         .set((
-            articles::status.eq("published"),
+            articles::status.eq(Stored(ArticleStatus::Published)),
             articles::version.eq(articles::version + 1),
             articles::updated_at.eq(DbTime(now)),
             articles::updated_by.eq(None::<i64>),
         ))
-        .returning(rows::announced_columns())
+        .returning(<AnnouncedRow as Selectable<MultiBackend>>::construct_selection())
         .get_result(conn)
         .optional()?;
         // None: someone changed it meanwhile (or another process published it).

@@ -4,6 +4,7 @@ mod connection;
 pub(crate) mod deadline;
 pub mod sql_types;
 mod static_sql;
+pub(crate) mod stored;
 mod url;
 
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub(crate) use connection::on_inner;
 pub use connection::{AnyConnection, MultiBackend};
-pub(crate) use static_sql::{StaticSql, static_sql};
+pub(crate) use static_sql::static_sql;
 pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
 
 use crate::StoreError;

@@ -9,14 +9,16 @@ use broadsheet_domain::ids::{ArticleId, TagId};
 use broadsheet_domain::listing::{NameCursor, Page, PageRequest};
 use broadsheet_domain::tag::{NewTag, Tag, Visibility};
 use broadsheet_domain::time::Timestamp;
-use diesel::dsl::{AsSelect, count_star};
+use diesel::dsl::AsSelect;
 use diesel::prelude::*;
 
-use rows::{TagFields, TagRow};
+use rows::{TagCount, TagFields, TagLink, TagRow};
 
-use crate::articles::{live_at, walk_limit};
+use crate::articles::walk_limit;
 use crate::db::sql_types::DbTime;
+use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend};
+use crate::live::live_at;
 use crate::schema::{article_tags, articles, tags};
 use crate::{StoreError, keyset, slugs};
 
@@ -124,7 +126,7 @@ pub fn list(
     let (forward, size, cursor) = page.parts();
     let mut q = tags::table.select(select()).into_boxed();
     if let Some(v) = visibility {
-        q = q.filter(tags::visibility.eq(v.as_str()));
+        q = q.filter(tags::visibility.eq(Stored(v)));
     }
     q = keyset::by_name!(q, tags::sort_name, tags::id, forward, cursor);
     let rows: Vec<TagRow> = q.limit(walk_limit(size)).load(conn)?;
@@ -135,7 +137,7 @@ pub fn list(
 pub fn count(conn: &mut AnyConnection, visibility: Option<Visibility>) -> Result<i64, StoreError> {
     let mut q = tags::table.into_boxed();
     if let Some(v) = visibility {
-        q = q.filter(tags::visibility.eq(v.as_str()));
+        q = q.filter(tags::visibility.eq(Stored(v)));
     }
     Ok(q.count().get_result(conn)?)
 }
@@ -149,19 +151,21 @@ pub fn of_articles(
     // distinct tags they name (a popular tag is read once per page, not once per article,
     // and PostgreSQL is not tempted to hash the whole tags table for a page of twenty).
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
-    let links: Vec<(i64, i64)> = article_tags::table
+    let links: Vec<TagLink> = article_tags::table
         .filter(article_tags::article_id.eq_any(raw))
         .order((article_tags::article_id, article_tags::position))
-        .select((article_tags::article_id, article_tags::tag_id))
+        .select(TagLink::as_select())
         .load(conn)?;
-    let mut wanted: Vec<TagId> = links.iter().map(|(_, t)| TagId(*t)).collect();
+    let mut wanted: Vec<TagId> = links.iter().map(|l| TagId(l.tag_id)).collect();
     wanted.sort_unstable_by_key(|t| t.0);
     wanted.dedup();
     let found = by_ids(conn, &wanted)?;
     let mut out: HashMap<ArticleId, Vec<Tag>> = HashMap::with_capacity(ids.len());
-    for (article, tag) in links {
-        if let Some(tag) = found.get(&TagId(tag)) {
-            out.entry(ArticleId(article)).or_default().push(tag.clone());
+    for link in links {
+        if let Some(tag) = found.get(&TagId(link.tag_id)) {
+            out.entry(ArticleId(link.article_id))
+                .or_default()
+                .push(tag.clone());
         }
     }
     Ok(out)
@@ -179,13 +183,16 @@ pub fn article_counts(
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(raw))
         .group_by(article_tags::tag_id)
-        .select((article_tags::tag_id, count_star()))
+        .select(TagCount::as_select())
         .into_boxed();
     if let Some(now) = live {
         q = q.filter(live_at(DbTime(now)));
     }
-    let rows: Vec<(i64, i64)> = q.load(conn)?;
-    Ok(rows.into_iter().map(|(t, n)| (TagId(t), n)).collect())
+    let rows: Vec<TagCount> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (TagId(r.tag_id), r.articles))
+        .collect())
 }
 
 /// Moves every article from tag `from` to tag `into` (an article that has both keeps `into`
@@ -243,7 +250,7 @@ pub fn all(
 ) -> Result<Vec<Tag>, StoreError> {
     let mut q = tags::table.select(select()).into_boxed();
     if let Some(v) = visibility {
-        q = q.filter(tags::visibility.eq(v.as_str()));
+        q = q.filter(tags::visibility.eq(Stored(v)));
     }
     q.order((tags::sort_name, tags::id))
         .load::<TagRow>(conn)?

@@ -2,7 +2,7 @@
 
 use broadsheet_domain::Slug;
 use broadsheet_domain::ids::TagId;
-use broadsheet_domain::tag::{NewTag, Tag, TagName};
+use broadsheet_domain::tag::{NewTag, Tag, TagName, Visibility};
 use broadsheet_domain::text::sort_key;
 use broadsheet_domain::url::ImageUrl;
 use diesel::prelude::*;
@@ -11,7 +11,8 @@ use crate::StoreError;
 use crate::articles::stored;
 use crate::db::MultiBackend;
 use crate::db::sql_types::DbTime;
-use crate::schema::tags;
+use crate::db::stored::Stored;
+use crate::schema::{article_tags, tags};
 
 /// A `tags` row.
 #[derive(Debug, Queryable, Selectable)]
@@ -28,6 +29,26 @@ pub(crate) struct TagRow {
     pub updated_at: DbTime,
 }
 
+/// An article's link to a tag (`article_tags`), in the article's order.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_tags, check_for_backend(MultiBackend))]
+pub(crate) struct TagLink {
+    pub article_id: i64,
+    pub tag_id: i64,
+}
+
+/// How many articles carry a tag (read grouped by `tag_id`).
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_tags, check_for_backend(MultiBackend))]
+pub(crate) struct TagCount {
+    pub tag_id: i64,
+    #[diesel(
+        select_expression = diesel::dsl::count_star(),
+        select_expression_type = diesel::dsl::count_star
+    )]
+    pub articles: i64,
+}
+
 /// The columns a tag edit writes.
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = tags, treat_none_as_null = true)]
@@ -35,7 +56,7 @@ pub(crate) struct TagFields<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub sort_name: String,
-    pub visibility: &'static str,
+    pub visibility: Stored<Visibility>,
     pub description: Option<&'a str>,
     pub feature_image: Option<&'a str>,
     pub meta_title: Option<&'a str>,
@@ -48,7 +69,7 @@ impl<'a> TagFields<'a> {
             slug: slug.as_str(),
             name: tag.name.as_str(),
             sort_name: sort_key(tag.name.as_str()),
-            visibility: tag.name.visibility().as_str(),
+            visibility: Stored(tag.name.visibility()),
             description: tag.description.as_deref(),
             feature_image: tag.feature_image.as_ref().map(ImageUrl::as_str),
             meta_title: tag.meta_title.as_deref(),

@@ -9,14 +9,16 @@ use broadsheet_domain::author::{Author, Email, NewUser, PasswordHash, Profile, R
 use broadsheet_domain::ids::{ArticleId, AuthorId};
 use broadsheet_domain::listing::{NameCursor, Page, PageRequest};
 use broadsheet_domain::time::Timestamp;
-use diesel::dsl::{AsSelect, count_star};
+use diesel::dsl::AsSelect;
 use diesel::prelude::*;
 
-use rows::{AuthorRow, NewUserRow, ProfileFields, UserRow};
+use rows::{AuthorCount, AuthorLink, AuthorRow, NewUserRow, ProfileFields, UserRow};
 
-use crate::articles::{live_at, walk_limit};
+use crate::articles::walk_limit;
 use crate::db::sql_types::DbTime;
+use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend};
+use crate::live::live_at;
 use crate::schema::{article_authors, articles, users};
 use crate::{StoreError, keyset, slugs};
 
@@ -141,7 +143,7 @@ pub fn set_role(
         id,
         now,
         (
-            users::role.eq(role.as_str()),
+            users::role.eq(Stored(role)),
             users::token_version.eq(users::token_version + 1)
         )
     )
@@ -238,13 +240,13 @@ pub fn list_authors(
 fn public_authors(now: Timestamp) -> users::BoxedQuery<'static, MultiBackend> {
     // A correlated EXISTS (diesel's DSL has no correlated subqueries): one index probe of
     // `article_authors_user_idx` per candidate, not a walk of every article.
-    let has_live_article = diesel::dsl::sql::<diesel::sql_types::Bool>(
+    let (live, live_end) = crate::live::parts("a");
+    let has_live_article = diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
         "EXISTS (SELECT 1 FROM article_authors aa JOIN articles a ON a.id = aa.article_id \
-         WHERE aa.user_id = users.id AND (a.status = 'published' OR \
-         (a.status = 'scheduled' AND a.published_at <= ",
-    )
+         WHERE aa.user_id = users.id AND {live}"
+    ))
     .bind::<crate::db::sql_types::Instant, _>(DbTime(now))
-    .sql(")))");
+    .sql(&format!("{live_end})"));
     users::table
         .filter(users::active.eq(true))
         .filter(users::email.not_like(integration_pattern()))
@@ -315,19 +317,19 @@ pub fn of_articles(
 ) -> Result<HashMap<ArticleId, Vec<Author>>, StoreError> {
     // Two index lookups rather than one join (see `tags::of_articles`).
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
-    let links: Vec<(i64, i64)> = article_authors::table
+    let links: Vec<AuthorLink> = article_authors::table
         .filter(article_authors::article_id.eq_any(raw))
         .order((article_authors::article_id, article_authors::position))
-        .select((article_authors::article_id, article_authors::user_id))
+        .select(AuthorLink::as_select())
         .load(conn)?;
-    let mut wanted: Vec<AuthorId> = links.iter().map(|(_, u)| AuthorId(*u)).collect();
+    let mut wanted: Vec<AuthorId> = links.iter().map(|l| AuthorId(l.user_id)).collect();
     wanted.sort_unstable_by_key(|a| a.0);
     wanted.dedup();
     let found = authors_by_ids(conn, &wanted)?;
     let mut out: HashMap<ArticleId, Vec<Author>> = HashMap::with_capacity(ids.len());
-    for (article, user) in links {
-        if let Some(author) = found.get(&AuthorId(user)) {
-            out.entry(ArticleId(article))
+    for link in links {
+        if let Some(author) = found.get(&AuthorId(link.user_id)) {
+            out.entry(ArticleId(link.article_id))
                 .or_default()
                 .push(author.clone());
         }
@@ -347,13 +349,16 @@ pub fn article_counts(
         .inner_join(articles::table)
         .filter(article_authors::user_id.eq_any(raw))
         .group_by(article_authors::user_id)
-        .select((article_authors::user_id, count_star()))
+        .select(AuthorCount::as_select())
         .into_boxed();
     if let Some(now) = live {
         q = q.filter(live_at(DbTime(now)));
     }
-    let rows: Vec<(i64, i64)> = q.load(conn)?;
-    Ok(rows.into_iter().map(|(a, n)| (AuthorId(a), n)).collect())
+    let rows: Vec<AuthorCount> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (AuthorId(r.user_id), r.articles))
+        .collect())
 }
 
 /// Every active author, by name (see [`crate::tags::all`]).

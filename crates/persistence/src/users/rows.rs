@@ -11,7 +11,8 @@ use crate::StoreError;
 use crate::articles::stored;
 use crate::db::MultiBackend;
 use crate::db::sql_types::DbTime;
-use crate::schema::users;
+use crate::db::stored::Stored;
+use crate::schema::{article_authors, users};
 
 /// The public columns of a `users` row: what a byline needs, nothing private.
 #[derive(Debug, Queryable, Selectable)]
@@ -38,12 +39,32 @@ pub(crate) struct UserRow {
     #[diesel(embed)]
     pub author: AuthorRow,
     pub email: String,
-    pub role: String,
+    pub role: Stored<Role>,
     pub password_hash: Option<String>,
     pub active: bool,
     pub created_at: DbTime,
     pub updated_at: DbTime,
     pub token_version: i64,
+}
+
+/// An article's link to an author (`article_authors`), in the article's order.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_authors, check_for_backend(MultiBackend))]
+pub(crate) struct AuthorLink {
+    pub article_id: i64,
+    pub user_id: i64,
+}
+
+/// How many articles an author has a byline on (read grouped by `user_id`).
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = article_authors, check_for_backend(MultiBackend))]
+pub(crate) struct AuthorCount {
+    pub user_id: i64,
+    #[diesel(
+        select_expression = diesel::dsl::count_star(),
+        select_expression_type = diesel::dsl::count_star
+    )]
+    pub articles: i64,
 }
 
 /// The public columns an edit of a profile writes.
@@ -90,7 +111,7 @@ pub(crate) struct NewUserRow<'a> {
     #[diesel(embed)]
     pub profile: ProfileFields<'a>,
     pub email: &'a str,
-    pub role: &'static str,
+    pub role: Stored<Role>,
     pub password_hash: Option<&'a str>,
     pub active: bool,
     pub created_at: DbTime,
@@ -102,7 +123,7 @@ impl<'a> NewUserRow<'a> {
         Self {
             profile: ProfileFields::new(&u.profile, slug),
             email: u.email.as_str(),
-            role: u.role.as_str(),
+            role: Stored(u.role),
             password_hash: u.password_hash.as_ref().map(PasswordHash::as_phc),
             active: true,
             created_at: now,
@@ -150,7 +171,7 @@ impl TryFrom<UserRow> for User {
         Ok(User {
             author: Author::try_from(r.author)?,
             email: Email::parse(&r.email).map_err(stored)?,
-            role: Role::parse(&r.role).map_err(stored)?,
+            role: r.role.0,
             password_hash: r
                 .password_hash
                 .map(|h| PasswordHash::from_phc(&h))
