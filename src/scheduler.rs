@@ -131,7 +131,11 @@ mod tests {
             }
             let events = webhooks::deliveries(&mut c, hook.id, 1000).expect("deliveries");
             assert_eq!(events.len(), 250);
-            assert!(events.iter().all(|d| d.event == "article.published"));
+            assert!(
+                events
+                    .iter()
+                    .all(|d| d.event == WebhookEvent::ArticlePublished)
+            );
             drop(c);
             assert_eq!(pass(&service(&db)).await.expect("again"), 0);
         }

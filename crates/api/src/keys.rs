@@ -54,7 +54,7 @@ impl RateLimiter {
     fn admit(&self, key: &ApiKey) -> Result<bool, u64> {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let entry = windows.entry(key.id).or_insert((now, 0));
+        let entry = windows.entry(key.id.0).or_insert((now, 0));
         let fresh = now.duration_since(entry.0) >= WINDOW || entry.1 == 0;
         if now.duration_since(entry.0) >= WINDOW {
             *entry = (now, 0);
@@ -145,7 +145,7 @@ mod tests {
 
     fn key(limit: u32) -> ApiKey {
         ApiKey {
-            id: 1,
+            id: broadsheet_domain::ids::ApiKeyId(1),
             kind: keys::KeyKind::Content,
             name: "p".into(),
             key_id: None,
@@ -173,7 +173,7 @@ mod tests {
         let generation = limiter.remembered("h").expect_err("nothing read yet");
         limiter.remember("h".into(), Some(key(3)), generation, Instant::now());
         assert_eq!(
-            limiter.remembered("h").ok().flatten().map(|k| k.id),
+            limiter.remembered("h").ok().flatten().map(|k| k.id.0),
             Some(1)
         );
         // Read long ago: read again.

@@ -1,13 +1,14 @@
 //! API keys: content keys for partners (read-only, rate-limited) and integration keys that
 //! act as a staff account.
 
-use broadsheet_domain::ids::AuthorId;
+use broadsheet_domain::ids::{ApiKeyId, AuthorId};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
 
 use crate::StoreError;
-use crate::db::AnyConnection;
 use crate::db::sql_types::DbTime;
+use crate::db::stored::Stored;
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::api_keys;
 use crate::secrets::{Keyring, Unreadable, place};
 
@@ -20,20 +21,11 @@ pub enum KeyKind {
     Integration,
 }
 
-impl KeyKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Content => "content",
-            Self::Integration => "integration",
-        }
-    }
-}
-
 /// A stored key, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
     /// Row id.
-    pub id: i64,
+    pub id: ApiKeyId,
     /// Content or integration.
     pub kind: KeyKind,
     /// Whose it is ("Partner Times").
@@ -52,58 +44,53 @@ pub struct ApiKey {
     pub last_used_at: Option<Timestamp>,
 }
 
-type KeyRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    i32,
-    DbTime,
-    Option<DbTime>,
-    Option<DbTime>,
-);
+/// An `api_keys` row, without its hash or secret.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = api_keys, check_for_backend(MultiBackend))]
+struct KeyRow {
+    id: i64,
+    kind: Stored<KeyKind>,
+    name: String,
+    key_id: Option<String>,
+    user_id: Option<i64>,
+    rate_limit: i32,
+    created_at: DbTime,
+    revoked_at: Option<DbTime>,
+    last_used_at: Option<DbTime>,
+}
 
-const COLUMNS: (
-    api_keys::id,
-    api_keys::kind,
-    api_keys::name,
-    api_keys::key_id,
-    api_keys::user_id,
-    api_keys::rate_limit,
-    api_keys::created_at,
-    api_keys::revoked_at,
-    api_keys::last_used_at,
-) = (
-    api_keys::id,
-    api_keys::kind,
-    api_keys::name,
-    api_keys::key_id,
-    api_keys::user_id,
-    api_keys::rate_limit,
-    api_keys::created_at,
-    api_keys::revoked_at,
-    api_keys::last_used_at,
-);
-
-fn key(
-    (id, kind, name, key_id, user, rate_limit, created_at, revoked_at, last_used_at): KeyRow,
-) -> ApiKey {
-    ApiKey {
-        id,
-        kind: if kind == "integration" {
-            KeyKind::Integration
-        } else {
-            KeyKind::Content
-        },
-        name,
-        key_id,
-        user: user.map(AuthorId),
-        rate_limit: u32::try_from(rate_limit).unwrap_or(0),
-        created_at: created_at.0,
-        revoked_at: revoked_at.map(|t| t.0),
-        last_used_at: last_used_at.map(|t| t.0),
+impl From<KeyRow> for ApiKey {
+    fn from(r: KeyRow) -> Self {
+        ApiKey {
+            id: ApiKeyId(r.id),
+            kind: r.kind.0,
+            name: r.name,
+            key_id: r.key_id,
+            user: r.user_id.map(AuthorId),
+            rate_limit: u32::try_from(r.rate_limit).unwrap_or(0),
+            created_at: r.created_at.0,
+            revoked_at: r.revoked_at.map(|t| t.0),
+            last_used_at: r.last_used_at.map(|t| t.0),
+        }
     }
+}
+
+/// An integration key's row with its stored (maybe sealed) secret.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = api_keys, check_for_backend(MultiBackend))]
+struct IntegrationRow {
+    #[diesel(embed)]
+    key: KeyRow,
+    secret: Option<String>,
+}
+
+fn select() -> diesel::dsl::AsSelect<KeyRow, MultiBackend> {
+    KeyRow::as_select()
+}
+
+/// The columns of [`KeyRow`] for a `RETURNING` clause.
+fn returned() -> <KeyRow as Selectable<MultiBackend>>::SelectExpression {
+    <KeyRow as Selectable<MultiBackend>>::construct_selection()
 }
 
 fn limit(n: u32) -> i32 {
@@ -120,15 +107,15 @@ pub fn create_content(
 ) -> Result<ApiKey, StoreError> {
     let row: KeyRow = diesel::insert_into(api_keys::table)
         .values((
-            api_keys::kind.eq(KeyKind::Content.as_str()),
+            api_keys::kind.eq(Stored(KeyKind::Content)),
             api_keys::name.eq(name),
             api_keys::key_hash.eq(key_hash),
             api_keys::rate_limit.eq(limit(rate_limit)),
             api_keys::created_at.eq(DbTime(now)),
         ))
-        .returning(COLUMNS)
+        .returning(returned())
         .get_result(conn)?;
-    Ok(key(row))
+    Ok(ApiKey::from(row))
 }
 
 /// Stores an integration key acting as `user`, its secret sealed with the keyring's master
@@ -150,7 +137,7 @@ pub fn create_integration(
         .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
     let row: KeyRow = diesel::insert_into(api_keys::table)
         .values((
-            api_keys::kind.eq(KeyKind::Integration.as_str()),
+            api_keys::kind.eq(Stored(KeyKind::Integration)),
             api_keys::name.eq(name),
             api_keys::key_id.eq(key_id),
             api_keys::secret.eq(secret),
@@ -158,9 +145,9 @@ pub fn create_integration(
             api_keys::rate_limit.eq(limit(rate_limit)),
             api_keys::created_at.eq(DbTime(now)),
         ))
-        .returning(COLUMNS)
+        .returning(returned())
         .get_result(conn)?;
-    Ok(key(row))
+    Ok(ApiKey::from(row))
 }
 
 /// The live content key with this hash.
@@ -168,10 +155,10 @@ pub fn content_key(conn: &mut AnyConnection, key_hash: &str) -> Result<Option<Ap
     Ok(api_keys::table
         .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
-        .select(COLUMNS)
+        .select(select())
         .first::<KeyRow>(conn)
         .optional()?
-        .map(key))
+        .map(ApiKey::from))
 }
 
 /// The live integration key with this public id, and its secret (opened with the keyring;
@@ -181,47 +168,55 @@ pub fn integration_key(
     keyring: &Keyring,
     key_id: &str,
 ) -> Result<Option<(ApiKey, String)>, StoreError> {
-    let found: Option<(KeyRow, Option<String>)> = api_keys::table
+    let found: Option<IntegrationRow> = api_keys::table
         .filter(api_keys::key_id.eq(key_id))
         .filter(api_keys::revoked_at.is_null())
-        .select((COLUMNS, api_keys::secret))
+        .select(IntegrationRow::as_select())
         .first(conn)
         .optional()?;
-    let Some((row, Some(stored))) = found else {
+    let Some(IntegrationRow {
+        key: row,
+        secret: Some(stored),
+    }) = found
+    else {
         return Ok(None);
     };
     let place = place::api_key(key_id);
     let secret = keyring
         .open(&place, &stored)
         .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
-    Ok(Some((key(row), secret)))
+    Ok(Some((ApiKey::from(row), secret)))
 }
 
 /// Every key, newest first.
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKey>, StoreError> {
     Ok(api_keys::table
         .order(api_keys::id.desc())
-        .select(COLUMNS)
+        .select(select())
         .load::<KeyRow>(conn)?
         .into_iter()
-        .map(key)
+        .map(ApiKey::from)
         .collect())
 }
 
 /// Revokes a key; it stops working at once.
-pub fn revoke(conn: &mut AnyConnection, id: i64, now: Timestamp) -> Result<ApiKey, StoreError> {
-    diesel::update(api_keys::table.find(id))
+pub fn revoke(
+    conn: &mut AnyConnection,
+    id: ApiKeyId,
+    now: Timestamp,
+) -> Result<ApiKey, StoreError> {
+    diesel::update(api_keys::table.find(id.0))
         .set(api_keys::revoked_at.eq(DbTime(now)))
-        .returning(COLUMNS)
+        .returning(returned())
         .get_result::<KeyRow>(conn)
         .optional()?
-        .map(key)
+        .map(ApiKey::from)
         .ok_or_else(|| StoreError::not_found("key"))
 }
 
 /// Records that the key was used.
-pub fn touch(conn: &mut AnyConnection, id: i64, now: Timestamp) -> Result<(), StoreError> {
-    diesel::update(api_keys::table.find(id))
+pub fn touch(conn: &mut AnyConnection, id: ApiKeyId, now: Timestamp) -> Result<(), StoreError> {
+    diesel::update(api_keys::table.find(id.0))
         .set(api_keys::last_used_at.eq(DbTime(now)))
         .execute(conn)?;
     Ok(())

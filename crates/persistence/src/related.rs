@@ -9,31 +9,29 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 
 use crate::StoreError;
-use crate::db::{AnyConnection, on_inner};
+use crate::db::{AnyConnection, MultiBackend, on_inner};
 use crate::schema::{articles, related_articles};
 
-type LinkRow = (i64, i64, i32, Option<String>);
-
-fn link((from, to, position, note): LinkRow) -> RelatedLink {
-    RelatedLink {
-        from: ArticleId(from),
-        to: ArticleId(to),
-        position,
-        note,
-    }
+/// A `related_articles` row.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = related_articles, check_for_backend(MultiBackend))]
+struct LinkRow {
+    article_id: i64,
+    related_id: i64,
+    position: i32,
+    note: Option<String>,
 }
 
-const COLUMNS: (
-    related_articles::article_id,
-    related_articles::related_id,
-    related_articles::position,
-    related_articles::note,
-) = (
-    related_articles::article_id,
-    related_articles::related_id,
-    related_articles::position,
-    related_articles::note,
-);
+impl From<LinkRow> for RelatedLink {
+    fn from(r: LinkRow) -> Self {
+        RelatedLink {
+            from: ArticleId(r.article_id),
+            to: ArticleId(r.related_id),
+            position: r.position,
+            note: r.note,
+        }
+    }
+}
 
 fn ensure_articles_exist(c: &mut AnyConnection, ids: &[ArticleId]) -> Result<(), StoreError> {
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
@@ -176,11 +174,11 @@ pub fn of_articles(
             related_articles::position,
             related_articles::related_id,
         ))
-        .select(COLUMNS)
+        .select(LinkRow::as_select())
         .load(conn)?;
     let mut out: HashMap<ArticleId, Vec<RelatedLink>> = HashMap::with_capacity(ids.len());
     for row in rows {
-        let l = link(row);
+        let l = RelatedLink::from(row);
         out.entry(l.from).or_default().push(l);
     }
     Ok(out)
@@ -238,11 +236,6 @@ pub fn suggestions_bounded(
     if sources.is_empty() || per_source == 0 || candidates_per_tag == 0 {
         return Ok(HashMap::new());
     }
-    let live = |a: &str| {
-        format!(
-            "({a}.status = 'published' OR ({a}.status = 'scheduled' AND {a}.published_at <= ?))"
-        )
-    };
     // Each shared tag is bounded twice, both by walking the (tag_id, article_id) index from
     // its newest end: `floor` is the id of its n-th newest article (candidates are at or
     // above it), `carriers` its article count, stopped at the cap.
@@ -289,7 +282,7 @@ pub fn suggestions_bounded(
         floor_at = candidates_per_tag - 1,
         cap_at = carriers_counted.max(1) - 1,
         cap = carriers_counted.max(1),
-        live_a = live("a"),
+        live_a = crate::live::sql("a"),
     );
     let mut query = crate::raw::Prepared::new(sql);
     for id in sources {

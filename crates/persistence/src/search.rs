@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use crate::db::AnyConnection;
 use crate::db::sql_types::{DbTime, Instant};
-use crate::{StoreError, raw};
+use crate::{StoreError, live, raw};
 
 /// Marks the start and end of a match in snippets before they are escaped: private-use
 /// characters that no article text holds (the domain strips them from bodies).
@@ -41,17 +41,23 @@ struct CountRow {
     n: i64,
 }
 
-// `broadsheet_deadline()` first: checked on every match looked at (see `db::deadline`).
-const SQLITE_LIVE: &str = "broadsheet_deadline() \
-     AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?))";
+/// Live matches, on SQLite (binds: now). `broadsheet_deadline()` first: checked on every
+/// match looked at (see `db::deadline`).
+fn sqlite_live() -> String {
+    format!("broadsheet_deadline() AND {}", live::sql("a"))
+}
 
 /// Only the newest matches: at or above the id of the n-th newest live match (binds: the
 /// FTS5 query, now, n - 1).
-const SQLITE_NEWEST: &str = "articles_fts.rowid >= COALESCE(( \
-     SELECT articles_fts.rowid FROM articles_fts JOIN articles b ON b.id = articles_fts.rowid \
-     WHERE articles_fts MATCH ? AND broadsheet_deadline() \
-       AND (b.status = 'published' OR (b.status = 'scheduled' AND b.published_at <= ?)) \
-     ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?), 0)";
+fn sqlite_newest() -> String {
+    format!(
+        "articles_fts.rowid >= COALESCE(( \
+         SELECT articles_fts.rowid FROM articles_fts JOIN articles b ON b.id = articles_fts.rowid \
+         WHERE articles_fts MATCH ? AND broadsheet_deadline() AND {live} \
+         ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?), 0)",
+        live = live::sql("b")
+    )
+}
 
 fn fts5_query(q: &SearchQuery) -> String {
     // Each word quoted: an FTS5 string, never an operator. Words hold only letters and
@@ -107,10 +113,12 @@ pub fn search_among(
             let sql = format!(
                 "SELECT a.id AS id \
                  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid \
-                 WHERE articles_fts MATCH ? AND {SQLITE_LIVE} AND {SQLITE_NEWEST} \
+                 WHERE articles_fts MATCH ? AND {live} AND {newest} \
                  ORDER BY a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) DESC, \
                           bm25(articles_fts, 10.0, 2.0, 1.0), a.published_at DESC, a.id DESC \
-                 LIMIT ? OFFSET ?"
+                 LIMIT ? OFFSET ?",
+                live = sqlite_live(),
+                newest = sqlite_newest(),
             );
             let ranked: Vec<IdRow> = diesel::sql_query(sql)
                 .bind::<Text, _>(fts5_query(query))
@@ -155,16 +163,16 @@ pub fn search_among(
             // the search index for a rare one), ranked, and headlines for the page only.
             let sql = raw::for_backend(
                 conn,
-                "WITH q AS (SELECT plainto_tsquery('english', ?) AS q), \
+                &format!(
+                    "WITH q AS (SELECT plainto_tsquery('english', ?) AS q), \
                  cand AS ( \
                      SELECT a.id, a.published_at FROM articles a, q \
-                     WHERE a.search @@ q.q \
-                       AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?)) \
+                     WHERE a.search @@ q.q AND {live} \
                      ORDER BY a.id DESC LIMIT ? \
                  ), page AS ( \
                      SELECT a.id, a.plaintext, c.published_at, \
-                            ts_filter(a.search, '{a}') @@ q.q AS in_title, \
-                            ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search, q.q) AS rank \
+                            ts_filter(a.search, '{{a}}') @@ q.q AS in_title, \
+                            ts_rank('{{0.1, 0.2, 0.4, 1.0}}', a.search, q.q) AS rank \
                      FROM cand c JOIN articles a ON a.id = c.id, q \
                      ORDER BY in_title DESC, rank DESC, c.published_at DESC, a.id DESC \
                      LIMIT ? OFFSET ? \
@@ -172,6 +180,8 @@ pub fn search_among(
                  SELECT page.id, ts_headline('english', left(page.plaintext, 200000), q.q, ?) AS snippet \
                  FROM page, q \
                  ORDER BY page.in_title DESC, page.rank DESC, page.published_at DESC, page.id DESC",
+                    live = live::sql("a"),
+                ),
             );
             let options = format!(
                 "StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, \
@@ -216,7 +226,9 @@ pub fn count_among(
     let rows: Vec<CountRow> = match conn {
         AnyConnection::Sqlite(_) => diesel::sql_query(format!(
             "SELECT count(*) AS n FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid \
-             WHERE articles_fts MATCH ? AND {SQLITE_LIVE} AND {SQLITE_NEWEST}"
+             WHERE articles_fts MATCH ? AND {live} AND {newest}",
+            live = sqlite_live(),
+            newest = sqlite_newest(),
         ))
         .bind::<Text, _>(fts5_query(query))
         .bind::<Instant, _>(DbTime(now))
@@ -227,11 +239,13 @@ pub fn count_among(
         AnyConnection::Postgres(_) => {
             let sql = raw::for_backend(
                 conn,
-                "SELECT count(*) AS n FROM ( \
+                &format!(
+                    "SELECT count(*) AS n FROM ( \
                      SELECT 1 FROM articles a, plainto_tsquery('english', ?) q \
-                     WHERE a.search @@ q \
-                       AND (a.status = 'published' OR (a.status = 'scheduled' AND a.published_at <= ?)) \
+                     WHERE a.search @@ q AND {live} \
                      ORDER BY a.id DESC LIMIT ?) c",
+                    live = live::sql("a"),
+                ),
             );
             diesel::sql_query(sql)
                 .bind::<Text, _>(query.words().join(" "))

@@ -9,8 +9,8 @@ use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
 
 use crate::StoreError;
-use crate::db::AnyConnection;
 use crate::db::sql_types::DbTime;
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::refresh_tokens;
 
 /// What using a refresh token did.
@@ -45,7 +45,16 @@ pub fn create(
     Ok(())
 }
 
-type TokenRow = (i64, String, DbTime, Option<DbTime>, Option<DbTime>);
+/// What rotating a refresh token checks of its row.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens, check_for_backend(MultiBackend))]
+struct TokenRow {
+    user_id: i64,
+    family: String,
+    expires_at: DbTime,
+    used_at: Option<DbTime>,
+    revoked_at: Option<DbTime>,
+}
 
 /// Uses the token with hash `old_hash`: on success it is marked used and `new_hash` takes
 /// its place in the family.
@@ -59,22 +68,23 @@ pub fn rotate(
     conn.transaction(|c| {
         let row: Option<TokenRow> = refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(old_hash))
-            .select((
-                refresh_tokens::user_id,
-                refresh_tokens::family,
-                refresh_tokens::expires_at,
-                refresh_tokens::used_at,
-                refresh_tokens::revoked_at,
-            ))
+            .select(TokenRow::as_select())
             .first(c)
             .optional()?;
-        let Some((user, family, expires, used, revoked)) = row else {
+        let Some(TokenRow {
+            user_id: user,
+            family,
+            expires_at: expires,
+            used_at,
+            revoked_at,
+        }) = row
+        else {
             return Ok(Rotation::Invalid);
         };
-        if revoked.is_some() || expires.0 <= now {
+        if revoked_at.is_some() || expires.0 <= now {
             return Ok(Rotation::Invalid);
         }
-        if used.is_some() {
+        if used_at.is_some() {
             revoke_family(c, &family, now)?;
             return Ok(Rotation::Reused);
         }

@@ -10,9 +10,8 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use crate::StoreError;
-use crate::db::AnyConnection;
-use crate::db::on_inner;
 use crate::db::sql_types::DbTime;
+use crate::db::{AnyConnection, MultiBackend, on_inner};
 use crate::schema::login_throttle;
 
 /// The run of failures of a key.
@@ -24,6 +23,15 @@ pub struct Failures {
     pub last: Option<Timestamp>,
 }
 
+/// A `login_throttle` row, without its key.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = login_throttle, check_for_backend(MultiBackend))]
+struct RunRow {
+    failures: i32,
+    window_started_at: DbTime,
+    last_failed_at: Option<DbTime>,
+}
+
 /// The current run of failures of `key` (none if the last was longer than `window` ago).
 pub fn failures(
     conn: &mut AnyConnection,
@@ -31,21 +39,17 @@ pub fn failures(
     now: Timestamp,
     window: TimeDelta,
 ) -> Result<Failures, StoreError> {
-    let row: Option<(i32, DbTime, Option<DbTime>)> = login_throttle::table
+    let row: Option<RunRow> = login_throttle::table
         .find(key)
-        .select((
-            login_throttle::failures,
-            login_throttle::window_started_at,
-            login_throttle::last_failed_at,
-        ))
+        .select(RunRow::as_select())
         .first(conn)
         .optional()?;
     Ok(match row {
-        Some((n, started, last)) => {
-            let last = last.unwrap_or(started).0;
+        Some(run) => {
+            let last = run.last_failed_at.unwrap_or(run.window_started_at).0;
             if last + window > now {
                 Failures {
-                    count: i64::from(n),
+                    count: i64::from(run.failures),
                     last: Some(last),
                 }
             } else {

@@ -7,13 +7,15 @@
 //! runs out), posts them, and [`settle`]s each attempt. Several processes may run workers
 //! against one database; a delivery is claimed by one at a time.
 
+use broadsheet_domain::ids::{AttemptId, DeliveryId, WebhookId};
 use broadsheet_domain::time::Timestamp;
 use broadsheet_domain::webhook::{NewWebhook, WebhookEvent};
 use diesel::prelude::*;
 
 use crate::StoreError;
-use crate::db::AnyConnection;
 use crate::db::sql_types::DbTime;
+use crate::db::stored::{Stored, StoredEvents};
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
 use crate::secrets::{Keyring, SecretError, Unreadable, place};
 
@@ -21,7 +23,7 @@ use crate::secrets::{Keyring, SecretError, Unreadable, place};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Webhook {
     /// Row id.
-    pub id: i64,
+    pub id: WebhookId,
     /// Where deliveries go.
     pub url: String,
     /// What it wants.
@@ -34,45 +36,33 @@ pub struct Webhook {
     pub created_at: Timestamp,
 }
 
-type WebhookRow = (i64, String, String, bool, Option<String>, DbTime);
-
-const COLUMNS: (
-    webhooks::id,
-    webhooks::url,
-    webhooks::events,
-    webhooks::active,
-    webhooks::disabled_reason,
-    webhooks::created_at,
-) = (
-    webhooks::id,
-    webhooks::url,
-    webhooks::events,
-    webhooks::active,
-    webhooks::disabled_reason,
-    webhooks::created_at,
-);
-
-fn events_text(events: &[WebhookEvent]) -> String {
-    events
-        .iter()
-        .map(|e| e.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+/// A `webhooks` row, without its secret.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(MultiBackend))]
+struct WebhookRow {
+    id: i64,
+    url: String,
+    events: StoredEvents,
+    active: bool,
+    disabled_reason: Option<String>,
+    created_at: DbTime,
 }
 
-fn events_of(text: &str) -> Vec<WebhookEvent> {
-    text.split(',').filter_map(WebhookEvent::parse).collect()
-}
-
-fn webhook((id, url, events, active, disabled_reason, created_at): WebhookRow) -> Webhook {
-    Webhook {
-        id,
-        url,
-        events: events_of(&events),
-        active,
-        disabled_reason,
-        created_at: created_at.0,
+impl From<WebhookRow> for Webhook {
+    fn from(r: WebhookRow) -> Self {
+        Webhook {
+            id: WebhookId(r.id),
+            url: r.url,
+            events: r.events.0,
+            active: r.active,
+            disabled_reason: r.disabled_reason,
+            created_at: r.created_at.0,
+        }
     }
+}
+
+fn select() -> diesel::dsl::AsSelect<WebhookRow, MultiBackend> {
+    WebhookRow::as_select()
 }
 
 /// Registers a webhook, its secret sealed with the keyring's master key if it has one.
@@ -89,28 +79,29 @@ pub fn create(
             .values((
                 webhooks::url.eq(new.url.as_str()),
                 webhooks::secret.eq(""),
-                webhooks::events.eq(events_text(&new.events)),
+                webhooks::events.eq(StoredEvents::text(&new.events)),
                 webhooks::active.eq(true),
                 webhooks::created_at.eq(DbTime(now)),
             ))
-            .returning(COLUMNS)
+            .returning(<WebhookRow as Selectable<MultiBackend>>::construct_selection())
             .get_result(c)?;
-        set_secret(c, keyring, row.0, &new.secret)?;
-        Ok(webhook(row))
+        let hook = Webhook::from(row);
+        set_secret(c, keyring, hook.id, &new.secret)?;
+        Ok(hook)
     })
 }
 
 fn set_secret(
     conn: &mut AnyConnection,
     keyring: &Keyring,
-    id: i64,
+    id: WebhookId,
     secret: &str,
 ) -> Result<(), StoreError> {
-    let place = place::webhook(id);
+    let place = place::webhook(id.0);
     let sealed = keyring
         .seal(&place, secret)
         .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
-    diesel::update(webhooks::table.find(id))
+    diesel::update(webhooks::table.find(id.0))
         .set(webhooks::secret.eq(sealed))
         .execute(conn)?;
     Ok(())
@@ -133,11 +124,11 @@ pub struct WebhookChanges {
 pub fn update(
     conn: &mut AnyConnection,
     keyring: &Keyring,
-    id: i64,
+    id: WebhookId,
     changes: &WebhookChanges,
 ) -> Result<Webhook, StoreError> {
     conn.transaction(|c| {
-        let target = webhooks::table.find(id);
+        let target = webhooks::table.find(id.0);
         let exists: Option<i64> = target.select(webhooks::id).first(c).optional()?;
         if exists.is_none() {
             return Err(StoreError::not_found("webhook"));
@@ -152,7 +143,7 @@ pub fn update(
         }
         if let Some(events) = &changes.events {
             diesel::update(target)
-                .set(webhooks::events.eq(events_text(events)))
+                .set(webhooks::events.eq(StoredEvents::text(events)))
                 .execute(c)?;
         }
         if let Some(active) = changes.active {
@@ -167,25 +158,25 @@ pub fn update(
                 abandon_pending(c, id)?;
             }
         }
-        Ok(webhook(target.select(COLUMNS).first(c)?))
+        Ok(Webhook::from(target.select(select()).first(c)?))
     })
 }
 
 /// Fails a disabled webhook's waiting deliveries: they will not be sent, and turning the hook
 /// back on does not flood its receiver with stale events.
-fn abandon_pending(c: &mut AnyConnection, webhook: i64) -> Result<usize, StoreError> {
+fn abandon_pending(c: &mut AnyConnection, webhook: WebhookId) -> Result<usize, StoreError> {
     Ok(diesel::update(
         webhook_deliveries::table
-            .filter(webhook_deliveries::webhook_id.eq(webhook))
-            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
+            .filter(webhook_deliveries::webhook_id.eq(webhook.0))
+            .filter(webhook_deliveries::status.eq(PENDING)),
     )
-    .set(webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()))
+    .set(webhook_deliveries::status.eq(FAILED))
     .execute(c)?)
 }
 
 /// Deletes a webhook with its deliveries.
-pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
-    if diesel::delete(webhooks::table.find(id)).execute(conn)? == 0 {
+pub fn delete(conn: &mut AnyConnection, id: WebhookId) -> Result<(), StoreError> {
+    if diesel::delete(webhooks::table.find(id.0)).execute(conn)? == 0 {
         return Err(StoreError::not_found("webhook"));
     }
     Ok(())
@@ -195,21 +186,21 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
 pub fn list(conn: &mut AnyConnection) -> Result<Vec<Webhook>, StoreError> {
     Ok(webhooks::table
         .order(webhooks::id.asc())
-        .select(COLUMNS)
+        .select(select())
         .load::<WebhookRow>(conn)?
         .into_iter()
-        .map(webhook)
+        .map(Webhook::from)
         .collect())
 }
 
 /// The webhook with this id.
-pub fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Webhook>, StoreError> {
+pub fn get(conn: &mut AnyConnection, id: WebhookId) -> Result<Option<Webhook>, StoreError> {
     Ok(webhooks::table
-        .find(id)
-        .select(COLUMNS)
+        .find(id.0)
+        .select(select())
         .first::<WebhookRow>(conn)
         .optional()?
-        .map(webhook))
+        .map(Webhook::from))
 }
 
 /// Stores an event for every active webhook that wants it; returns how many deliveries were
@@ -222,14 +213,14 @@ pub fn record(
     body: &str,
     now: Timestamp,
 ) -> Result<usize, StoreError> {
-    let hooks: Vec<(i64, String)> = webhooks::table
+    let hooks: Vec<Subscription> = webhooks::table
         .filter(webhooks::active.eq(true))
-        .select((webhooks::id, webhooks::events))
+        .select(Subscription::as_select())
         .load(conn)?;
     let wanting: Vec<i64> = hooks
         .into_iter()
-        .filter(|(_, events)| events_of(events).contains(&event))
-        .map(|(id, _)| id)
+        .filter(|hook| hook.events.0.contains(&event))
+        .map(|hook| hook.id)
         .collect();
     if wanting.is_empty() {
         return Ok(0);
@@ -237,7 +228,7 @@ pub fn record(
     let row: i64 = diesel::insert_into(webhook_events::table)
         .values((
             webhook_events::event_id.eq(event_id),
-            webhook_events::event.eq(event.as_str()),
+            webhook_events::event.eq(Stored(event)),
             webhook_events::payload.eq(body),
             webhook_events::created_at.eq(DbTime(now)),
         ))
@@ -248,7 +239,7 @@ pub fn record(
             .values((
                 webhook_deliveries::webhook_id.eq(hook),
                 webhook_deliveries::event_row.eq(row),
-                webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()),
+                webhook_deliveries::status.eq(PENDING),
                 webhook_deliveries::attempts.eq(0),
                 webhook_deliveries::next_attempt_at.eq(DbTime(now)),
                 webhook_deliveries::created_at.eq(DbTime(now)),
@@ -256,6 +247,14 @@ pub fn record(
             .execute(conn)?;
     }
     Ok(wanting.len())
+}
+
+/// What a webhook wants.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(MultiBackend))]
+struct Subscription {
+    id: i64,
+    events: StoredEvents,
 }
 
 /// Where a delivery stands.
@@ -269,37 +268,23 @@ pub enum DeliveryStatus {
     Failed,
 }
 
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            _ => Self::Pending,
-        }
-    }
-}
+const PENDING: Stored<DeliveryStatus> = Stored(DeliveryStatus::Pending);
+const FAILED: Stored<DeliveryStatus> = Stored(DeliveryStatus::Failed);
+const DELIVERED: Stored<DeliveryStatus> = Stored(DeliveryStatus::Delivered);
 
 /// A delivery claimed for one attempt.
 #[derive(Debug, Clone)]
 pub struct Due {
     /// The delivery.
-    pub delivery: i64,
+    pub delivery: DeliveryId,
     /// The attempt row opened for this try.
-    pub attempt: i64,
+    pub attempt: AttemptId,
     /// Which try this is, from 1.
     pub number: u32,
     /// Until when the claim holds.
     pub lease_until: Timestamp,
     /// The webhook.
-    pub webhook: i64,
+    pub webhook: WebhookId,
     /// Where to post.
     pub url: String,
     /// What signs it: the webhook's secret, or why it cannot be read (sealed with a master
@@ -308,22 +293,50 @@ pub struct Due {
     /// The event's stable id.
     pub event_id: String,
     /// The event.
-    pub event: String,
+    pub event: WebhookEvent,
     /// The body to post.
     pub body: String,
 }
 
-type DueRow = (
-    i64,
-    i32,
-    DbTime,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+/// A due delivery, where it goes, and what it carries.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(check_for_backend(MultiBackend))]
+struct DueRow {
+    #[diesel(embed)]
+    delivery: DueDelivery,
+    #[diesel(embed)]
+    hook: DueHook,
+    #[diesel(embed)]
+    event: EventRow,
+}
+
+/// The `webhook_deliveries` part of a [`DueRow`].
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(MultiBackend))]
+struct DueDelivery {
+    id: i64,
+    attempts: i32,
+    next_attempt_at: DbTime,
+}
+
+/// The `webhooks` part of a [`DueRow`]: where to post, and the stored (maybe sealed) secret.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(MultiBackend))]
+struct DueHook {
+    id: i64,
+    url: String,
+    secret: String,
+}
+
+/// A `webhook_events` row, as deliveries show it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhook_events, check_for_backend(MultiBackend))]
+struct EventRow {
+    event_id: String,
+    event: Stored<WebhookEvent>,
+    payload: String,
+    created_at: DbTime,
+}
 
 /// Claims up to `limit` deliveries that are due, each until `lease_until`, and opens an
 /// attempt for each. A delivery that has already used `max_attempts` (because workers died
@@ -339,7 +352,7 @@ pub fn claim_due(
     let rows: Vec<DueRow> = webhook_deliveries::table
         .inner_join(webhooks::table)
         .inner_join(webhook_events::table)
-        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::status.eq(PENDING))
         .filter(webhook_deliveries::next_attempt_at.le(DbTime(now)))
         .filter(webhooks::active.eq(true))
         .order((
@@ -347,28 +360,23 @@ pub fn claim_due(
             webhook_deliveries::id.asc(),
         ))
         .limit(limit)
-        .select((
-            webhook_deliveries::id,
-            webhook_deliveries::attempts,
-            webhook_deliveries::next_attempt_at,
-            webhooks::id,
-            webhooks::url,
-            webhooks::secret,
-            webhook_events::event_id,
-            webhook_events::event,
-            webhook_events::payload,
-        ))
+        .select(DueRow::as_select())
         .load(conn)?;
     let mut claimed = Vec::with_capacity(rows.len());
-    for (delivery, attempts, due_at, webhook, url, secret, event_id, event, body) in rows {
-        let used = u32::try_from(attempts).unwrap_or(0);
+    for DueRow {
+        delivery,
+        hook,
+        event,
+    } in rows
+    {
+        let used = u32::try_from(delivery.attempts).unwrap_or(0);
         let this = webhook_deliveries::table
-            .filter(webhook_deliveries::id.eq(delivery))
-            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
-            .filter(webhook_deliveries::next_attempt_at.eq(due_at));
+            .filter(webhook_deliveries::id.eq(delivery.id))
+            .filter(webhook_deliveries::status.eq(PENDING))
+            .filter(webhook_deliveries::next_attempt_at.eq(delivery.next_attempt_at));
         if used >= max_attempts {
             diesel::update(this)
-                .set(webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()))
+                .set(webhook_deliveries::status.eq(FAILED))
                 .execute(conn)?;
             continue;
         }
@@ -384,22 +392,22 @@ pub fn claim_due(
         }
         let attempt: i64 = diesel::insert_into(webhook_attempts::table)
             .values((
-                webhook_attempts::delivery_id.eq(delivery),
+                webhook_attempts::delivery_id.eq(delivery.id),
                 webhook_attempts::attempted_at.eq(DbTime(now)),
             ))
             .returning(webhook_attempts::id)
             .get_result(conn)?;
         claimed.push(Due {
-            delivery,
-            attempt,
+            delivery: DeliveryId(delivery.id),
+            attempt: AttemptId(attempt),
             number: used + 1,
             lease_until,
-            webhook,
-            url,
-            secret: keyring.open(&place::webhook(webhook), &secret),
-            event_id,
-            event,
-            body,
+            webhook: WebhookId(hook.id),
+            url: hook.url,
+            secret: keyring.open(&place::webhook(hook.id), &hook.secret),
+            event_id: event.event_id,
+            event: event.event.0,
+            body: event.payload,
         });
     }
     Ok(claimed)
@@ -429,7 +437,7 @@ pub fn settle(
     error: Option<&str>,
     verdict: &Verdict,
 ) -> Result<bool, StoreError> {
-    diesel::update(webhook_attempts::table.find(due.attempt))
+    diesel::update(webhook_attempts::table.find(due.attempt.0))
         .set((
             webhook_attempts::response_status.eq(status.map(i32::from)),
             webhook_attempts::error.eq(error),
@@ -437,7 +445,7 @@ pub fn settle(
         .execute(conn)?;
     if let Verdict::Disable(reason) = verdict {
         // The receiver said it is gone, whoever holds the delivery now.
-        diesel::update(webhooks::table.find(due.webhook))
+        diesel::update(webhooks::table.find(due.webhook.0))
             .set((
                 webhooks::active.eq(false),
                 webhooks::disabled_reason.eq(reason),
@@ -447,19 +455,19 @@ pub fn settle(
         return Ok(true);
     }
     let held = webhook_deliveries::table
-        .filter(webhook_deliveries::id.eq(due.delivery))
-        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::id.eq(due.delivery.0))
+        .filter(webhook_deliveries::status.eq(PENDING))
         .filter(webhook_deliveries::attempts.eq(i32::try_from(due.number).unwrap_or(i32::MAX)))
         .filter(webhook_deliveries::next_attempt_at.eq(DbTime(due.lease_until)));
     let settled = match verdict {
         Verdict::Delivered => diesel::update(held)
-            .set(webhook_deliveries::status.eq(DeliveryStatus::Delivered.as_str()))
+            .set(webhook_deliveries::status.eq(DELIVERED))
             .execute(conn)?,
         Verdict::RetryAt(at) => diesel::update(held)
             .set(webhook_deliveries::next_attempt_at.eq(DbTime(*at)))
             .execute(conn)?,
         Verdict::GiveUp | Verdict::Disable(_) => diesel::update(held)
-            .set(webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()))
+            .set(webhook_deliveries::status.eq(FAILED))
             .execute(conn)?,
     };
     Ok(settled > 0)
@@ -469,11 +477,11 @@ pub fn settle(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// Row id.
-    pub id: i64,
+    pub id: DeliveryId,
     /// The event's stable id (the same on every attempt).
     pub event_id: String,
     /// The event.
-    pub event: String,
+    pub event: WebhookEvent,
     /// Where it stands.
     pub status: DeliveryStatus,
     /// When the next attempt is due, while pending.
@@ -496,56 +504,80 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
+/// A delivery as listed, with its event.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(check_for_backend(MultiBackend))]
+struct DeliveryRow {
+    #[diesel(embed)]
+    delivery: DeliveryPart,
+    #[diesel(embed)]
+    event: EventRow,
+}
+
+/// The `webhook_deliveries` part of a [`DeliveryRow`].
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(MultiBackend))]
+struct DeliveryPart {
+    id: i64,
+    status: Stored<DeliveryStatus>,
+    next_attempt_at: DbTime,
+}
+
+/// A `webhook_attempts` row.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = webhook_attempts, check_for_backend(MultiBackend))]
+struct AttemptRow {
+    delivery_id: i64,
+    attempted_at: DbTime,
+    response_status: Option<i32>,
+    error: Option<String>,
+}
+
+impl From<&AttemptRow> for Attempt {
+    fn from(a: &AttemptRow) -> Self {
+        Attempt {
+            attempted_at: a.attempted_at.0,
+            response_status: a.response_status.and_then(|s| u16::try_from(s).ok()),
+            error: a.error.clone(),
+        }
+    }
+}
+
 /// The latest `limit` deliveries of a webhook, newest first, with their attempts.
 pub fn deliveries(
     conn: &mut AnyConnection,
-    webhook: i64,
+    webhook: WebhookId,
     limit: i64,
 ) -> Result<Vec<Delivery>, StoreError> {
-    let rows: Vec<(i64, String, String, String, DbTime, DbTime)> = webhook_deliveries::table
+    let rows: Vec<DeliveryRow> = webhook_deliveries::table
         .inner_join(webhook_events::table)
-        .filter(webhook_deliveries::webhook_id.eq(webhook))
+        .filter(webhook_deliveries::webhook_id.eq(webhook.0))
         .order(webhook_deliveries::id.desc())
         .limit(limit)
-        .select((
-            webhook_deliveries::id,
-            webhook_events::event_id,
-            webhook_events::event,
-            webhook_deliveries::status,
-            webhook_deliveries::next_attempt_at,
-            webhook_events::created_at,
-        ))
+        .select(DeliveryRow::as_select())
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let attempts: Vec<(i64, DbTime, Option<i32>, Option<String>)> = webhook_attempts::table
+    let ids: Vec<i64> = rows.iter().map(|r| r.delivery.id).collect();
+    let attempts: Vec<AttemptRow> = webhook_attempts::table
         .filter(webhook_attempts::delivery_id.eq_any(&ids))
         .order(webhook_attempts::id.asc())
-        .select((
-            webhook_attempts::delivery_id,
-            webhook_attempts::attempted_at,
-            webhook_attempts::response_status,
-            webhook_attempts::error,
-        ))
+        .select(AttemptRow::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, event_id, event, status, next, created_at)| {
-            let status = DeliveryStatus::parse(&status);
+        .map(|DeliveryRow { delivery, event }| {
+            let status = delivery.status.0;
             Delivery {
-                id,
-                event_id,
-                event,
+                id: DeliveryId(delivery.id),
+                event_id: event.event_id,
+                event: event.event.0,
                 status,
-                next_attempt_at: (status == DeliveryStatus::Pending).then_some(next.0),
-                created_at: created_at.0,
+                next_attempt_at: (status == DeliveryStatus::Pending)
+                    .then_some(delivery.next_attempt_at.0),
+                created_at: event.created_at.0,
                 attempts: attempts
                     .iter()
-                    .filter(|a| a.0 == id)
-                    .map(|(_, at, status, error)| Attempt {
-                        attempted_at: at.0,
-                        response_status: status.and_then(|s| u16::try_from(s).ok()),
-                        error: error.clone(),
-                    })
+                    .filter(|a| a.delivery_id == delivery.id)
+                    .map(Attempt::from)
                     .collect(),
             }
         })
@@ -557,7 +589,7 @@ pub fn deliveries(
 /// growing for ever.
 pub fn prune(conn: &mut AnyConnection, before: Timestamp) -> Result<usize, StoreError> {
     let waiting = webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::status.eq(PENDING))
         .select(webhook_deliveries::event_row);
     Ok(diesel::delete(
         webhook_events::table

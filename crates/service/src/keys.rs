@@ -4,6 +4,7 @@
 //! (integration) is kept.
 
 use broadsheet_domain::author::{NewUser, ProfileInput, Role, UserInput};
+use broadsheet_domain::ids::ApiKeyId;
 use broadsheet_domain::policy::{Action, Ownership};
 use broadsheet_domain::text::bounded;
 use broadsheet_domain::time::Timestamp;
@@ -167,7 +168,7 @@ impl Service {
 
     /// Revokes a key (administrators); it stops working at once (on other replicas within
     /// their key cache's lifetime).
-    pub async fn revoke_key(&self, actor: &Actor, id: i64) -> ServiceResult<KeyWithRole> {
+    pub async fn revoke_key(&self, actor: &Actor, id: ApiKeyId) -> ServiceResult<KeyWithRole> {
         actor.authorize(Action::ManageKeys, Ownership::Others)?;
         let now = self.now();
         Ok(self

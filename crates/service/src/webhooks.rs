@@ -1,6 +1,7 @@
 //! Registering, changing and deleting webhooks (administrators). A receiver must be at a
 //! public address unless the service allows any ([`Receivers`]).
 
+use broadsheet_domain::ids::WebhookId;
 use broadsheet_domain::policy::{Action, Ownership};
 use broadsheet_domain::url::WebUrl;
 use broadsheet_domain::webhook::{self, NewWebhook, WebhookEvent};
@@ -50,7 +51,7 @@ impl Service {
     pub async fn update_webhook(
         &self,
         actor: &Actor,
-        id: i64,
+        id: WebhookId,
         update: WebhookUpdate,
     ) -> ServiceResult<Webhook> {
         actor.authorize(Action::ManageKeys, Ownership::Others)?;
@@ -77,7 +78,7 @@ impl Service {
     }
 
     /// Deletes a webhook and its delivery history.
-    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+    pub async fn delete_webhook(&self, actor: &Actor, id: WebhookId) -> ServiceResult<()> {
         actor.authorize(Action::ManageKeys, Ownership::Others)?;
         Ok(self.store().write(move |c| stored::delete(c, id)).await?)
     }
@@ -92,7 +93,7 @@ impl Service {
     pub async fn webhook_deliveries(
         &self,
         actor: &Actor,
-        id: i64,
+        id: WebhookId,
         last: i64,
     ) -> ServiceResult<Vec<Delivery>> {
         actor.authorize(Action::ManageKeys, Ownership::Others)?;

@@ -32,7 +32,7 @@ pub struct ApiKeyNode {
 #[Object(name = "ApiKey")]
 impl ApiKeyNode {
     async fn id(&self) -> ID {
-        GlobalId::ApiKey(self.key.id).encode().into()
+        GlobalId::ApiKey(self.key.id.0).encode().into()
     }
 
     /// Whose key it is.
@@ -145,7 +145,7 @@ pub struct WebhookNode(pub Webhook);
 #[Object(name = "Webhook")]
 impl WebhookNode {
     async fn id(&self) -> ID {
-        GlobalId::Webhook(self.0.id).encode().into()
+        GlobalId::Webhook(self.0.id.0).encode().into()
     }
 
     /// Where deliveries are posted.
@@ -214,7 +214,7 @@ impl DeliveryNode {
     }
 
     async fn event(&self) -> Option<WebhookEventValue> {
-        WebhookEvent::parse(&self.0.event).map(Into::into)
+        Some(self.0.event.into())
     }
 
     async fn status(&self) -> DeliveryStatusValue {

@@ -188,7 +188,7 @@ pub async fn pass(
         let (status, error) = attempt(client, &due).await;
         let verdict = verdict(&due, status, options, now());
         tracing::info!(
-            webhook = due.webhook,
+            webhook = due.webhook.0,
             event = %due.event,
             event_id = %due.event_id,
             attempt = due.number,
@@ -218,7 +218,7 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
         Err(error) => {
             // Nothing is sent unsigned: the attempt fails, and is retried on the usual
             // schedule (the right master key may come with a restart).
-            tracing::error!(webhook = due.webhook, %error, "the webhook's secret cannot be read");
+            tracing::error!(webhook = due.webhook.0, %error, "the webhook's secret cannot be read");
             return (None, Some(UNREADABLE_SECRET.to_owned()));
         }
     };
@@ -238,7 +238,7 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
             (Some(response.status().as_u16()), None)
         }
         Err(error) => {
-            tracing::debug!(webhook = due.webhook, %error, "webhook attempt failed");
+            tracing::debug!(webhook = due.webhook.0, %error, "webhook attempt failed");
             (None, Some(super::failure::describe(&error).to_owned()))
         }
     }

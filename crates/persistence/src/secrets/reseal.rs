@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::{Keyring, SecretError, is_sealed, place};
 use crate::StoreError;
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::{api_keys, settings, webhooks};
 
 /// A stored secret that could not be opened; nothing was changed.
@@ -29,35 +29,58 @@ struct Stored {
     value: String,
 }
 
+/// An integration key's secret as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_keys, check_for_backend(MultiBackend))]
+struct KeySecret {
+    id: i64,
+    key_id: Option<String>,
+    secret: Option<String>,
+}
+
+/// A webhook's secret as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(MultiBackend))]
+struct HookSecret {
+    id: i64,
+    secret: String,
+}
+
+/// A setting that is a secret, as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = settings, check_for_backend(MultiBackend))]
+struct SettingSecret {
+    key: String,
+    value: String,
+}
+
 /// Every secret the database keeps, with where it is.
 fn inventory(conn: &mut AnyConnection) -> Result<Vec<Stored>, StoreError> {
-    let keys: Vec<(i64, Option<String>, Option<String>)> = api_keys::table
+    let keys: Vec<KeySecret> = api_keys::table
         .filter(api_keys::secret.is_not_null())
-        .select((api_keys::id, api_keys::key_id, api_keys::secret))
+        .select(KeySecret::as_select())
         .load(conn)?;
-    let hooks: Vec<(i64, String)> = webhooks::table
-        .select((webhooks::id, webhooks::secret))
-        .load(conn)?;
-    let kept: Vec<(String, String)> = settings::table
+    let hooks: Vec<HookSecret> = webhooks::table.select(HookSecret::as_select()).load(conn)?;
+    let kept: Vec<SettingSecret> = settings::table
         .filter(settings::key.eq_any(crate::settings::SECRETS))
-        .select((settings::key, settings::value))
+        .select(SettingSecret::as_select())
         .load(conn)?;
-    let keys = keys.into_iter().filter_map(|(id, key_id, secret)| {
+    let keys = keys.into_iter().filter_map(|k| {
         Some(Stored {
-            row: Row::ApiKey(id),
-            place: place::api_key(&key_id?),
-            value: secret?,
+            row: Row::ApiKey(k.id),
+            place: place::api_key(&k.key_id?),
+            value: k.secret?,
         })
     });
-    let hooks = hooks.into_iter().map(|(id, value)| Stored {
-        row: Row::Webhook(id),
-        place: place::webhook(id),
-        value,
+    let hooks = hooks.into_iter().map(|h| Stored {
+        row: Row::Webhook(h.id),
+        place: place::webhook(h.id),
+        value: h.secret,
     });
-    let kept = kept.into_iter().map(|(key, value)| Stored {
-        place: place::setting(&key),
-        row: Row::Setting(key),
-        value,
+    let kept = kept.into_iter().map(|s| Stored {
+        place: place::setting(&s.key),
+        row: Row::Setting(s.key),
+        value: s.value,
     });
     Ok(keys.chain(hooks).chain(kept).collect())
 }

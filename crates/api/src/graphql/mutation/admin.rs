@@ -1,6 +1,7 @@
 //! Administrators' changes: API keys and webhooks.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use broadsheet_domain::ids::{ApiKeyId, WebhookId};
 use broadsheet_domain::webhook::WebhookEvent;
 use broadsheet_service::webhooks::WebhookUpdate;
 
@@ -10,16 +11,16 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::GlobalId;
 use crate::graphql::user::RoleValue;
 
-fn key_id(id: &ID) -> ApiResult<i64> {
+fn key_id(id: &ID) -> ApiResult<ApiKeyId> {
     match GlobalId::decode(id, "id")? {
-        GlobalId::ApiKey(key) => Ok(key),
+        GlobalId::ApiKey(key) => Ok(ApiKeyId(key)),
         _ => Err(ApiError::bad_input("id", "is not an API key id")),
     }
 }
 
-fn webhook_id(id: &ID) -> ApiResult<i64> {
+fn webhook_id(id: &ID) -> ApiResult<WebhookId> {
     match GlobalId::decode(id, "id")? {
-        GlobalId::Webhook(hook) => Ok(hook),
+        GlobalId::Webhook(hook) => Ok(WebhookId(hook)),
         _ => Err(ApiError::bad_input("id", "is not a webhook id")),
     }
 }
