@@ -2,6 +2,7 @@
 //! and refused when their key is missing.
 
 use broadsheet_domain::author::Role;
+use broadsheet_domain::ids::WebhookId;
 use broadsheet_domain::time::now;
 use broadsheet_domain::webhook::{NewWebhook, WebhookEvent};
 use broadsheet_persistence::secrets::{self, Keyring, MasterKey, SecretError, Unreadable};
@@ -23,7 +24,7 @@ fn key(byte: u8) -> MasterKey {
 }
 
 /// A webhook, an integration key and the signing secret, stored with `keyring`.
-fn store_secrets(c: &mut AnyConnection, keyring: &Keyring) -> i64 {
+fn store_secrets(c: &mut AnyConnection, keyring: &Keyring) -> WebhookId {
     let hook = NewWebhook::parse(
         "https://hooks.example.com/a",
         HOOK_SECRET,

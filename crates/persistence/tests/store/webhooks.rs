@@ -1,5 +1,6 @@
 //! The webhook outbox: who gets an event, claiming with leases, settling, pruning.
 
+use broadsheet_domain::ids::WebhookId;
 use broadsheet_domain::time::now;
 use broadsheet_domain::webhook::{NewWebhook, WebhookEvent};
 use broadsheet_persistence::secrets::Keyring;
@@ -15,7 +16,7 @@ backend_tests!(
     old_settled_events_are_pruned,
 );
 
-fn hook(c: &mut AnyConnection, events: &[WebhookEvent]) -> i64 {
+fn hook(c: &mut AnyConnection, events: &[WebhookEvent]) -> WebhookId {
     let new = NewWebhook::parse("https://partner.example/hook", "0123456789abcdef", events)
         .expect("valid");
     webhooks::create(c, &Keyring::default(), &new, now())
