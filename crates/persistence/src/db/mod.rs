@@ -2,6 +2,8 @@
 
 mod connection;
 pub(crate) mod deadline;
+#[cfg(all(test, feature = "testing"))]
+mod drift;
 pub mod sql_types;
 mod static_sql;
 pub(crate) mod stored;
