@@ -3,7 +3,9 @@
 //! Policy:
 //! - Every diesel error becomes a [`StoreError`] in exactly one place, the `From` impl below:
 //!   a missing row is `NotFound`, a unique or foreign-key violation is `Conflict` with the
-//!   field it concerns, a lost connection is `Unavailable`, anything else is `Internal`.
+//!   field it concerns, a lost connection is `Unavailable`, anything else is `Internal`. A
+//!   stored value that cannot be read (an unknown status, a malformed instant) is `Internal`
+//!   with the whole story in its cause: the column and what was wrong with the value.
 //! - `Invalid` carries a domain [`ValidationError`] for input only the store can judge (a tag
 //!   id that does not exist, a reorder that is not a permutation).
 //! - `Internal` keeps its cause for the log; its `Display` never includes it, so SQL text and
@@ -130,6 +132,8 @@ impl From<DieselError> for StoreError {
                 Self::Unavailable(Cause::new(e))
             }
             DieselError::DatabaseError(_, ref info) if timed_out(info.message()) => Self::TimedOut,
+            // diesel's message names the field; what was wrong with its value is the source.
+            DieselError::DeserializationError(e) => Self::internal(with_sources(&*e)),
             other => Self::internal(other),
         }
     }
@@ -139,6 +143,18 @@ impl From<diesel::r2d2::PoolError> for StoreError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Self::Unavailable(Cause::new(e))
     }
+}
+
+/// `e`'s message followed by its sources', for a cause that is logged as one line.
+fn with_sources(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
 }
 
 /// SQLite reports lock contention that outlasted the busy timeout as an unknown error.

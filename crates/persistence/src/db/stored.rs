@@ -227,3 +227,56 @@ mod tests {
         assert_eq!(e.to_string(), "unknown article status \"deleted\" stored");
     }
 }
+
+/// Against a database: a stored value that no variant spells fails the read, naming it.
+#[cfg(all(test, feature = "testing"))]
+mod at_rest {
+    use broadsheet_domain::time::now;
+    use broadsheet_domain::webhook::{NewWebhook, WebhookEvent};
+
+    use crate::secrets::Keyring;
+    use crate::testing::{TestDb, raw};
+    use crate::{StoreError, webhooks};
+
+    crate::backend_tests!(unknown_stored_values_are_errors);
+
+    fn refused_naming(result: Result<impl std::fmt::Debug, StoreError>, field: &str, value: &str) {
+        let error = result.expect_err("an unknown stored value");
+        let StoreError::Internal(cause) = &error else {
+            panic!("{error:?} is not an internal error");
+        };
+        // What the log shows: the field, and what was wrong with its value.
+        assert_eq!(
+            cause.to_string(),
+            format!(
+                "Error deserializing field '{field}': unknown webhook event \"{value}\" stored"
+            )
+        );
+    }
+
+    fn unknown_stored_values_are_errors(db: &TestDb) {
+        let mut c = db.store.conn().expect("connection");
+        let new = NewWebhook::parse(
+            "https://partner.example/hook",
+            "0123456789abcdef",
+            &[WebhookEvent::TagCreated],
+        )
+        .expect("valid");
+        let hook = webhooks::create(&mut c, &Keyring::default(), &new, now()).expect("hook");
+        webhooks::record(&mut c, WebhookEvent::TagCreated, "e1", "{}", now()).expect("record");
+        // An event this version does not know, in the list a webhook wants and in the outbox:
+        // it used to be dropped from the list without a word.
+        raw::execute(
+            &mut c,
+            "UPDATE webhooks SET events = 'tag.created,tag.renamed'",
+        );
+        refused_naming(webhooks::list(&mut c), "events", "tag.renamed");
+        raw::execute(&mut c, "UPDATE webhooks SET events = 'tag.created'");
+        raw::execute(&mut c, "UPDATE webhook_events SET event = 'tag.renamed'");
+        refused_naming(
+            webhooks::deliveries(&mut c, hook.id, 10),
+            "event",
+            "tag.renamed",
+        );
+    }
+}
