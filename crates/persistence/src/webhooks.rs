@@ -97,7 +97,7 @@ fn set_secret(
     id: WebhookId,
     secret: &str,
 ) -> Result<(), StoreError> {
-    let place = place::webhook(id.0);
+    let place = place::webhook(id);
     let sealed = keyring
         .seal(&place, secret)
         .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
@@ -404,7 +404,7 @@ pub fn claim_due(
             lease_until,
             webhook: WebhookId(hook.id),
             url: hook.url,
-            secret: keyring.open(&place::webhook(hook.id), &hook.secret),
+            secret: keyring.open(&place::webhook(WebhookId(hook.id)), &hook.secret),
             event_id: event.event_id,
             event: event.event.0,
             body: event.payload,

@@ -21,7 +21,7 @@ pub mod place {
     }
 
     /// A webhook's secret, by the webhook's id.
-    pub fn webhook(id: i64) -> String {
+    pub fn webhook(id: broadsheet_domain::ids::WebhookId) -> String {
         format!("webhooks.secret:{id}")
     }
 

@@ -74,7 +74,7 @@ fn inventory(conn: &mut AnyConnection) -> Result<Vec<Stored>, StoreError> {
     });
     let hooks = hooks.into_iter().map(|h| Stored {
         row: Row::Webhook(h.id),
-        place: place::webhook(h.id),
+        place: place::webhook(broadsheet_domain::ids::WebhookId(h.id)),
         value: h.secret,
     });
     let kept = kept.into_iter().map(|s| Stored {
