@@ -65,11 +65,14 @@ pub async fn pass(
     pruned.throttle_rows = store.write(move |c| throttle::prune(c, ended)).await?;
     if revisions_kept > 0 {
         let mut after = None;
-        while let (n, Some(last)) = store
+        while let articles::Pruned {
+            deleted,
+            last: Some(last),
+        } = store
             .write(move |c| articles::prune_revisions(c, revisions_kept, after, ARTICLE_BATCH))
             .await?
         {
-            pruned.revisions += n;
+            pruned.revisions += deleted;
             after = Some(last);
         }
     }

@@ -161,13 +161,22 @@ pub fn content_key(conn: &mut AnyConnection, key_hash: &str) -> Result<Option<Ap
         .map(ApiKey::from))
 }
 
+/// An integration key with its signing secret (hex), opened from its sealed form.
+#[derive(Debug, Clone)]
+pub struct IntegrationKey {
+    /// The key.
+    pub key: ApiKey,
+    /// Its signing secret, in hex.
+    pub secret: String,
+}
+
 /// The live integration key with this public id, and its secret (opened with the keyring;
 /// one that does not open is an internal error).
 pub fn integration_key(
     conn: &mut AnyConnection,
     keyring: &Keyring,
     key_id: &str,
-) -> Result<Option<(ApiKey, String)>, StoreError> {
+) -> Result<Option<IntegrationKey>, StoreError> {
     let found: Option<IntegrationRow> = api_keys::table
         .filter(api_keys::key_id.eq(key_id))
         .filter(api_keys::revoked_at.is_null())
@@ -185,7 +194,10 @@ pub fn integration_key(
     let secret = keyring
         .open(&place, &stored)
         .map_err(|error| StoreError::internal(Unreadable { place, error }))?;
-    Ok(Some((ApiKey::from(row), secret)))
+    Ok(Some(IntegrationKey {
+        key: ApiKey::from(row),
+        secret,
+    }))
 }
 
 /// Every key, newest first.

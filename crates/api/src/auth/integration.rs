@@ -64,7 +64,7 @@ pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result
         return Err(invalid("the kid is not a key id"));
     }
     let (lookup, keyring) = (kid.clone(), store.keyring());
-    let (key, secret) = store
+    let keys::IntegrationKey { key, secret } = store
         .read(move |c| keys::integration_key(c, &keyring, &lookup))
         .await
         .map_err(|_| Refused::Store)?

@@ -112,7 +112,9 @@ async fn find_article(
             let found = req
                 .store
                 .read(move |c| {
-                    let Some((article, aliased)) = articles::by_slug_or_alias(c, &slug)? else {
+                    let Some(articles::BySlug { article, aliased }) =
+                        articles::by_slug_or_alias(c, &slug)?
+                    else {
                         return Ok(None);
                     };
                     let bundle = if article.publication.is_live_at(now) {

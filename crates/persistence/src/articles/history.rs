@@ -153,6 +153,15 @@ pub fn revision_at(
         .map(Revision::from))
 }
 
+/// What one batch of [`prune_revisions`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    /// Revisions deleted.
+    pub deleted: usize,
+    /// The last article the batch looked at: the next batch starts after it (`None`: done).
+    pub last: Option<ArticleId>,
+}
+
 /// Deletes the revisions of articles beyond their newest `kept`, for up to `batch` articles
 /// that have more, those with ids after `after`; returns how many revisions went and the last
 /// article pruned, to go on after (`None` when no article after `after` had too many).
@@ -161,7 +170,7 @@ pub fn prune_revisions(
     kept: u32,
     after: Option<ArticleId>,
     batch: usize,
-) -> Result<(usize, Option<ArticleId>), StoreError> {
+) -> Result<Pruned, StoreError> {
     use diesel::dsl::count_star;
 
     let Some(offset) = kept.checked_sub(1) else {
@@ -195,5 +204,8 @@ pub fn prune_revisions(
         )
         .execute(conn)?;
     }
-    Ok((deleted, over.last().copied().map(ArticleId)))
+    Ok(Pruned {
+        deleted,
+        last: over.last().copied().map(ArticleId),
+    })
 }

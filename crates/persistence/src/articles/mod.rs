@@ -20,7 +20,7 @@ use diesel::dsl::{AsSelect, exists};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-pub use history::{prune_revisions, revision_at, revisions};
+pub use history::{Pruned, prune_revisions, revision_at, revisions};
 pub use previews::{preview_version, revoke_previews};
 pub use rows::Bodies;
 pub(crate) use rows::stored;
@@ -326,17 +326,31 @@ fn stale(conn: &mut AnyConnection, id: ArticleId) -> Result<StoreError, StoreErr
     })
 }
 
-/// The article at `slug`, or the article that had `slug` before it was renamed (the second
-/// value then says so).
+/// An article found by a slug: at it, or through an old slug it had before a rename.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BySlug {
+    /// The article.
+    pub article: Article,
+    /// Whether the slug was an old one (the article has moved).
+    pub aliased: bool,
+}
+
+/// The article at `slug`, or the article that had `slug` before it was renamed.
 pub fn by_slug_or_alias(
     conn: &mut AnyConnection,
     slug: &Slug,
-) -> Result<Option<(Article, bool)>, StoreError> {
+) -> Result<Option<BySlug>, StoreError> {
     if let Some(article) = by_slug(conn, slug)? {
-        return Ok(Some((article, false)));
+        return Ok(Some(BySlug {
+            article,
+            aliased: false,
+        }));
     }
     match history::alias_target(conn, slug)? {
-        Some(id) => Ok(get(conn, id)?.map(|a| (a, true))),
+        Some(id) => Ok(get(conn, id)?.map(|article| BySlug {
+            article,
+            aliased: true,
+        })),
         None => Ok(None),
     }
 }

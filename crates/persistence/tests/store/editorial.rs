@@ -123,7 +123,10 @@ fn renamed_published_articles_keep_their_old_slug(db: &TestDb) {
     let a = rename(&mut c, &a, "second");
     let a = rename(&mut c, &a, "third");
     for old in ["first", "second"] {
-        let (found, aliased) = articles::by_slug_or_alias(&mut c, &slug(old))
+        let articles::BySlug {
+            article: found,
+            aliased,
+        } = articles::by_slug_or_alias(&mut c, &slug(old))
             .expect("read")
             .expect("found");
         assert_eq!(
@@ -132,13 +135,16 @@ fn renamed_published_articles_keep_their_old_slug(db: &TestDb) {
             "{old}"
         );
     }
-    let (_, aliased) = articles::by_slug_or_alias(&mut c, &slug("third"))
+    let articles::BySlug { aliased, .. } = articles::by_slug_or_alias(&mut c, &slug("third"))
         .expect("read")
         .expect("found");
     assert!(!aliased);
     // Back to an old slug: it is the slug again, not an alias.
     let a = rename(&mut c, &a, "first");
-    let (found, aliased) = articles::by_slug_or_alias(&mut c, &slug("first"))
+    let articles::BySlug {
+        article: found,
+        aliased,
+    } = articles::by_slug_or_alias(&mut c, &slug("first"))
         .expect("read")
         .expect("found");
     assert_eq!((found.id, aliased), (a.id, false));

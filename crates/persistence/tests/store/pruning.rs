@@ -121,7 +121,8 @@ fn only_the_newest_revisions_are_kept(db: &TestDb) {
     // One article a batch, walking on from the last one pruned.
     let (mut deleted, mut after) = (0, None);
     loop {
-        let (n, last) = articles::prune_revisions(&mut c, 3, after, 1).expect("pruned");
+        let articles::Pruned { deleted: n, last } =
+            articles::prune_revisions(&mut c, 3, after, 1).expect("pruned");
         deleted += n;
         match last {
             Some(last) => after = Some(last),
@@ -138,7 +139,10 @@ fn only_the_newest_revisions_are_kept(db: &TestDb) {
     assert_eq!(versions(&mut c, third.id), [5, 4, 3]);
     assert_eq!(
         articles::prune_revisions(&mut c, 3, None, 10).expect("pruned"),
-        (0, None),
+        articles::Pruned {
+            deleted: 0,
+            last: None
+        },
         "nothing more to prune"
     );
 }

@@ -66,7 +66,7 @@ fn stored(c: &mut AnyConnection) -> Vec<String> {
 
 /// The secrets read through the store's functions.
 fn read_back(c: &mut AnyConnection, keyring: &Keyring) {
-    let (_, secret) = keys::integration_key(c, keyring, "0123abcd")
+    let keys::IntegrationKey { secret, .. } = keys::integration_key(c, keyring, "0123abcd")
         .expect("read")
         .expect("live key");
     assert_eq!(secret, KEY_SECRET);
