@@ -2,6 +2,7 @@
 //! like sentences (authorize, call the store, map the result) and hold no business rules.
 
 pub mod auth;
+pub mod background;
 pub mod cache;
 pub mod client;
 pub mod content;
