@@ -4,27 +4,27 @@
 
 use anyhow::Context as _;
 use broadsheet_api::auth::{ExternalKey, JwtConfig, Secret};
-use broadsheet_domain::time::now;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, settings};
 use chrono::TimeDelta;
 use rand::RngCore as _;
 
 use crate::cli::{AuthArgs, KeyAlgorithm};
 
-/// The token configuration for `args`, reading or creating the stored secret if none is
-/// configured (sealed with the store's master key, if it has one). Blocking.
+/// The token configuration for `args`, reading or creating (at `now`) the stored secret if
+/// none is configured (sealed with the store's master key, if it has one). Blocking.
 ///
 /// It logs nothing: one-shot commands (`token`) print their answer and, on failure, one
 /// line; the server says at startup that it signs with the stored secret
 /// ([`warn_if_generated`]).
-pub fn jwt_config(args: &AuthArgs, store: &Store) -> anyhow::Result<JwtConfig> {
+pub fn jwt_config(args: &AuthArgs, store: &Store, now: Timestamp) -> anyhow::Result<JwtConfig> {
     let secret = match &args.jwt_secret {
         Some(secret) => Secret::new(secret.0.as_bytes()).map_err(anyhow::Error::msg)?,
         None => {
             let keyring = store.keyring();
             let stored = store
                 .write_blocking(|c| {
-                    settings::get_or_insert_secret(c, &keyring, settings::JWT_SECRET, now(), || {
+                    settings::get_or_insert_secret(c, &keyring, settings::JWT_SECRET, now, || {
                         let mut bytes = [0u8; 32];
                         rand::rng().fill_bytes(&mut bytes);
                         broadsheet_api::hex::encode(&bytes)

@@ -276,6 +276,11 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub cache_stale_while_revalidate: u32,
+
+    /// The clock the server tells the time by: the system's; tests set a manual one. Not a
+    /// flag.
+    #[arg(skip)]
+    pub clock: broadsheet_domain::clock::Clock,
 }
 
 /// How webhooks are delivered.

@@ -1,4 +1,8 @@
 //! The commands that manage a database and exit.
+//!
+//! Each is a process of its own, started by an operator: "now" is the system's clock, read
+//! once per command (no clock is handed to a process from outside; the server's tests inject
+//! theirs into `serve` instead).
 
 use broadsheet_api::site::SiteUrl;
 use broadsheet_api::webhooks::outbox::ContentApiBodies;
@@ -78,8 +82,8 @@ pub fn create_user(
         role,
         password,
     })?;
-    let store = open(&args.database)?;
-    let user = store.write_blocking(|c| users::create(c, &new, now()))?;
+    let (store, now) = (open(&args.database)?, now());
+    let user = store.write_blocking(|c| users::create(c, &new, now))?;
     println!(
         "created {} {} ({}) with author page slug {}{}",
         user.role.as_str(),
@@ -99,12 +103,13 @@ pub fn create_user(
 pub fn token(args: &TokenArgs) -> anyhow::Result<()> {
     let email = broadsheet_domain::author::Email::parse(&args.email)?;
     let store = open(&args.database)?.with_keyring(args.secrets.keyring()?);
-    let jwt = crate::auth::jwt_config(&args.auth, &store)?;
+    let now = now();
+    let jwt = crate::auth::jwt_config(&args.auth, &store, now)?;
     let user = users::by_email(&mut *store.conn()?, &email)?
         .filter(|u| u.active)
         .ok_or_else(|| anyhow::anyhow!("email: no active staff member has this address"))?;
     let ttl = crate::auth::delta(args.ttl)?;
-    println!("{}", jwt.issue_for(&user, now(), ttl));
+    println!("{}", jwt.issue_for(&user, now, ttl));
     Ok(())
 }
 

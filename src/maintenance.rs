@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use broadsheet_domain::time::{Timestamp, now};
+use broadsheet_api::background::Pulse;
+use broadsheet_domain::clock::Clock;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, StoreError, articles, sessions, throttle};
 use broadsheet_service::sessions as session;
 
@@ -26,11 +28,18 @@ pub struct Pruned {
     pub revisions: usize,
 }
 
-/// Runs a pass now, then one every `interval`, for as long as the server runs, logging what
-/// each deleted.
-pub async fn run(store: Store, interval: Duration, revisions_kept: u32) {
+/// Runs a pass now, then one every `interval` (or when `pulse` asks), for as long as the
+/// server runs, logging what each deleted; what is past its use is judged by `clock`.
+pub async fn run(
+    store: Store,
+    interval: Duration,
+    revisions_kept: u32,
+    clock: Clock,
+    pulse: Pulse,
+) {
     loop {
-        match pass(&store, revisions_kept, now()).await {
+        let pass_of = pulse.begin();
+        match pass(&store, revisions_kept, clock.now()).await {
             Ok(pruned) if pruned == Pruned::default() => {}
             Ok(pruned) => tracing::info!(
                 refresh_tokens = pruned.refresh_tokens,
@@ -40,7 +49,8 @@ pub async fn run(store: Store, interval: Duration, revisions_kept: u32) {
             ),
             Err(error) => tracing::warn!(%error, "pruning failed; will retry"),
         }
-        tokio::time::sleep(interval).await;
+        pulse.finish(pass_of);
+        pulse.wait(interval).await;
     }
 }
 
@@ -81,6 +91,7 @@ pub async fn pass(
 
 #[cfg(test)]
 mod tests {
+    use broadsheet_domain::time::now;
     use broadsheet_persistence::testing::{ArticleBuilder, TestDb, UserBuilder};
     use chrono::TimeDelta;
 

@@ -5,13 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use broadsheet_api::background::Pulse;
 use broadsheet_api::cache::ResponseCache;
 use broadsheet_service::{Service, ServiceError};
 
-/// Runs one pass now, then one every `interval`, for as long as the server runs. Each
-/// article published announces `article.published` to webhooks, in the same transaction.
-pub async fn run(service: Service, interval: Duration, cache: Arc<ResponseCache>) {
+/// Runs one pass now, then one every `interval` (or when `pulse` asks), for as long as the
+/// server runs; what is due is judged by the service's clock. Each article published
+/// announces `article.published` to webhooks, in the same transaction.
+pub async fn run(service: Service, interval: Duration, cache: Arc<ResponseCache>, pulse: Pulse) {
     loop {
+        let pass_of = pulse.begin();
         match pass(&service).await {
             Ok(0) => {}
             Ok(_) => {
@@ -21,7 +24,8 @@ pub async fn run(service: Service, interval: Duration, cache: Arc<ResponseCache>
             }
             Err(error) => tracing::warn!(%error, "scheduled publishing failed; will retry"),
         }
-        tokio::time::sleep(interval).await;
+        pulse.finish(pass_of);
+        pulse.wait(interval).await;
     }
 }
 
@@ -37,6 +41,7 @@ pub async fn pass(service: &Service) -> Result<usize, ServiceError> {
 #[cfg(test)]
 mod tests {
     use broadsheet_domain::article::ArticleStatus;
+    use broadsheet_domain::time::now;
     use broadsheet_domain::webhook::{NewWebhook, WebhookEvent};
     use broadsheet_persistence::testing::{ArticleBuilder, TestDb, UserBuilder};
     use broadsheet_persistence::webhooks;
@@ -46,7 +51,6 @@ mod tests {
     use broadsheet_api::site::SiteUrl;
     use broadsheet_api::webhooks::outbox::ContentApiBodies;
     use broadsheet_domain::clock::Clock;
-    use broadsheet_domain::time::now;
     use broadsheet_persistence::articles;
 
     fn databases() -> impl Iterator<Item = TestDb> {

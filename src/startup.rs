@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
+use broadsheet_api::background::Pulse;
 use broadsheet_api::cache::ResponseCache;
 use broadsheet_api::{AppState, Cors, ServerOptions};
+use broadsheet_domain::clock::Clock;
 use broadsheet_persistence::{PoolOptions, Store};
 
 use crate::cli::ServeArgs;
@@ -18,6 +20,23 @@ pub struct Application {
     port: u16,
     server: Server,
     store: Store,
+    clock: Clock,
+    tasks: Tasks,
+}
+
+/// The background tasks this server runs, each with the [`Pulse`] that makes it run a pass
+/// at once (`None`: the task is off). Tests move a manual clock, then wake the task that
+/// should act on it, instead of sleeping until it would have.
+#[derive(Debug, Clone, Default)]
+pub struct Tasks {
+    /// Publishes scheduled articles (`--scheduler-interval`).
+    pub scheduler: Option<Pulse>,
+    /// Delivers webhooks (`--webhook-delivery`).
+    pub webhooks: Option<Pulse>,
+    /// Re-reads the content version for the response cache (`--cache-refresh-ms`).
+    pub cache: Option<Pulse>,
+    /// Deletes what has outlived its use (`--maintenance-interval`).
+    pub maintenance: Option<Pulse>,
 }
 
 impl Application {
@@ -25,6 +44,9 @@ impl Application {
     /// the listener, and builds the server. Fails with a one-line reason if any of it cannot
     /// be done.
     pub async fn build(args: &ServeArgs) -> anyhow::Result<Self> {
+        // The one clock everything that decides by the time is given.
+        let clock = args.clock.clone();
+        let mut tasks = Tasks::default();
         let keyring = args.secrets.keyring()?;
         let store = open_store(&args.database).await?.with_keyring(keyring);
         {
@@ -34,8 +56,8 @@ impl Application {
                 .context("sealing the stored secrets")??;
         }
         if args.demo {
-            let store = store.clone();
-            let loaded = tokio::task::spawn_blocking(move || demo::load_if_empty(&store))
+            let (store, now) = (store.clone(), clock.now());
+            let loaded = tokio::task::spawn_blocking(move || demo::load_if_empty(&store, now))
                 .await
                 .context("loading the sample publication")??;
             if let Some(summary) = loaded {
@@ -66,22 +88,28 @@ impl Application {
             },
         };
         let jwt = {
-            let (store, auth) = (store.clone(), args.auth.clone());
-            tokio::task::spawn_blocking(move || crate::auth::jwt_config(&auth, &store))
+            let (store, auth, now) = (store.clone(), args.auth.clone(), clock.now());
+            tokio::task::spawn_blocking(move || crate::auth::jwt_config(&auth, &store, now))
                 .await
                 .context("reading the token settings")??
         };
         crate::auth::warn_if_generated(&args.auth);
         let cache = Arc::new(ResponseCache::new(
             args.response_cache_mb.saturating_mul(1024 * 1024),
+            clock.clone(),
         ));
         if let Err(error) = cache.refresh(&store).await {
             tracing::warn!(%error, "could not read the content version; not caching yet");
         }
-        actix_web::rt::spawn(
-            Arc::clone(&cache).watch(store.clone(), Duration::from_millis(args.cache_refresh_ms)),
-        );
-        let mut state = AppState::new(store.clone(), jwt);
+        if cache.enabled() {
+            let pulse = tasks.cache.insert(Pulse::new()).clone();
+            actix_web::rt::spawn(Arc::clone(&cache).watch(
+                store.clone(),
+                Duration::from_millis(args.cache_refresh_ms),
+                pulse,
+            ));
+        }
+        let mut state = AppState::new(store.clone(), jwt, clock.clone());
         state.clients = Arc::new(broadsheet_api::client::Clients::new(
             args.trusted_proxies.0.clone(),
             args.anonymous_rate_limit,
@@ -94,18 +122,20 @@ impl Application {
             let interval = Duration::from_secs(args.scheduler_interval);
             let service = broadsheet_service::Service::new(
                 store.clone(),
-                broadsheet_domain::clock::Clock::system(),
+                clock.clone(),
                 broadsheet_api::webhooks::outbox::ContentApiBodies::shared(
                     broadsheet_api::site::SiteUrl::new(&args.site_url),
                 ),
             );
-            actix_web::rt::spawn(crate::scheduler::run(service, interval, cache));
+            let pulse = tasks.scheduler.insert(Pulse::new()).clone();
+            actix_web::rt::spawn(crate::scheduler::run(service, interval, cache, pulse));
         }
         if args.webhooks.webhook_delivery {
-            let options = args.webhooks.options();
             actix_web::rt::spawn(broadsheet_api::webhooks::delivery::run(
                 store.clone(),
-                options,
+                args.webhooks.options(),
+                clock.clone(),
+                tasks.webhooks.insert(Pulse::new()).clone(),
             ));
         }
         if !args.maintenance_interval.is_zero() {
@@ -113,6 +143,8 @@ impl Application {
                 store.clone(),
                 args.maintenance_interval,
                 args.revisions_kept,
+                clock.clone(),
+                tasks.maintenance.insert(Pulse::new()).clone(),
             ));
         }
         tracing::info!(address = %args.bind.ip(), port, "serving");
@@ -120,6 +152,8 @@ impl Application {
             port,
             server,
             store,
+            clock,
+            tasks,
         })
     }
 
@@ -131,6 +165,16 @@ impl Application {
     /// The server's store (for its statement count, in tests and benchmarks).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The clock the server tells the time by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Its background tasks, to wake them.
+    pub fn tasks(&self) -> &Tasks {
+        &self.tasks
     }
 
     /// A handle to stop the server.

@@ -99,8 +99,8 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Loads the sample publication if the database holds no articles at all.
-pub fn load_if_empty(store: &Store) -> anyhow::Result<Option<Summary>> {
+/// Loads the sample publication, as of `now`, if the database holds no articles at all.
+pub fn load_if_empty(store: &Store, now: Timestamp) -> anyhow::Result<Option<Summary>> {
     let existing = articles::count(
         &mut *store.conn()?,
         &ArticleFilter::default(),
@@ -113,18 +113,25 @@ pub fn load_if_empty(store: &Store) -> anyhow::Result<Option<Summary>> {
         );
         return Ok(None);
     }
-    load(store).map(Some)
+    load_at(store, now).map(Some)
 }
 
-/// Loads whatever part of the sample publication is missing, in one transaction.
+/// Loads whatever part of the sample publication is missing, in one transaction, as of the
+/// system's time: for the `demo` command (a process of its own, with no clock handed to it)
+/// and tests on the system's clock.
 pub fn load(store: &Store) -> anyhow::Result<Summary> {
+    load_at(store, now())
+}
+
+/// Loads whatever part of the sample publication is missing, in one transaction, as of
+/// `now` (its creation time; an article with no date of its own is published then).
+pub fn load_at(store: &Store, now: Timestamp) -> anyhow::Result<Summary> {
     let publication: Publication =
         serde_json::from_str(PUBLICATION).context("the sample publication fixture is invalid")?;
-    store.write_blocking(|c| Ok(load_into(c, &publication)))?
+    store.write_blocking(|c| Ok(load_into(c, &publication, now)))?
 }
 
-fn load_into(c: &mut AnyConnection, p: &Publication) -> anyhow::Result<Summary> {
-    let now = now();
+fn load_into(c: &mut AnyConnection, p: &Publication, now: Timestamp) -> anyhow::Result<Summary> {
     let mut summary = Summary::default();
     for (key, value) in [
         (broadsheet_api::content::SITE_TITLE, "The Chamberlain Files"),

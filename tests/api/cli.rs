@@ -389,7 +389,9 @@ fn token_prints_a_working_access_token() {
         secret,
     ])));
     let jwt = JwtConfig::new(Secret::new(secret.as_bytes()).expect("long enough"));
-    let claims = jwt.verify_access(token.trim()).expect("a valid token");
+    let claims = jwt
+        .verify_access(token.trim(), broadsheet_domain::time::now())
+        .expect("a valid token");
     assert_eq!(claims.role, "editor");
     assert!(claims.exp - claims.iat == 7200);
     let unknown =
@@ -411,7 +413,8 @@ fn token_prints_a_working_access_token() {
         "ed@example.com",
     ])));
     assert!(
-        jwt.verify_access(a.trim()).is_err(),
+        jwt.verify_access(a.trim(), broadsheet_domain::time::now())
+            .is_err(),
         "not signed with the other secret"
     );
     let store = broadsheet_persistence::Store::open(
@@ -424,7 +427,13 @@ fn token_prints_a_working_access_token() {
             .expect("read")
             .expect("a secret was generated and kept");
     let kept = JwtConfig::new(Secret::new(stored.into_bytes()).expect("long enough"));
-    assert!(kept.verify_access(a.trim()).is_ok() && kept.verify_access(b.trim()).is_ok());
+    assert!(
+        kept.verify_access(a.trim(), broadsheet_domain::time::now())
+            .is_ok()
+            && kept
+                .verify_access(b.trim(), broadsheet_domain::time::now())
+                .is_ok()
+    );
 }
 
 /// `key create` seals an integration key's secret with the master key from the environment,

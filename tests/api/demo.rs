@@ -102,7 +102,11 @@ fn loads_once(db: &TestDb) {
     assert_eq!(first.related_lists, 1);
     let second = demo::load(&db.store).expect("loads again");
     assert_eq!(second, demo::Summary::default(), "nothing loaded twice");
-    assert!(demo::load_if_empty(&db.store).expect("checks").is_none());
+    assert!(
+        demo::load_if_empty(&db.store, broadsheet_domain::time::now())
+            .expect("checks")
+            .is_none()
+    );
 }
 
 fn lists_have_enough_to_page(db: &TestDb) {

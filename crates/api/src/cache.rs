@@ -18,10 +18,13 @@ use std::time::Duration;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
-use broadsheet_domain::time::{Timestamp, now};
+use broadsheet_domain::clock::Clock;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::content::{self, ContentState};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
+
+use crate::background::Pulse;
 
 /// A response as cached: everything needed to answer it again, byte for byte. Its headers are
 /// kept as header values, made once: a hit clones them (a reference count) instead of parsing
@@ -137,6 +140,8 @@ pub const NOTHING_SHARE: usize = 16;
 /// for once does not push out one asked for all the time), eviction without a global sort.
 pub struct ResponseCache {
     max_bytes: usize,
+    /// Tells when an entry has outlived [`MAX_AGE`] or a scheduled article has come due.
+    clock: Clock,
     state: Mutex<ContentState>,
     found: moka::sync::Cache<String, Entry>,
     nothing: moka::sync::Cache<String, Entry>,
@@ -180,11 +185,13 @@ fn shelf(max_bytes: usize) -> moka::sync::Cache<String, Entry> {
 }
 
 impl ResponseCache {
-    /// A cache of at most `max_bytes` (0: off), not yet synchronised with the database.
-    pub fn new(max_bytes: usize) -> Self {
+    /// A cache of at most `max_bytes` (0: off), telling the time by `clock`, not yet
+    /// synchronised with the database.
+    pub fn new(max_bytes: usize, clock: Clock) -> Self {
         let nothing = max_bytes / NOTHING_SHARE;
         Self {
             max_bytes,
+            clock,
             state: Mutex::new(ContentState {
                 version: i64::MIN,
                 next_due: None,
@@ -217,7 +224,7 @@ impl ResponseCache {
             return Lookup::Off;
         }
         let state = self.state();
-        let at = now();
+        let at = self.clock.now();
         let ticket = Ticket {
             version: state.version,
             at,
@@ -300,12 +307,14 @@ impl ResponseCache {
         *current = state;
     }
 
-    /// Re-reads the version every `interval`, for as long as the server runs.
-    pub async fn watch(self: Arc<Self>, store: Store, interval: Duration) {
+    /// Re-reads the version every `interval` (or when `pulse` asks), for as long as the
+    /// server runs.
+    pub async fn watch(self: Arc<Self>, store: Store, interval: Duration, pulse: Pulse) {
         if !self.enabled() {
             return;
         }
         loop {
+            let pass = pulse.begin();
             if let Err(error) = self.refresh(&store).await {
                 // Unknown state: trust nothing until the database answers again.
                 self.set_state(ContentState {
@@ -314,7 +323,8 @@ impl ResponseCache {
                 });
                 tracing::warn!(%error, "could not read the content version; not caching");
             }
-            tokio::time::sleep(interval).await;
+            pulse.finish(pass);
+            pulse.wait(interval).await;
         }
     }
 }
@@ -642,7 +652,7 @@ mod tests {
 
     #[test]
     fn a_new_version_empties_it() {
-        let cache = ResponseCache::new(1 << 20);
+        let cache = ResponseCache::new(1 << 20, Clock::system());
         synced(&cache, 1, None);
         let t = ticket(&cache, "a");
         cache.put("a".into(), t, Shelf::Found, cached("one"));
@@ -654,7 +664,7 @@ mod tests {
 
     #[test]
     fn a_response_built_across_a_change_is_not_kept() {
-        let cache = ResponseCache::new(1 << 20);
+        let cache = ResponseCache::new(1 << 20, Clock::system());
         synced(&cache, 1, None);
         let t = ticket(&cache, "a");
         synced(&cache, 2, None);
@@ -664,28 +674,51 @@ mod tests {
 
     #[test]
     fn nothing_is_kept_before_the_first_sync() {
-        let cache = ResponseCache::new(1 << 20);
+        let cache = ResponseCache::new(1 << 20, Clock::system());
         let t = ticket(&cache, "a");
         cache.put("a".into(), t, Shelf::Found, cached("x"));
         assert!(matches!(cache.get("a"), Lookup::Miss(_)));
-        assert!(matches!(ResponseCache::new(0).get("a"), Lookup::Off));
+        assert!(matches!(
+            ResponseCache::new(0, Clock::system()).get("a"),
+            Lookup::Off
+        ));
     }
 
     #[test]
     fn a_scheduled_article_coming_due_expires_entries() {
-        let cache = ResponseCache::new(1 << 20);
-        let due = now() + TimeDelta::milliseconds(30);
+        let clock = Clock::manual(broadsheet_domain::time::now());
+        let cache = ResponseCache::new(1 << 20, clock.clone());
+        // Sooner than MAX_AGE, which would expire the entry anyway.
+        let due = clock.now() + TimeDelta::minutes(5);
         synced(&cache, 1, Some(due));
         let t = ticket(&cache, "a");
         cache.put("a".into(), t, Shelf::Found, cached("before"));
+        clock.advance(TimeDelta::minutes(5) - TimeDelta::microseconds(1));
+        assert!(matches!(cache.get("a"), Lookup::Hit(_)), "not before");
+        clock.advance(TimeDelta::microseconds(1));
+        assert!(matches!(cache.get("a"), Lookup::Miss(_)), "due");
+        // Built once it was due: kept, as the version has not moved.
+        let t = ticket(&cache, "a");
+        cache.put("a".into(), t, Shelf::Found, cached("after"));
+        assert!(matches!(cache.get("a"), Lookup::Hit(r) if r.body == "after"));
+    }
+
+    #[test]
+    fn no_entry_outlives_its_maximum_age() {
+        let clock = Clock::manual(broadsheet_domain::time::now());
+        let cache = ResponseCache::new(1 << 20, clock.clone());
+        synced(&cache, 1, None);
+        let t = ticket(&cache, "a");
+        cache.put("a".into(), t, Shelf::Found, cached("kept"));
+        clock.advance(MAX_AGE - TimeDelta::seconds(1));
         assert!(matches!(cache.get("a"), Lookup::Hit(_)));
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(TimeDelta::seconds(1));
         assert!(matches!(cache.get("a"), Lookup::Miss(_)));
     }
 
     #[test]
     fn it_stays_within_its_bytes_keeping_what_is_read_most() {
-        let cache = ResponseCache::new(10_000);
+        let cache = ResponseCache::new(10_000, Clock::system());
         synced(&cache, 1, None);
         let body = "x".repeat(900);
         for i in 0..30 {
@@ -701,7 +734,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_answers_about_nothing_stays_on_its_own_shelf() {
-        let cache = ResponseCache::new(64_000);
+        let cache = ResponseCache::new(64_000, Clock::system());
         synced(&cache, 1, None);
         let t = ticket(&cache, "home");
         cache.put("home".into(), t, Shelf::Found, cached(&"h".repeat(2000)));
@@ -730,7 +763,7 @@ mod tests {
 
     #[test]
     fn a_kept_response_is_compressed_once_and_counted() {
-        let cache = ResponseCache::new(1 << 20);
+        let cache = ResponseCache::new(1 << 20, Clock::system());
         synced(&cache, 1, None);
         let body = "{\"data\":{\"title\":\"A headline\"}}".repeat(40);
         let t = ticket(&cache, "a");

@@ -11,7 +11,7 @@ use broadsheet_domain::author::Author;
 use broadsheet_domain::ids::ArticleId;
 use broadsheet_domain::listing::{ArticleFilter, ArticleOrder, PageRequest};
 use broadsheet_domain::tag::{Tag, Visibility};
-use broadsheet_domain::time::{Timestamp, now};
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{StoreError, articles, settings, tags, users};
 use chrono::DateTime;
 use serde_json::json;
@@ -148,7 +148,7 @@ async fn build(
     size: usize,
     path: &str,
 ) -> Result<Option<Feed>, StoreError> {
-    let now = now();
+    let now = state.service.clock().now();
     let scope = scope.map(|(kind, slug)| (kind.to_owned(), slug));
     let loaded = state
         .store

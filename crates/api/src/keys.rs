@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use broadsheet_domain::time::now;
+use broadsheet_domain::clock::Clock;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
 use broadsheet_persistence::keys::{self, ApiKey};
 
@@ -28,14 +29,16 @@ pub enum KeyRefusal {
 /// revoked by another replica or by the CLI stops working within [`KEY_TTL`].
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+    /// Tells when a window ends and when a key read has lapsed.
+    clock: Clock,
+    windows: Mutex<HashMap<i64, (Timestamp, u32)>>,
     lookups: Mutex<Lookups>,
 }
 
 /// Content keys by hash (`None`: no live key has it), with when they were read.
 #[derive(Debug, Default)]
 struct Lookups {
-    keys: HashMap<String, (Instant, Option<ApiKey>)>,
+    keys: HashMap<String, (Timestamp, Option<ApiKey>)>,
     /// Moves on every [`RateLimiter::forget_keys`]: a lookup that started before it is not kept.
     generation: u64,
 }
@@ -48,19 +51,33 @@ pub const KEY_TTL: Duration = Duration::from_secs(1);
 /// The most lookups remembered (unknown keys included); past it, they are all dropped.
 const MAX_LOOKUPS: usize = 10_000;
 
+/// How long `since` was before `now` (nothing if it is later: a clock set back).
+fn elapsed(since: Timestamp, now: Timestamp) -> Duration {
+    (now - since).to_std().unwrap_or(Duration::ZERO)
+}
+
 impl RateLimiter {
+    /// A limiter telling the time by `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            windows: Mutex::default(),
+            lookups: Mutex::default(),
+        }
+    }
+
     /// Counts a request of `key`; `Err(seconds)` when it is over its limit. The first request
     /// of each window returns `Ok(true)`: a good moment to record that the key was used.
     fn admit(&self, key: &ApiKey) -> Result<bool, u64> {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
+        let now = self.clock.now();
         let entry = windows.entry(key.id.0).or_insert((now, 0));
-        let fresh = now.duration_since(entry.0) >= WINDOW || entry.1 == 0;
-        if now.duration_since(entry.0) >= WINDOW {
+        let fresh = elapsed(entry.0, now) >= WINDOW || entry.1 == 0;
+        if elapsed(entry.0, now) >= WINDOW {
             *entry = (now, 0);
         }
         if entry.1 >= key.rate_limit {
-            let left = WINDOW.saturating_sub(now.duration_since(entry.0));
+            let left = WINDOW.saturating_sub(elapsed(entry.0, now));
             return Err(left.as_secs().max(1));
         }
         entry.1 += 1;
@@ -72,12 +89,12 @@ impl RateLimiter {
     fn remembered(&self, hash: &str) -> Result<Option<ApiKey>, u64> {
         let lookups = self.lookups.lock().unwrap_or_else(|p| p.into_inner());
         match lookups.keys.get(hash) {
-            Some((read, found)) if read.elapsed() < KEY_TTL => Ok(found.clone()),
+            Some((read, found)) if elapsed(*read, self.clock.now()) < KEY_TTL => Ok(found.clone()),
             _ => Err(lookups.generation),
         }
     }
 
-    fn remember(&self, hash: String, found: Option<ApiKey>, generation: u64, read: Instant) {
+    fn remember(&self, hash: String, found: Option<ApiKey>, generation: u64, read: Timestamp) {
         let mut lookups = self.lookups.lock().unwrap_or_else(|p| p.into_inner());
         if lookups.generation != generation {
             return;
@@ -107,7 +124,7 @@ pub async fn admit(store: &Store, limiter: &RateLimiter, key: &str) -> Result<Ap
     let found = match limiter.remembered(&hash) {
         Ok(found) => found,
         Err(generation) => {
-            let read = Instant::now();
+            let read = limiter.clock.now();
             let lookup = hash.clone();
             let found = store
                 .read(move |c| keys::content_key(c, &lookup))
@@ -132,7 +149,8 @@ pub async fn admit_key(
     if first_in_window {
         let id = key.id;
         // Recorded once a minute at most: a write per request would cost more than the read.
-        if let Err(error) = store.write(move |c| keys::touch(c, id, now())).await {
+        let now = limiter.clock.now();
+        if let Err(error) = store.write(move |c| keys::touch(c, id, now)).await {
             tracing::warn!(%error, "could not record key use");
         }
     }
@@ -141,6 +159,9 @@ pub async fn admit_key(
 
 #[cfg(test)]
 mod tests {
+    use broadsheet_domain::time::now;
+    use chrono::TimeDelta;
+
     use super::*;
 
     fn key(limit: u32) -> ApiKey {
@@ -159,32 +180,42 @@ mod tests {
 
     #[test]
     fn limits_per_minute() {
-        let limiter = RateLimiter::default();
+        let clock = Clock::manual(now());
+        let limiter = RateLimiter::new(clock.clone());
         let k = key(3);
         assert_eq!(limiter.admit(&k), Ok(true));
         assert_eq!(limiter.admit(&k), Ok(false));
+        clock.advance(TimeDelta::seconds(20));
         assert_eq!(limiter.admit(&k), Ok(false));
-        assert!(matches!(limiter.admit(&k), Err(s) if (1..=60).contains(&s)));
+        assert_eq!(limiter.admit(&k), Err(40));
+        clock.advance(TimeDelta::seconds(40));
+        assert_eq!(limiter.admit(&k), Ok(true), "a new window");
     }
 
     #[test]
     fn keys_are_remembered_briefly_and_forgotten_on_revocation() {
-        let limiter = RateLimiter::default();
+        let clock = Clock::manual(now());
+        let limiter = RateLimiter::new(clock.clone());
         let generation = limiter.remembered("h").expect_err("nothing read yet");
-        limiter.remember("h".into(), Some(key(3)), generation, Instant::now());
+        limiter.remember("h".into(), Some(key(3)), generation, clock.now());
         assert_eq!(
             limiter.remembered("h").ok().flatten().map(|k| k.id.0),
             Some(1)
         );
-        // Read long ago: read again.
-        limiter.remember("old".into(), None, generation, Instant::now() - KEY_TTL);
-        assert!(limiter.remembered("old").is_err());
         // A revocation forgets everything, and a reading that started before it is not kept.
         let before = limiter.remembered("other").expect_err("unknown");
         limiter.forget_keys();
         assert!(limiter.remembered("h").is_err());
-        limiter.remember("other".into(), Some(key(3)), before, Instant::now());
+        limiter.remember("other".into(), Some(key(3)), before, clock.now());
         assert!(limiter.remembered("other").is_err());
+        // A reading lapses after KEY_TTL: the key is read again.
+        let generation = limiter.remembered("old").expect_err("unknown");
+        limiter.remember("old".into(), None, generation, clock.now());
+        let ttl = TimeDelta::from_std(KEY_TTL).expect("short");
+        clock.advance(ttl - TimeDelta::microseconds(1));
+        assert_eq!(limiter.remembered("old"), Ok(None));
+        clock.advance(TimeDelta::microseconds(1));
+        assert!(limiter.remembered("old").is_err());
     }
 
     #[test]

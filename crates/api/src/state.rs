@@ -53,6 +53,8 @@ impl AppState {
     /// This state for one request that may take until `request_timeout` from now: its reads
     /// stop there (see `Store::with_deadline`). Returns the deadline too.
     pub fn for_request(&self) -> (Self, std::time::Instant) {
+        // Real time, not the clock's: the limit bounds the work a request may cost, which a
+        // manual clock standing still must not stretch forever.
         let deadline = std::time::Instant::now() + self.request_timeout;
         let state = Self {
             store: self.store.with_deadline(deadline),
@@ -66,23 +68,24 @@ impl AppState {
         &self.cache_control
     }
 
-    /// State over `store`, with tokens made and checked by `jwt`.
-    pub fn new(store: Store, jwt: JwtConfig) -> Self {
+    /// State over `store`, with tokens made and checked by `jwt`, telling the time by
+    /// `clock` (the service's, the one clock; its response cache is off).
+    pub fn new(store: Store, jwt: JwtConfig, clock: Clock) -> Self {
         let service = Service::new(
             store.clone(),
-            Clock::system(),
+            clock.clone(),
             ContentApiBodies::shared(SiteUrl::default()),
         );
         Self {
             store,
+            limiter: Arc::new(RateLimiter::new(clock.clone())),
+            cache: Arc::new(ResponseCache::new(0, clock)),
             service,
             jwt: Arc::new(jwt),
-            limiter: Arc::new(RateLimiter::default()),
             clients: Arc::new(Clients::default()),
             site: SiteUrl::default(),
             cache_max_age: 60,
             stale_while_revalidate: 30,
-            cache: Arc::new(ResponseCache::new(0)),
             request_timeout: std::time::Duration::from_secs(10),
             webhook_receivers: Receivers::PublicOnly,
             cache_control: crate::cache::cache_control(60, 30),

@@ -139,7 +139,8 @@ fn fuzz_authorization_headers() {
     let secret = crate::hex::decode(secret).expect("hex secret");
     let jwt = JwtConfig::new(Secret::new(SECRET.to_vec()).expect("long enough"));
     let limiter = RateLimiter::default();
-    let now = now().timestamp();
+    let at = now();
+    let now = at.timestamp();
 
     let kid_strategy = prop_oneof![
         6 => Just(Some(kid.to_owned())),
@@ -172,7 +173,7 @@ fn fuzz_authorization_headers() {
         ..Config::default()
     });
     let result = runner.run(&header, |header| {
-        let viewer = runtime.block_on(viewer(&db.store, &jwt, &limiter, Some(&header)));
+        let viewer = runtime.block_on(viewer(&db.store, &jwt, &limiter, Some(&header), at));
         match viewer {
             Ok(Viewer::Staff(u)) => prop_assert_eq!(u.role, Role::Editor),
             Ok(other) => prop_assert!(false, "a header is never {other:?}"),
@@ -211,7 +212,8 @@ fn an_integration_token_issued_at_the_end_of_time_is_refused() {
     let (kid, secret) = key.split_once(':').expect("id:secret");
     let secret = crate::hex::decode(secret).expect("hex secret");
     let jwt = JwtConfig::new(Secret::new(SECRET.to_vec()).expect("long enough"));
-    let now = now().timestamp();
+    let at = now();
+    let now = at.timestamp();
     for iat in [i64::MIN, i64::MIN + now, i64::MIN + now + 100, i64::MAX] {
         let claims = json!({ "iat": iat, "exp": now + 60, "aud": "/admin/" });
         let header = format!("Ghost {}", sign(Some(kid.to_owned()), &claims, &secret));
@@ -220,6 +222,7 @@ fn an_integration_token_issued_at_the_end_of_time_is_refused() {
             &jwt,
             &RateLimiter::default(),
             Some(&header),
+            at,
         ));
         assert!(
             matches!(result, Err(Refused::Token(_))),

@@ -7,7 +7,7 @@
 //! key's account, with the role the key was given, held to the key's rate limit.
 
 use broadsheet_domain::author::User;
-use broadsheet_domain::time::now;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, keys, users};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
@@ -53,8 +53,13 @@ fn invalid(reason: impl Into<String>) -> Refused {
     Refused::Token(InvalidToken(reason.into()))
 }
 
-/// The account an integration token acts as.
-pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result<User, Refused> {
+/// The account an integration token used at `now` acts as.
+pub async fn verify(
+    store: &Store,
+    limiter: &RateLimiter,
+    token: &str,
+    now: Timestamp,
+) -> Result<User, Refused> {
     let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
     if header.alg != Algorithm::HS256 {
         return Err(invalid("integration tokens are HS256"));
@@ -73,6 +78,8 @@ pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result
 
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_aud = false;
+    // `exp` is checked below against `now` (the injected clock), not the system's.
+    validation.validate_exp = false;
     validation.set_required_spec_claims(&["exp", "aud"]);
     validation.leeway = LEEWAY_SECONDS.unsigned_abs();
     let claims = decode::<Claims>(token, &DecodingKey::from_secret(&secret), &validation)
@@ -85,10 +92,13 @@ pub async fn verify(store: &Store, limiter: &RateLimiter, token: &str) -> Result
     if !audience_ok {
         return Err(invalid("the audience is not /admin/"));
     }
-    let now = now().timestamp();
+    let now = now.timestamp();
     let issued = claims.iat.unwrap_or(now);
     // Saturating: `iat` is any number the signer chose, and an overflow would panic (or wrap
     // past the check).
+    if claims.exp.saturating_add(LEEWAY_SECONDS) < now {
+        return Err(invalid("the token has expired"));
+    }
     if claims.exp.saturating_sub(now) > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS
         || claims.exp.saturating_sub(issued) > MAX_LIFETIME_SECONDS
         || issued.saturating_sub(now) > LEEWAY_SECONDS

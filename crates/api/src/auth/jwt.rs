@@ -8,6 +8,9 @@
 //!   other algorithm (`none`, or HS256 signed with a public key) is refused.
 //! - Preview tokens are HS256 too, with an audience of their own, so that neither kind can
 //!   stand in for the other.
+//! - Expiry (`exp`, and `nbf` when present) is checked against the instant the caller passes
+//!   (the request's, from the injected clock), not by `jsonwebtoken`, which would read the
+//!   system's clock.
 
 use std::fmt;
 
@@ -227,29 +230,33 @@ impl JwtConfig {
     fn validation(&self, algorithm: Algorithm, audience: &str) -> Validation {
         let mut v = Validation::new(algorithm);
         v.algorithms = vec![algorithm];
-        v.leeway = LEEWAY_SECONDS;
-        v.validate_nbf = true;
+        // Checked by `in_force` against the caller's clock instead.
+        v.validate_exp = false;
+        v.validate_nbf = false;
         v.set_audience(&[audience]);
         v.set_issuer(&[&self.issuer]);
         v.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
         v
     }
 
-    /// Checks an access token: signature with the key its algorithm calls for (only HS256
-    /// with our secret, or the external provider's algorithm with its key), and every claim.
-    pub fn verify_access(&self, token: &str) -> Result<Claims, InvalidToken> {
+    /// Checks an access token at `now`: signature with the key its algorithm calls for (only
+    /// HS256 with our secret, or the external provider's algorithm with its key), and every
+    /// claim.
+    pub fn verify_access(&self, token: &str, now: Timestamp) -> Result<Claims, InvalidToken> {
         let header = decode_header(token).map_err(|e| InvalidToken(e.to_string()))?;
         let (key, algorithm) = match (&self.external, header.alg) {
             (_, Algorithm::HS256) => (DecodingKey::from_secret(&self.secret.0), Algorithm::HS256),
             (Some(external), alg) if alg == external.algorithm => (external.key.clone(), alg),
             (_, alg) => return Err(InvalidToken(format!("algorithm {alg:?} is not accepted"))),
         };
-        decode::<Claims>(token, &key, &self.validation(algorithm, &self.audience))
+        let claims = decode::<Claims>(token, &key, &self.validation(algorithm, &self.audience))
             .map(|data| Claims {
                 external: algorithm != Algorithm::HS256,
                 ..data.claims
             })
-            .map_err(|e| InvalidToken(e.to_string()))
+            .map_err(|e| InvalidToken(e.to_string()))?;
+        in_force(claims.exp, claims.nbf, now)?;
+        Ok(claims)
     }
 
     /// A token that shows one article, by public id, whatever its status, until `now + ttl`,
@@ -273,8 +280,8 @@ impl JwtConfig {
         })
     }
 
-    /// What a preview token opens (the caller checks the version and the maker).
-    pub fn verify_preview(&self, token: &str) -> Result<Preview, InvalidToken> {
+    /// What a preview token opens at `now` (the caller checks the version and the maker).
+    pub fn verify_preview(&self, token: &str, now: Timestamp) -> Result<Preview, InvalidToken> {
         let header = decode_header(token).map_err(|e| InvalidToken(e.to_string()))?;
         if header.alg != Algorithm::HS256 {
             return Err(InvalidToken("preview tokens are HS256".into()));
@@ -285,6 +292,7 @@ impl JwtConfig {
             &self.validation(Algorithm::HS256, PREVIEW_AUDIENCE),
         )
         .map_err(|e| InvalidToken(e.to_string()))?;
+        in_force(data.claims.exp, None, now)?;
         Ok(Preview {
             article: uuid::Uuid::parse_str(&data.claims.sub)
                 .map_err(|e| InvalidToken(e.to_string()))?,
@@ -292,6 +300,20 @@ impl JwtConfig {
             by: data.claims.by,
         })
     }
+}
+
+/// Whether a token expiring at `exp` and valid from `nbf` (seconds since the epoch) may be
+/// used at `now`, allowing [`LEEWAY_SECONDS`] of skew either way.
+fn in_force(exp: i64, nbf: Option<i64>, now: Timestamp) -> Result<(), InvalidToken> {
+    let (now, leeway) = (now.timestamp(), LEEWAY_SECONDS.cast_signed());
+    // Saturating: the claims are numbers the signer chose.
+    if exp.saturating_add(leeway) < now {
+        return Err(InvalidToken("the token has expired".into()));
+    }
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        return Err(InvalidToken("the token is not valid yet".into()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -305,13 +327,9 @@ mod tests {
     #[test]
     fn round_trip() {
         let c = config();
-        let token = c.issue_access(
-            42,
-            "editor",
-            broadsheet_domain::time::now(),
-            TimeDelta::minutes(5),
-        );
-        let claims = c.verify_access(&token).expect("valid");
+        let now = broadsheet_domain::time::now();
+        let token = c.issue_access(42, "editor", now, TimeDelta::minutes(5));
+        let claims = c.verify_access(&token, now).expect("valid");
         assert_eq!(
             (claims.sub.as_str(), claims.role.as_str()),
             ("42", "editor")
@@ -323,10 +341,51 @@ mod tests {
         let c = config();
         let now = broadsheet_domain::time::now();
         let preview = c.issue_preview(uuid::Uuid::now_v7(), 0, Some(1), now, TimeDelta::hours(1));
-        assert!(c.verify_access(&preview).is_err());
+        assert!(c.verify_access(&preview, now).is_err());
         let access = c.issue_access(1, "author", now, TimeDelta::minutes(5));
-        assert!(c.verify_preview(&access).is_err());
-        assert!(c.verify_preview(&preview).is_ok());
+        assert!(c.verify_preview(&access, now).is_err());
+        assert!(c.verify_preview(&preview, now).is_ok());
+    }
+
+    /// Expiry is the caller's clock's, not the system's: a token issued long ago (or in the
+    /// future) is judged by the instant it is checked at, with the leeway either way.
+    #[test]
+    fn tokens_expire_by_the_clock_they_are_checked_with() {
+        let c = config();
+        let issued = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2031, 1, 1, 9, 0, 0)
+            .single()
+            .expect("valid");
+        let ttl = TimeDelta::minutes(15);
+        let leeway = TimeDelta::seconds(LEEWAY_SECONDS.cast_signed());
+        let access = c.issue_access(7, "editor", issued, ttl);
+        let preview = c.issue_preview(uuid::Uuid::now_v7(), 0, None, issued, ttl);
+        for at in [issued, issued + ttl + leeway] {
+            assert!(c.verify_access(&access, at).is_ok(), "{at}");
+            assert!(c.verify_preview(&preview, at).is_ok(), "{at}");
+        }
+        let late = issued + ttl + leeway + TimeDelta::seconds(1);
+        assert!(c.verify_access(&access, late).is_err());
+        assert!(c.verify_preview(&preview, late).is_err());
+
+        // Not before: honoured, with the same leeway.
+        let claims = Claims {
+            sub: "7".into(),
+            role: "editor".into(),
+            iat: issued.timestamp(),
+            exp: (issued + TimeDelta::hours(1)).timestamp(),
+            nbf: Some((issued + TimeDelta::minutes(10)).timestamp()),
+            iss: c.issuer.clone(),
+            aud: c.audience.clone(),
+            ver: 0,
+            external: false,
+        };
+        let early = c.sign(&claims);
+        let opens = issued + TimeDelta::minutes(10);
+        assert!(
+            c.verify_access(&early, opens - leeway - TimeDelta::seconds(1))
+                .is_err()
+        );
+        assert!(c.verify_access(&early, opens - leeway).is_ok());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod session;
 
 use broadsheet_domain::author::{Email, Role};
 use broadsheet_domain::ids::AuthorId;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, users};
 
 pub use jwt::{ExternalKey, JwtConfig, Preview, Secret};
@@ -50,19 +51,20 @@ pub enum Refused {
     Limited(u64),
 }
 
-/// Resolves the `Authorization` header of a request: `Bearer <access token>`, or
-/// `Ghost <token signed with an integration key>`.
+/// Resolves the `Authorization` header of a request made at `now`: `Bearer <access token>`,
+/// or `Ghost <token signed with an integration key>`.
 pub async fn viewer(
     store: &Store,
     jwt: &JwtConfig,
     limiter: &RateLimiter,
     authorization: Option<&str>,
+    now: Timestamp,
 ) -> Result<Viewer, Refused> {
     let Some(header) = authorization else {
         return Ok(Viewer::Anonymous);
     };
     if let Some(token) = header.strip_prefix("Ghost ") {
-        let user = integration::verify(store, limiter, token.trim()).await?;
+        let user = integration::verify(store, limiter, token.trim(), now).await?;
         return Ok(Viewer::Staff(Box::new(user)));
     }
     let token = header
@@ -70,7 +72,7 @@ pub async fn viewer(
         .or_else(|| header.strip_prefix("bearer "))
         .ok_or(Refused::Scheme)?
         .trim();
-    let claims = jwt.verify_access(token)?;
+    let claims = jwt.verify_access(token, now)?;
     let sub = claims.sub.clone();
     let user = store
         .read(move |c| match sub.parse::<i64>() {

@@ -19,7 +19,7 @@ use broadsheet_domain::filter::{self, Expr, Op, Operand, articles::resolve, reco
 use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
 use broadsheet_domain::listing::{ArticleFilter, ArticleOrder};
 use broadsheet_domain::tag::{Tag, Visibility};
-use broadsheet_domain::time::now;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{AnyConnection, StoreError, articles, settings, tags, users};
 use serde_json::{Value, json};
 
@@ -178,23 +178,27 @@ fn target(path: &str) -> Option<Target> {
 
 async fn answer(path: &str, state: &AppState, p: Params) -> Result<Value, GhostError> {
     let target = target(path).ok_or_else(|| GhostError::not_found("Resource not found"))?;
+    // One instant for the whole answer: what is live, and what `now` means in a filter.
+    let now = state.service.clock().now();
     match target {
-        Target::Browse(r) if r == "posts" => browse_posts(state, p).await,
-        Target::ById(r, id) if r == "posts" => read_post(state, p, Lookup::Id(id)).await,
-        Target::BySlug(r, slug) if r == "posts" => read_post(state, p, Lookup::Slug(slug)).await,
+        Target::Browse(r) if r == "posts" => browse_posts(state, p, now).await,
+        Target::ById(r, id) if r == "posts" => read_post(state, p, Lookup::Id(id), now).await,
+        Target::BySlug(r, slug) if r == "posts" => {
+            read_post(state, p, Lookup::Slug(slug), now).await
+        }
         Target::Browse(r) if r == "pages" => {
             Ok(json!({ "pages": [], "meta": { "pagination": pagination(1, p.limit, 0) } }))
         }
         Target::ById(r, _) | Target::BySlug(r, _) if r == "pages" => {
             Err(GhostError::not_found("Page not found."))
         }
-        Target::Browse(r) if r == "tags" => browse_tags(state, p).await,
-        Target::ById(r, id) if r == "tags" => read_tag(state, p, Lookup::Id(id)).await,
-        Target::BySlug(r, slug) if r == "tags" => read_tag(state, p, Lookup::Slug(slug)).await,
-        Target::Browse(r) if r == "authors" => browse_authors(state, p).await,
-        Target::ById(r, id) if r == "authors" => read_author(state, p, Lookup::Id(id)).await,
+        Target::Browse(r) if r == "tags" => browse_tags(state, p, now).await,
+        Target::ById(r, id) if r == "tags" => read_tag(state, p, Lookup::Id(id), now).await,
+        Target::BySlug(r, slug) if r == "tags" => read_tag(state, p, Lookup::Slug(slug), now).await,
+        Target::Browse(r) if r == "authors" => browse_authors(state, p, now).await,
+        Target::ById(r, id) if r == "authors" => read_author(state, p, Lookup::Id(id), now).await,
         Target::BySlug(r, slug) if r == "authors" => {
-            read_author(state, p, Lookup::Slug(slug)).await
+            read_author(state, p, Lookup::Slug(slug), now).await
         }
         Target::Browse(r) if r == "settings" => settings_of(state).await,
         _ => Err(GhostError::not_found("Resource not found")),
@@ -219,8 +223,8 @@ fn pagination(page: usize, limit: usize, total: i64) -> Value {
     })
 }
 
-fn parse_filter(text: &str) -> Result<Expr, GhostError> {
-    filter::parse(text, now(), "filter")
+fn parse_filter(text: &str, now: Timestamp) -> Result<Expr, GhostError> {
+    filter::parse(text, now, "filter")
         .map_err(|e| GhostError::bad_request("Error parsing filter", e.message))
 }
 
@@ -292,9 +296,12 @@ fn posts_json(items: &[Article], rel: &Relations, state: &AppState, p: &Params) 
         .collect()
 }
 
-async fn browse_posts(state: &AppState, p: Params) -> Result<Value, GhostError> {
-    let now = now();
-    let expr = p.filter.as_deref().map(parse_filter).transpose()?;
+async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
+    let expr = p
+        .filter
+        .as_deref()
+        .map(|text| parse_filter(text, now))
+        .transpose()?;
     let condition = expr
         .as_ref()
         .map(|e| resolve(e, "filter"))
@@ -339,8 +346,12 @@ async fn browse_posts(state: &AppState, p: Params) -> Result<Value, GhostError> 
     }))
 }
 
-async fn read_post(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, GhostError> {
-    let now = now();
+async fn read_post(
+    state: &AppState,
+    p: Params,
+    lookup: Lookup,
+    now: Timestamp,
+) -> Result<Value, GhostError> {
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
     let found = state
@@ -374,9 +385,10 @@ fn page_of<T: records::Record + Clone>(
     known: &[&str],
     counts: &HashMap<i64, i64>,
     id: impl Fn(&T) -> i64,
+    now: Timestamp,
 ) -> Result<(Vec<T>, i64), GhostError> {
     if let Some(text) = &p.filter {
-        let expr = parse_filter(text)?;
+        let expr = parse_filter(text, now)?;
         records::validate(&expr, known, "filter")
             .map_err(|e| GhostError::bad_request("Error parsing filter", e.message))?;
         rows.retain(|r| records::matches(&expr, r));
@@ -415,8 +427,7 @@ fn page_of<T: records::Record + Clone>(
     Ok((page, total))
 }
 
-async fn browse_tags(state: &AppState, p: Params) -> Result<Value, GhostError> {
-    let now = now();
+async fn browse_tags(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
     let (all, counts) = state
         .store
         .read(move |c| {
@@ -427,7 +438,7 @@ async fn browse_tags(state: &AppState, p: Params) -> Result<Value, GhostError> {
         })
         .await?;
     let counts: HashMap<i64, i64> = counts.into_iter().map(|(k, v)| (k.0, v)).collect();
-    let (page, total) = page_of(all, &p, records::TAG_PROPERTIES, &counts, |t| t.id.0)?;
+    let (page, total) = page_of(all, &p, records::TAG_PROPERTIES, &counts, |t| t.id.0, now)?;
     let with_count = p.include.contains("count.posts");
     let rows: Vec<Value> = page
         .iter()
@@ -443,8 +454,12 @@ async fn browse_tags(state: &AppState, p: Params) -> Result<Value, GhostError> {
     Ok(json!({ "tags": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } }))
 }
 
-async fn read_tag(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, GhostError> {
-    let now = now();
+async fn read_tag(
+    state: &AppState,
+    p: Params,
+    lookup: Lookup,
+    now: Timestamp,
+) -> Result<Value, GhostError> {
     let found = state
         .store
         .read(move |c| {
@@ -475,13 +490,14 @@ async fn read_tag(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, 
     )
 }
 
-/// Authors with at least one published article, as Ghost lists them, and their counts.
+/// Authors with at least one article live at `now`, as Ghost lists them, and their counts.
 fn published_authors(
     c: &mut AnyConnection,
+    now: Timestamp,
 ) -> Result<(Vec<Author>, HashMap<i64, i64>), StoreError> {
     let all = users::all_authors(c)?;
     let ids: Vec<AuthorId> = all.iter().map(|a| a.id).collect();
-    let counts: HashMap<i64, i64> = users::article_counts(c, &ids, Some(now()))?
+    let counts: HashMap<i64, i64> = users::article_counts(c, &ids, Some(now))?
         .into_iter()
         .map(|(k, v)| (k.0, v))
         .collect();
@@ -492,9 +508,16 @@ fn published_authors(
     Ok((published, counts))
 }
 
-async fn browse_authors(state: &AppState, p: Params) -> Result<Value, GhostError> {
-    let (all, counts) = state.store.read(published_authors).await?;
-    let (page, total) = page_of(all, &p, records::AUTHOR_PROPERTIES, &counts, |a| a.id.0)?;
+async fn browse_authors(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
+    let (all, counts) = state.store.read(move |c| published_authors(c, now)).await?;
+    let (page, total) = page_of(
+        all,
+        &p,
+        records::AUTHOR_PROPERTIES,
+        &counts,
+        |a| a.id.0,
+        now,
+    )?;
     let with_count = p.include.contains("count.posts");
     let rows: Vec<Value> = page
         .iter()
@@ -510,8 +533,13 @@ async fn browse_authors(state: &AppState, p: Params) -> Result<Value, GhostError
     Ok(json!({ "authors": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } }))
 }
 
-async fn read_author(state: &AppState, p: Params, lookup: Lookup) -> Result<Value, GhostError> {
-    let (all, counts) = state.store.read(published_authors).await?;
+async fn read_author(
+    state: &AppState,
+    p: Params,
+    lookup: Lookup,
+    now: Timestamp,
+) -> Result<Value, GhostError> {
+    let (all, counts) = state.store.read(move |c| published_authors(c, now)).await?;
     let found = all.into_iter().find(|a| match &lookup {
         Lookup::Id(id) => render::parse_row_id(id) == Some(a.id.0),
         Lookup::Slug(slug) => a.slug.as_str() == slug,

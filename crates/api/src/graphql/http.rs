@@ -22,6 +22,7 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Request, Variables};
+use broadsheet_domain::time::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
@@ -628,11 +629,13 @@ async fn execute(ex: Exchange<'_>, params: Params) -> Answer {
     {
         return refusal.answer(ex.format);
     }
-    let viewer = match identify(ex.state, authorization).await {
+    // "Now" for the whole request: tokens are checked, and what is live decided, at it.
+    let now = ex.state.service.clock().now();
+    let viewer = match identify(ex.state, authorization, now).await {
         Ok(viewer) => viewer,
         Err(refusal) => return refusal.answer(ex.format),
     };
-    let ran = match run(&ex, request, plan.kind, viewer).await {
+    let ran = match run(&ex, request, plan.kind, viewer, now).await {
         Ok(ran) => ran,
         Err(refusal) => return refusal.answer(ex.format),
     };
@@ -753,9 +756,14 @@ fn check(
     ))
 }
 
-/// Who is asking, from the `Authorization` header; 401 for credentials that do not check out.
-async fn identify(state: &AppState, authorization: Option<&str>) -> Result<auth::Viewer, Refusal> {
-    match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization).await {
+/// Who is asking at `now`, from the `Authorization` header; 401 for credentials that do not
+/// check out.
+async fn identify(
+    state: &AppState,
+    authorization: Option<&str>,
+    now: Timestamp,
+) -> Result<auth::Viewer, Refusal> {
+    match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization, now).await {
         Ok(viewer) => Ok(viewer),
         Err(auth::Refused::Limited(seconds)) => Err(Refusal::limited(seconds)),
         Err(refused) => {
@@ -769,19 +777,20 @@ async fn identify(state: &AppState, authorization: Option<&str>) -> Result<auth:
     }
 }
 
-/// Runs the operation for `viewer` within the request's time limit.
+/// Runs the operation for `viewer` as of `now`, within the request's time limit.
 async fn run(
     ex: &Exchange<'_>,
     request: Request,
     kind: OperationType,
     viewer: auth::Viewer,
+    now: Timestamp,
 ) -> Result<Ran, Refusal> {
     let state = ex.state;
     let anonymous = viewer.user().is_none();
-    // Its reads stop at the request's time limit (and SQLite's statements with them).
+    // Its reads stop at the request's time limit (and SQLite's statements with them): real
+    // time, not the clock's, as it bounds the work the request may cost.
     let timeout = ex.graphql.config.timeout;
     let deadline = std::time::Instant::now() + timeout;
-    let now = state.service.clock().now();
     let context = RequestContext::new(
         state
             .service

@@ -248,7 +248,10 @@ impl Query {
         req.private
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let invalid = || ApiError::Unauthenticated("the preview link is not valid or has expired");
-        let preview = req.jwt.verify_preview(&token).map_err(|_| invalid())?;
+        let preview = req
+            .jwt
+            .verify_preview(&token, req.now)
+            .map_err(|_| invalid())?;
         let link = PreviewLink {
             article: preview.article,
             version: preview.version,

@@ -15,7 +15,8 @@
 use std::time::Duration;
 
 use actix_web::http::header;
-use broadsheet_domain::time::{Timestamp, now};
+use broadsheet_domain::clock::Clock;
+use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::webhooks::{self, Due, Verdict};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
@@ -27,6 +28,7 @@ use sha2::Sha256;
 
 use super::address::Receivers;
 use super::connect::CheckedConnector;
+use crate::background::Pulse;
 
 /// Header carrying `sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`.
 pub const SIGNATURE_HEADER: &str = "X-Broadsheet-Signature";
@@ -130,8 +132,9 @@ pub fn tls() -> Result<SslConnector, ErrorStack> {
     Ok(tls.build())
 }
 
-/// Delivers for as long as the server runs.
-pub async fn run(store: Store, options: DeliveryOptions) {
+/// Delivers for as long as the server runs, telling the time (what is due, when to retry) by
+/// `clock`; `pulse` can make it look for due deliveries at once.
+pub async fn run(store: Store, options: DeliveryOptions, clock: Clock, pulse: Pulse) {
     let mut connector = awc::Connector::new().connector(CheckedConnector::new(options.receivers));
     match tls() {
         Ok(tls) => connector = connector.openssl(tls),
@@ -143,23 +146,28 @@ pub async fn run(store: Store, options: DeliveryOptions) {
         .disable_redirects()
         .add_default_header((header::USER_AGENT, "Broadsheet-Webhooks/1"))
         .finish();
-    let mut pruned: Option<std::time::Instant> = None;
+    let mut pruned: Option<Timestamp> = None;
+    let prune_every = TimeDelta::from_std(PRUNE_EVERY).unwrap_or(TimeDelta::MAX);
     loop {
-        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-            pruned = Some(std::time::Instant::now());
-            let before = now() - TimeDelta::from_std(RETENTION).unwrap_or(TimeDelta::MAX);
+        let pass_of = pulse.begin();
+        let now = clock.now();
+        if pruned.is_none_or(|at| now - at >= prune_every) {
+            pruned = Some(now);
+            let before = now - TimeDelta::from_std(RETENTION).unwrap_or(TimeDelta::MAX);
             match store.write(move |c| webhooks::prune(c, before)).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(events = n, "pruned old webhook events"),
                 Err(error) => tracing::warn!(%error, "could not prune webhook events"),
             }
         }
-        match pass(&store, &client, &options).await {
-            Ok(0) => tokio::time::sleep(options.poll).await,
+        let result = pass(&store, &client, &options, &clock).await;
+        pulse.finish(pass_of);
+        match result {
+            Ok(0) => pulse.wait(options.poll).await,
             Ok(_) => {}
             Err(error) => {
                 tracing::warn!(%error, "webhook delivery failed; will retry");
-                tokio::time::sleep(options.poll).await;
+                pulse.wait(options.poll).await;
             }
         }
     }
@@ -168,13 +176,14 @@ pub async fn run(store: Store, options: DeliveryOptions) {
 /// The recorded reason of an attempt whose webhook's secret does not open.
 const UNREADABLE_SECRET: &str = "the webhook's secret cannot be read (master key?)";
 
-/// Claims what is due and delivers it; returns how many attempts were made.
+/// Claims what is due by `clock` and delivers it; returns how many attempts were made.
 pub async fn pass(
     store: &Store,
     client: &awc::Client,
     options: &DeliveryOptions,
+    clock: &Clock,
 ) -> Result<usize, StoreError> {
-    let started = now();
+    let started = clock.now();
     // Long enough for the request and for settling it afterwards; if the process dies, the
     // delivery waits this long before another worker tries again.
     let lease = options.timeout * 2 + Duration::from_secs(10);
@@ -185,8 +194,8 @@ pub async fn pass(
         .await?;
     let count = due.len();
     let attempts = due.into_iter().map(|due| async move {
-        let (status, error) = attempt(client, &due).await;
-        let verdict = verdict(&due, status, options, now());
+        let (status, error) = attempt(client, &due, clock.now()).await;
+        let verdict = verdict(&due, status, options, clock.now());
         tracing::info!(
             webhook = due.webhook.0,
             event = %due.event,
@@ -211,8 +220,8 @@ pub async fn pass(
     Ok(count)
 }
 
-/// Posts one delivery: the status answered, or what went wrong.
-async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String>) {
+/// Posts one delivery, signed at `now`: the status answered, or what went wrong.
+async fn attempt(client: &awc::Client, due: &Due, now: Timestamp) -> (Option<u16>, Option<String>) {
     let secret = match &due.secret {
         Ok(secret) => secret,
         Err(error) => {
@@ -222,7 +231,7 @@ async fn attempt(client: &awc::Client, due: &Due) -> (Option<u16>, Option<String
             return (None, Some(UNREADABLE_SECRET.to_owned()));
         }
     };
-    let timestamp = now().timestamp();
+    let timestamp = now.timestamp();
     let request = client
         .post(due.url.as_str())
         .insert_header((header::CONTENT_TYPE, "application/json"))
