@@ -2,17 +2,23 @@
 
 use actix_web::http::StatusCode;
 use broadsheet::demo;
+use broadsheet_persistence::testing::TestDb;
+use chrono::TimeDelta;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, e2e_tests};
+use crate::helpers::{TestApp, db_tests, e2e_tests};
 
-e2e_tests!(
-    envelopes_and_headers,
-    errors_have_ghosts_shape,
-    keys_are_limited_per_minute,
-    parameters,
-    totals_follow_writes_and_due_articles
-);
+e2e_tests!(envelopes_and_headers, errors_have_ghosts_shape, parameters);
+
+/// Servers on a manual clock, which the tests move instead of waiting.
+mod on_a_manual_clock {
+    use super::*;
+
+    db_tests!(
+        keys_are_limited_per_minute,
+        totals_follow_writes_and_due_articles
+    );
+}
 
 fn key(app: &TestApp, limit: u32) -> String {
     let mut c = app.db.store.conn().expect("connection");
@@ -194,7 +200,8 @@ async fn errors_have_ghosts_shape(app: TestApp) {
     );
 }
 
-async fn keys_are_limited_per_minute(app: TestApp) {
+async fn keys_are_limited_per_minute(db: TestDb) {
+    let app = TestApp::spawn_manual(db).await;
     let key = key(&app, 3);
     for _ in 0..3 {
         assert_eq!(
@@ -218,15 +225,21 @@ async fn keys_are_limited_per_minute(app: TestApp) {
     let error = &limited.json()["errors"][0];
     assert_eq!(error["type"], "TooManyRequestsError");
     assert_eq!(error["code"], "RATE_LIMITED");
+    // A new minute, a new window.
+    app.advance(TimeDelta::minutes(1));
+    let tags = format!("/ghost/api/content/tags/?key={key}");
+    assert_eq!(app.get(&tags).await.status, StatusCode::OK);
     // The key's use is recorded.
     let mut c = app.db.store.conn().expect("connection");
     let keys = broadsheet_persistence::keys::list(&mut c).expect("keys");
     assert!(keys[0].last_used_at.is_some());
     // A key revoked elsewhere (another replica, the CLI) stops working once this server's
     // memory of it lapses (revoked through this server, at once: see the keys tests).
-    broadsheet_persistence::keys::revoke(&mut c, keys[0].id, broadsheet_domain::time::now())
-        .expect("revoked");
-    tokio::time::sleep(broadsheet_api::keys::KEY_TTL + std::time::Duration::from_millis(50)).await;
+    broadsheet_persistence::keys::revoke(&mut c, keys[0].id, app.clock.now()).expect("revoked");
+    let ttl = TimeDelta::from_std(broadsheet_api::keys::KEY_TTL).expect("short");
+    app.advance(ttl - TimeDelta::milliseconds(1));
+    assert_eq!(app.get(&tags).await.status, StatusCode::OK, "remembered");
+    app.advance(TimeDelta::milliseconds(1));
     assert_eq!(
         app.get(&format!("/ghost/api/content/tags/?key={key}"))
             .await
@@ -266,11 +279,11 @@ async fn parameters(app: TestApp) {
 
 /// Totals are remembered between writes; a write, or a scheduled article coming due with no
 /// write at all, must show in the very next total.
-async fn totals_follow_writes_and_due_articles(app: TestApp) {
-    use broadsheet_domain::time::now;
+async fn totals_follow_writes_and_due_articles(db: TestDb) {
     use broadsheet_persistence::testing::{ArticleBuilder, UserBuilder};
-    use chrono::TimeDelta;
 
+    let app = TestApp::spawn_manual(db).await;
+    let now = || app.clock.now();
     let key = key(&app, 1000);
     let writer = {
         let mut c = app.db.store.conn().expect("connection");
@@ -301,9 +314,10 @@ async fn totals_follow_writes_and_due_articles(app: TestApp) {
     assert_eq!(total().await, 1, "remembered");
     add("Two", None);
     assert_eq!(total().await, 2, "a write shows at once");
-    add("Soon", Some(now() + TimeDelta::milliseconds(1500)));
+    add("Soon", Some(now() + TimeDelta::hours(1)));
     assert_eq!(total().await, 2, "not yet due");
+    app.advance(TimeDelta::hours(1) - TimeDelta::seconds(1));
     assert_eq!(total().await, 2);
-    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
+    app.advance(TimeDelta::seconds(1));
     assert_eq!(total().await, 3, "due, with no write");
 }

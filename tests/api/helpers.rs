@@ -7,7 +7,9 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use broadsheet::cli::{Cli, Command, ServeArgs};
-use broadsheet::startup::Application;
+use broadsheet::startup::{Application, Tasks};
+use broadsheet_api::background::Pulse;
+use broadsheet_domain::clock::Clock;
 use broadsheet_persistence::DatabaseUrl;
 use broadsheet_persistence::testing::TestDb;
 use clap::Parser as _;
@@ -24,6 +26,10 @@ pub struct TestApp {
     pub db: TestDb,
     /// The server's own store, whose statement count tells how many queries a request ran.
     pub server_store: broadsheet_persistence::Store,
+    /// The server's clock: the system's, unless the test gave it a manual one to move.
+    pub clock: Clock,
+    /// Wakes the server's background tasks.
+    tasks: Tasks,
     handle: StopOnDrop,
     client: awc::Client,
 }
@@ -66,6 +72,12 @@ impl TestApp {
     /// Serves with `url` as the database (for a proxied URL), keeping `db` alive.
     pub async fn spawn_with_url(db: TestDb, url: DatabaseUrl) -> Self {
         Self::spawn_with(db, url, |_| {}).await
+    }
+
+    /// Serves `db` on a manual clock that stands at the present until the test moves it
+    /// ([`TestApp::advance`]).
+    pub async fn spawn_manual(db: TestDb) -> Self {
+        Self::spawn_configured(db, |args| args.clock = manual_clock()).await
     }
 
     /// Serves `db` with changed settings.
@@ -156,9 +168,12 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = StopOnDrop(app.handle());
         let server_store = app.store().clone();
+        let (clock, tasks) = (app.clock().clone(), app.tasks().clone());
         actix_web::rt::spawn(app.run_until_stopped());
         Ok(Self {
             server_store,
+            clock,
+            tasks,
             address,
             db,
             handle,
@@ -171,6 +186,32 @@ impl TestApp {
     /// The server's handle, to stop it.
     pub fn handle(&self) -> ServerHandle {
         self.handle.0.clone()
+    }
+
+    /// Moves the server's manual clock forward.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        assert!(
+            self.clock.is_manual(),
+            "spawn the app with a manual clock to move it"
+        );
+        self.clock.advance(by);
+    }
+
+    /// Makes the scheduler publish what is due now, and waits until it has.
+    pub async fn run_scheduler(&self) {
+        run_now("the scheduler", self.tasks.scheduler.as_ref()).await;
+    }
+
+    /// Makes the webhook worker deliver what is due now, and waits until it has made those
+    /// attempts (and recorded them).
+    pub async fn deliver_webhooks(&self) {
+        run_now("webhook delivery", self.tasks.webhooks.as_ref()).await;
+    }
+
+    /// Makes the response cache re-read the content version now (as it does every
+    /// `--cache-refresh-ms`), so that writes made straight to the database are seen.
+    pub async fn refresh_cache(&self) {
+        run_now("the cache's refresher", self.tasks.cache.as_ref()).await;
     }
 
     /// POSTs a GraphQL query as JSON, accepting JSON.
@@ -245,6 +286,23 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.get_with(path, &[]).await
+    }
+}
+
+/// A manual clock standing at the present.
+pub fn manual_clock() -> Clock {
+    Clock::manual(broadsheet_domain::time::now())
+}
+
+/// Runs a pass of a background task now and waits for it; a task that is off, or a pass
+/// that never ends, fails the test instead of hanging it.
+async fn run_now(task: &str, pulse: Option<&Pulse>) {
+    let pulse = pulse.unwrap_or_else(|| panic!("{task} is not running in this test server"));
+    if tokio::time::timeout(Duration::from_secs(60), pulse.run_now())
+        .await
+        .is_err()
+    {
+        panic!("{task}: a pass did not finish within a minute");
     }
 }
 

@@ -5,11 +5,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead as _, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use broadsheet_domain::author::Role;
-use broadsheet_domain::time::now;
+use broadsheet_domain::time::{Timestamp, now};
 use chrono::TimeDelta;
 use hmac::{Hmac, Mac as _};
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ const SECRET: &str = "whsec-0123456789-abcdef";
 #[derive(Debug, Clone, Copy)]
 enum Answer {
     Status(u16),
-    /// Never answers (until the test ends).
+    /// Never answers (holds the connection until the client closes it).
     Hang,
 }
 
@@ -55,6 +55,8 @@ impl Received {
 pub(crate) struct Receiver {
     pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
+    /// Told of every request received.
+    arrived: Arc<Condvar>,
     script: Arc<Mutex<VecDeque<Answer>>>,
 }
 
@@ -68,6 +70,7 @@ impl Receiver {
         let receiver = Self {
             url,
             received: Arc::default(),
+            arrived: Arc::default(),
             script: Arc::default(),
         };
         let shared = receiver.clone();
@@ -98,6 +101,7 @@ impl Receiver {
         let receiver = Self {
             url,
             received: Arc::default(),
+            arrived: Arc::default(),
             script: Arc::default(),
         };
         let shared = receiver.clone();
@@ -154,6 +158,7 @@ impl Receiver {
                 headers,
                 body: String::from_utf8(body).expect("UTF-8 body"),
             });
+            self.arrived.notify_all();
             match answer {
                 Answer::Status(status) => {
                     let reply =
@@ -164,7 +169,8 @@ impl Receiver {
                     }
                 }
                 Answer::Hang => {
-                    std::thread::sleep(Duration::from_secs(120));
+                    // Unanswered until the client goes away.
+                    let _ = reader.read_to_end(&mut Vec::new());
                     return;
                 }
             }
@@ -175,34 +181,45 @@ impl Receiver {
         self.script.lock().expect("lock").extend(answers);
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().expect("lock").clone()
     }
 
-    /// Waits (up to `within`) until `n` requests have come, and returns them all.
-    pub(crate) async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
-        let start = Instant::now();
-        loop {
-            let got = self.received();
-            if got.len() >= n || start.elapsed() > within {
-                assert!(
-                    got.len() >= n,
-                    "expected {n} deliveries, got {}: {:?}",
-                    got.len(),
-                    got.iter().map(Received::event).collect::<Vec<_>>()
-                );
-                return got;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Blocks until `n` requests have come (from a server in another process), for up to
+    /// `within`; returns them all.
+    fn await_requests(&self, n: usize, within: Duration) -> Vec<Received> {
+        let received = self.received.lock().expect("lock");
+        let (received, _) = self
+            .arrived
+            .wait_timeout_while(received, within, |got| got.len() < n)
+            .expect("lock");
+        assert!(
+            received.len() >= n,
+            "{} of {n} requests came",
+            received.len()
+        );
+        received.clone()
+    }
+
+    /// Every request so far, which must be `n` (a request is recorded before it is answered,
+    /// so once the server has its answer, the request is here).
+    pub(crate) fn got(&self, n: usize) -> Vec<Received> {
+        let got = self.received();
+        assert_eq!(
+            got.len(),
+            n,
+            "deliveries: {:?}",
+            got.iter().map(Received::event).collect::<Vec<_>>()
+        );
+        got
     }
 }
 
-/// Checks a delivery's signature the way a receiver would.
-pub(crate) fn assert_signed(r: &Received, secret: &str) {
+/// Checks a delivery's signature the way a receiver would, on a clock that says `now`.
+pub(crate) fn assert_signed(r: &Received, secret: &str, now: Timestamp) {
     let timestamp = r.header("x-broadsheet-timestamp");
     let sent: i64 = timestamp.parse().expect("a Unix timestamp");
-    assert!((now().timestamp() - sent).abs() < 120, "a fresh timestamp");
+    assert!((now.timestamp() - sent).abs() < 120, "a fresh timestamp");
     let mut mac = <Hmac<Sha256>>::new_from_slice(secret.as_bytes()).expect("key");
     mac.update(format!("{timestamp}.{}", r.body).as_bytes());
     let expected: String = mac
@@ -243,10 +260,12 @@ async fn register(app: &TestApp, admin: &str, url: &str, events: Value) -> Strin
         .to_owned()
 }
 
-/// A server that delivers webhooks quickly (retries after 1s, 2s...), to the local receivers
-/// of these tests: private addresses allowed.
+/// A server on a manual clock that delivers webhooks to the local receivers of these tests
+/// (private addresses allowed), retrying 1 s, then 2 s... after a failure: as the test moves
+/// the clock.
 async fn spawn(db: broadsheet_persistence::testing::TestDb, max_attempts: u32) -> TestApp {
     TestApp::spawn_configured(db, |args| {
+        args.clock = crate::helpers::manual_clock();
         args.webhooks.webhook_delivery = true;
         args.webhooks.webhook_allow_private = true;
         args.webhooks.webhook_timeout = Duration::from_secs(3);
@@ -255,6 +274,17 @@ async fn spawn(db: broadsheet_persistence::testing::TestDb, max_attempts: u32) -
         args.scheduler_interval = 1;
     })
     .await
+}
+
+/// Delivers what is due, then twice moves the clock past the next retry's backoff (1 to
+/// 1.25 s after the first failure, 2 to 2.5 s after the second) and delivers again: three
+/// attempts of whatever keeps failing.
+async fn deliver_with_retries(app: &TestApp) {
+    app.deliver_webhooks().await;
+    for wait in [2, 3] {
+        app.advance(TimeDelta::seconds(wait));
+        app.deliver_webhooks().await;
+    }
 }
 
 mod private_addresses;
@@ -381,15 +411,25 @@ async fn changes_to_public_content_are_announced_signed(
         json!({ "id": tag }),
     )
     .await;
-    // The scheduler publishing an article announces it too.
-    let at = (now() + TimeDelta::seconds(2)).to_rfc3339();
+    // The scheduler publishing an article announces it too (within the tokens' lifetime).
+    let at = (app.clock.now() + TimeDelta::minutes(10)).to_rfc3339();
     gql(
         "mutation($at: DateTime) { createArticle(input: { title: \"Scheduled story\", status: SCHEDULED, publishedAt: $at }) { article { id } } }",
         json!({ "at": at }),
     )
     .await;
+    app.deliver_webhooks().await;
+    for r in receiver.got(8) {
+        assert_signed(&r, SECRET, app.clock.now());
+    }
+    app.deliver_webhooks().await;
+    assert_eq!(receiver.received().len(), 8, "not the scheduled one yet");
+    app.advance(TimeDelta::minutes(10));
+    app.run_scheduler().await;
+    app.deliver_webhooks().await;
 
-    let got = receiver.wait_for(9, Duration::from_secs(30)).await;
+    let got = receiver.got(9);
+    assert_signed(&got[8], SECRET, app.clock.now());
     let mut events: Vec<String> = got.iter().map(Received::event).collect();
     events.sort();
     assert_eq!(
@@ -408,7 +448,6 @@ async fn changes_to_public_content_are_announced_signed(
     );
     let mut ids = std::collections::HashSet::new();
     for r in &got {
-        assert_signed(r, SECRET);
         assert!(
             ids.insert(r.header("x-broadsheet-event-id").to_owned()),
             "one id per event"
@@ -446,8 +485,7 @@ async fn changes_to_public_content_are_announced_signed(
     assert_eq!(renamed.json()["data"]["tag"]["name"], "Housing & homes");
 
     // The tags-only hook got only what it asked for.
-    tags_only.wait_for(1, Duration::from_secs(10)).await;
-    let tag_events: Vec<String> = tags_only.received().iter().map(Received::event).collect();
+    let tag_events: Vec<String> = tags_only.got(1).iter().map(Received::event).collect();
     assert_eq!(tag_events, ["tag.created"]);
 
     // Administrators see every delivery and attempt.
@@ -503,7 +541,18 @@ async fn failed_deliveries_are_retried_with_the_same_event_id(
     // Two failures, then success: three tries of one event, one id, each signed afresh.
     receiver.then_answer(&[Answer::Status(500), Answer::Status(503)]);
     create_tag("Transport").await;
-    let got = receiver.wait_for(3, Duration::from_secs(20)).await;
+    app.deliver_webhooks().await;
+    assert_eq!(receiver.received().len(), 1);
+    // Not retried before its time: the first wait is at least a second.
+    app.advance(TimeDelta::milliseconds(999));
+    app.deliver_webhooks().await;
+    assert_eq!(receiver.received().len(), 1, "retried too soon");
+    app.advance(TimeDelta::seconds(2) - TimeDelta::milliseconds(999));
+    app.deliver_webhooks().await;
+    assert_eq!(receiver.received().len(), 2);
+    app.advance(TimeDelta::seconds(3));
+    app.deliver_webhooks().await;
+    let got = receiver.got(3);
     let ids: Vec<&str> = got
         .iter()
         .map(|r| r.header("x-broadsheet-event-id"))
@@ -512,7 +561,7 @@ async fn failed_deliveries_are_retried_with_the_same_event_id(
     assert_eq!(ids[1], ids[2]);
     assert_eq!(got[0].body, got[2].body, "the same body every time");
     for r in &got {
-        assert_signed(r, SECRET);
+        assert_signed(r, SECRET, app.clock.now());
     }
 
     // Out of attempts: failed after three.
@@ -522,30 +571,18 @@ async fn failed_deliveries_are_retried_with_the_same_event_id(
         Answer::Status(500),
     ]);
     create_tag("Schools").await;
-    receiver.wait_for(6, Duration::from_secs(20)).await;
+    deliver_with_retries(&app).await;
+    receiver.got(6);
 
-    // 410 Gone disables the webhook.
+    // 410 Gone disables the webhook (the unreachable one goes on failing).
     receiver.then_answer(&[Answer::Status(410)]);
     create_tag("Health").await;
-    receiver.wait_for(7, Duration::from_secs(20)).await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let body = loop {
-        let body = app
-            .graphql_as(&admin.token, DELIVERIES, json!({}))
-            .await
-            .json();
-        let hooks = &body["data"]["webhooks"];
-        let settled = hooks[0]["deliveries"]
-            .as_array()
-            .is_some_and(|d| d.iter().all(|d| d["status"] != "PENDING"))
-            && hooks[1]["deliveries"]
-                .as_array()
-                .is_some_and(|d| d.iter().all(|d| d["status"] != "PENDING"));
-        if settled || Instant::now() > deadline {
-            break body;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    };
+    deliver_with_retries(&app).await;
+    receiver.got(7);
+    let body = app
+        .graphql_as(&admin.token, DELIVERIES, json!({}))
+        .await
+        .json();
     let hooks = &body["data"]["webhooks"];
     let ours = &hooks[0];
     assert_eq!(ours["active"], false, "{body}");
@@ -595,7 +632,7 @@ async fn failed_deliveries_are_retried_with_the_same_event_id(
 
     // Disabled: nothing more is sent, until an administrator turns it back on.
     create_tag("Policing").await;
-    actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
+    deliver_with_retries(&app).await;
     assert_eq!(receiver.received().len(), 7, "a disabled hook gets nothing");
     let body = app
         .graphql_as(
@@ -610,7 +647,8 @@ async fn failed_deliveries_are_retried_with_the_same_event_id(
         json!({ "active": true, "disabledReason": null })
     );
     create_tag("Planning").await;
-    let got = receiver.wait_for(8, Duration::from_secs(20)).await;
+    app.deliver_webhooks().await;
+    let got = receiver.got(8);
     assert_eq!(got[7].json()["data"]["tag"]["name"], "Planning");
 }
 
@@ -661,33 +699,28 @@ fn a_delivery_cut_short_by_a_crash_is_made_after_restart() {
         assert!(create(port, &token, "Breaking story").is_some());
 
         // Wait for the delivery to reach the receiver, then kill the server mid-delivery.
-        let start = Instant::now();
-        while receiver.received().is_empty() {
-            assert!(start.elapsed() < Duration::from_secs(20), "no delivery");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        receiver.await_requests(1, Duration::from_secs(20));
         let killed = std::process::Command::new("kill")
             .args(["-KILL", &child.id().to_string()])
             .status();
         assert!(killed.is_ok_and(|s| s.success()));
         let _ = child.wait();
+        // The dead server's claim lasts 14 s (twice the timeout, and 10 s): end it now, as
+        // that time passing would, rather than wait for it.
+        let ended = broadsheet_persistence::testing::raw::execute(
+            &mut db.store.conn().expect("connection"),
+            "UPDATE webhook_deliveries SET next_attempt_at = created_at WHERE status = 'pending'",
+        );
+        assert_eq!(ended, 1, "the delivery was claimed, not settled");
 
         let (mut again, _) = serve(&db.url_string(), &args);
-        let start = Instant::now();
-        while receiver.received().len() < 2 {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "not delivered after restart"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let got = receiver.received();
+        let got = receiver.await_requests(2, Duration::from_secs(30));
         assert_eq!(
             got[0].header("x-broadsheet-event-id"),
             got[1].header("x-broadsheet-event-id")
         );
         assert_eq!(got[0].json()["data"]["article"]["title"], "Breaking story");
-        assert_signed(&got[1], SECRET);
+        assert_signed(&got[1], SECRET, now());
 
         // The interrupted attempt is on record, with neither a status nor an error.
         let mut c = db.store.conn().expect("connection");
@@ -768,19 +801,11 @@ fn https_receivers_are_verified() {
         &[("SSL_CERT_FILE", Some(ca)), ("SSL_CERT_DIR", None)],
     );
     assert!(create(port, &token, "Over TLS").is_some());
-    let start = Instant::now();
-    while receiver.received().is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "not delivered over https"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let got = receiver.await_requests(1, Duration::from_secs(20));
     let _ = child.kill();
     let _ = child.wait();
-    let got = receiver.received();
     assert_eq!(got[0].json()["data"]["article"]["title"], "Over TLS");
-    assert_signed(&got[0], SECRET);
+    assert_signed(&got[0], SECRET, now());
 
     // Not trusted (only the system's certificates): refused, and the attempt says why.
     let (mut child, port) = serve_with(

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{code, staff};
 use crate::graphql::data;
-use crate::helpers::{TEST_SECRET, TestApp, e2e_tests};
+use crate::helpers::{TEST_SECRET, TestApp, db_tests, e2e_tests};
 
 e2e_tests!(
     sign_in_refresh_and_sign_out,
@@ -20,6 +20,12 @@ e2e_tests!(
     bad_tokens_are_refused,
     accounts_that_change_lose_their_tokens
 );
+
+mod on_a_manual_clock {
+    use super::*;
+
+    db_tests!(tokens_and_sign_in_delays_run_on_the_servers_clock);
+}
 
 const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
     accessToken refreshToken accessTokenExpiresAt user { email role author { slug } } } }";
@@ -290,4 +296,80 @@ async fn accounts_that_change_lose_their_tokens(app: TestApp) {
         Some("UNAUTHENTICATED"),
         "deactivated accounts cannot sign in"
     );
+}
+
+/// Access tokens, preview links and sign-in delays end when the server's clock says, not the
+/// system's: the server runs on a manual clock here, which the test moves past each limit.
+async fn tokens_and_sign_in_delays_run_on_the_servers_clock(db: TestDb) {
+    use chrono::TimeDelta;
+
+    let app = TestApp::spawn_manual(db).await;
+    let editor = staff(&app, "Eve Editor", Role::Editor);
+    let body = login(&app, "eveeditor@example.com", "correct horse battery").await;
+    let access = data(&body, &["login", "accessToken"])
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let refresh = data(&body, &["login", "refreshToken"])
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let draft = app
+        .graphql_as(
+            &editor.token,
+            "mutation { createArticle(input: { title: \"Under wraps\", markdown: \"Soon.\" }) { article { previewToken } } }",
+            json!({}),
+        )
+        .await
+        .json();
+    let preview = data(&draft, &["createArticle", "article", "previewToken"])
+        .as_str()
+        .expect("preview token")
+        .to_owned();
+    let previewed = async |app: &TestApp| {
+        app.graphql(
+            "query($t: String!) { preview(token: $t) { title } }",
+            json!({ "t": preview }),
+        )
+        .await
+        .json()
+    };
+
+    // Fifteen minutes and the 30 seconds of leeway: still good.
+    app.advance(TimeDelta::minutes(15) + TimeDelta::seconds(30));
+    let me = app.graphql_as(&access, ME, json!({})).await.json();
+    assert_eq!(data(&me, &["me", "role"]), "EDITOR");
+    // A second more: expired.
+    app.advance(TimeDelta::seconds(1));
+    refused(&app, &access).await;
+    // The refresh token lives on, and the access token it gives is good now.
+    let rotated = app.graphql(REFRESH, json!({ "t": refresh })).await.json();
+    let fresh = data(&rotated, &["refreshToken", "accessToken"])
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let me = app.graphql_as(&fresh, ME, json!({})).await.json();
+    assert_eq!(data(&me, &["me", "role"]), "EDITOR");
+
+    // A preview link lasts a week.
+    let shown = previewed(&app).await;
+    assert_eq!(data(&shown, &["preview", "title"]), "Under wraps");
+    app.advance(TimeDelta::days(7));
+    assert_eq!(code(&previewed(&app).await), Some("UNAUTHENTICATED"));
+
+    // Wrong passwords: each attempt past the free ones waits, until the clock says.
+    for _ in 0..4 {
+        login(&app, "eveeditor@example.com", "not it").await;
+    }
+    let limited = login(&app, "eveeditor@example.com", "correct horse battery").await;
+    assert_eq!(code(&limited), Some("RATE_LIMITED"), "{limited}");
+    let wait = limited["errors"][0]["extensions"]["retryAfter"]
+        .as_i64()
+        .expect("retryAfter");
+    app.advance(TimeDelta::seconds(wait) - TimeDelta::milliseconds(1));
+    let early = login(&app, "eveeditor@example.com", "correct horse battery").await;
+    assert_eq!(code(&early), Some("RATE_LIMITED"), "{early}");
+    app.advance(TimeDelta::milliseconds(1));
+    let signed_in = login(&app, "eveeditor@example.com", "correct horse battery").await;
+    assert!(signed_in["errors"].is_null(), "{signed_in}");
 }

@@ -103,6 +103,9 @@ fn crash_and_recover(db: &TestDb) {
     };
     let token = jwt().issue_access(editor.id().0, "editor", now(), TimeDelta::hours(1));
     let (mut child, port) = serve(&db.url_string(), &[]);
+    // Each write acknowledged is told to the test, which kills the server once the stream is
+    // well under way (and still going).
+    let (told, acks) = std::sync::mpsc::channel();
     let writer = {
         let token = token.clone();
         std::thread::spawn(move || {
@@ -112,11 +115,18 @@ fn crash_and_recover(db: &TestDb) {
                     Some(title) => acknowledged.push(title),
                     None => break,
                 }
+                let _ = told.send(acknowledged.len());
             }
             acknowledged
         })
     };
-    std::thread::sleep(Duration::from_millis(1500));
+    loop {
+        match acks.recv_timeout(Duration::from_secs(30)) {
+            Ok(n) if n >= 20 => break,
+            Ok(_) => {}
+            Err(error) => panic!("the stream of writes stalled: {error}"),
+        }
+    }
     let killed = Command::new("kill")
         .args(["-KILL", &child.id().to_string()])
         .status();

@@ -10,7 +10,6 @@ mod scheduling;
 
 use broadsheet_api::auth::{JwtConfig, Secret};
 use broadsheet_domain::author::{Role, User};
-use broadsheet_domain::time::now;
 use broadsheet_persistence::testing::UserBuilder;
 use chrono::TimeDelta;
 use serde_json::Value;
@@ -35,7 +34,12 @@ pub fn staff(app: &TestApp, name: &str, role: Role) -> Staff {
         .role(role)
         .password("correct horse battery")
         .create(&mut c);
-    let token = jwt().issue_access(user.id().0, role.as_str(), now(), TimeDelta::minutes(15));
+    let token = jwt().issue_access(
+        user.id().0,
+        role.as_str(),
+        app.clock.now(),
+        TimeDelta::minutes(15),
+    );
     Staff { user, token }
 }
 

@@ -1,9 +1,7 @@
-//! Scheduled articles go out on time, whether or not the scheduler is running.
-
-use std::time::{Duration, Instant};
+//! Scheduled articles go out on time, whether or not the scheduler is running. The server
+//! runs on a manual clock: the tests move it past an article's time instead of waiting.
 
 use broadsheet_domain::author::Role;
-use broadsheet_domain::time::now;
 use broadsheet_persistence::testing::{ArticleBuilder, TestDb};
 use chrono::TimeDelta;
 use serde_json::json;
@@ -12,11 +10,14 @@ use super::staff;
 use crate::graphql::data;
 use crate::helpers::TestApp;
 
-async fn scheduled_in(app: &TestApp, seconds: i64) -> broadsheet_domain::article::Article {
+/// How far ahead the article is scheduled.
+const AHEAD: TimeDelta = TimeDelta::hours(2);
+
+async fn scheduled_ahead(app: &TestApp) -> broadsheet_domain::article::Article {
     let editor = staff(app, "Eve Editor", Role::Editor);
     let mut c = app.db.store.conn().expect("connection");
     ArticleBuilder::new("Embargoed until noon", editor.user.id())
-        .scheduled_for(now() + TimeDelta::seconds(seconds))
+        .scheduled_for(app.clock.now() + AHEAD)
         .create(&mut c)
 }
 
@@ -38,24 +39,27 @@ async fn public_count(app: &TestApp) -> serde_json::Value {
     data(&body, &["articles"]).clone()
 }
 
-/// The background task publishes a scheduled article within seconds of its time.
+/// The background task publishes a scheduled article once its time has come, and not before.
 #[actix_web::test]
 async fn the_scheduler_publishes_on_time() {
     for db in [Some(TestDb::sqlite()), TestDb::postgres()]
         .into_iter()
         .flatten()
     {
-        let app = TestApp::spawn_configured(db, |args| args.scheduler_interval = 1).await;
-        let article = scheduled_in(&app, 2).await;
+        let app = TestApp::spawn_configured(db, |args| {
+            args.clock = crate::helpers::manual_clock();
+            args.scheduler_interval = 1;
+        })
+        .await;
+        let article = scheduled_ahead(&app).await;
+        app.run_scheduler().await;
         assert_eq!(stored_status(&app, &article), "scheduled");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while stored_status(&app, &article) != "published" {
-            assert!(
-                Instant::now() < deadline,
-                "not published within seconds of its time"
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-        }
+        app.advance(AHEAD - TimeDelta::seconds(1));
+        app.run_scheduler().await;
+        assert_eq!(stored_status(&app, &article), "scheduled", "a second early");
+        app.advance(TimeDelta::seconds(1));
+        app.run_scheduler().await;
+        assert_eq!(stored_status(&app, &article), "published", "on time");
         assert_eq!(public_count(&app).await["totalCount"], 1);
     }
 }
@@ -67,14 +71,15 @@ async fn due_articles_read_as_published_without_the_scheduler() {
         .into_iter()
         .flatten()
     {
-        let app = TestApp::spawn(db).await;
-        let article = scheduled_in(&app, 1).await;
+        let app = TestApp::spawn_manual(db).await;
+        let article = scheduled_ahead(&app).await;
+        app.advance(AHEAD - TimeDelta::seconds(1));
         assert_eq!(
             public_count(&app).await["totalCount"],
             0,
             "not before its time"
         );
-        actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+        app.advance(TimeDelta::seconds(1));
         let listed = public_count(&app).await;
         assert_eq!(listed["totalCount"], 1, "after its time");
         assert_eq!(listed["nodes"][0]["status"], "PUBLISHED");

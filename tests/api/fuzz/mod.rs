@@ -176,8 +176,8 @@ fn run(db: TestDb) {
             },
         )
         .await;
-        drop(app);
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        // Stopped here, on the system that runs it, rather than left to a task spawned on drop.
+        drop(app.stop().await);
         health
     });
     if let Err(e) = result {
