@@ -1,5 +1,8 @@
 //! Accounts and tokens: strangers cannot lock staff out; password hashing holds no lock;
 //! tokens end when they should.
+//!
+//! The throttling tests run on a manual clock: a delay of a second must not run out while a
+//! slow machine is still hashing the next guess.
 
 use actix_web::http::StatusCode;
 use broadsheet_domain::author::Role;
@@ -22,9 +25,11 @@ const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, passw
     accessToken user { email } } }";
 const PASSWORD: &str = "correct horse battery";
 
-/// A server behind a trusted proxy at 127.0.0.1, so that tests can speak from any address.
+/// A server behind a trusted proxy at 127.0.0.1, so that tests can speak from any address,
+/// on a manual clock.
 async fn behind_proxy(db: TestDb) -> TestApp {
     TestApp::spawn_configured(db, |args| {
+        args.clock = crate::helpers::manual_clock();
         args.trusted_proxies =
             broadsheet::cli::TrustedProxies(vec!["127.0.0.1/32".parse().expect("network")]);
     })
@@ -136,7 +141,7 @@ async fn who_id(app: &TestApp, token: &str) -> String {
 }
 
 async fn wrong_current_passwords_are_throttled_like_sign_ins(db: TestDb) {
-    let app = TestApp::spawn(db).await;
+    let app = TestApp::spawn_manual(db).await;
     let wendy = staff(&app, "Wendy Writer", Role::Author);
     let change = |current: &'static str| {
         let (app, token) = (&app, wendy.token.clone());
@@ -156,6 +161,13 @@ async fn wrong_current_passwords_are_throttled_like_sign_ins(db: TestDb) {
     }
     let limited = change(PASSWORD).await;
     assert_eq!(code(&limited), Some("RATE_LIMITED"), "{limited}");
+    // Once the delay has passed, the right password is taken.
+    let wait = limited["errors"][0]["extensions"]["retryAfter"]
+        .as_i64()
+        .expect("retryAfter");
+    app.advance(chrono::TimeDelta::seconds(wait));
+    let changed = change(PASSWORD).await;
+    assert_eq!(data(&changed, &["changePassword"]), true, "{changed}");
 }
 
 const CREATE: &str = "mutation($input: CreateArticleInput!) { createArticle(input: $input) {
