@@ -113,6 +113,7 @@ impl Application {
         state.clients = Arc::new(broadsheet_api::client::Clients::new(
             args.trusted_proxies.0.clone(),
             args.anonymous_rate_limit,
+            clock.clone(),
         ));
         state.cache = Arc::clone(&cache);
         state.stale_while_revalidate = args.cache_stale_while_revalidate;

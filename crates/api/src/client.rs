@@ -10,16 +10,39 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use actix_web::HttpRequest;
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use broadsheet_domain::clock::Clock;
+use chrono::DateTime;
+use governor::clock::Clock as _;
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
 pub use ipnet::IpNet;
+
+/// Our clock as governor reads it (the time since the Unix epoch), so that the anonymous
+/// limit moves with the injected clock, a manual one in tests, like every other limit.
+#[derive(Debug, Clone)]
+struct ByClock(Clock);
+
+impl governor::clock::Clock for ByClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        (self.0.now() - DateTime::UNIX_EPOCH)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+type AnonymousLimiter =
+    RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, ByClock, NoOpMiddleware<Duration>>;
 
 /// How addresses are read and anonymous clients limited; one per process.
 pub struct Clients {
     trusted: Vec<IpNet>,
-    anonymous: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    anonymous: Option<(AnonymousLimiter, ByClock)>,
     checks: AtomicU64,
 }
 
@@ -34,7 +57,7 @@ impl std::fmt::Debug for Clients {
 
 impl Default for Clients {
     fn default() -> Self {
-        Self::new(Vec::new(), 0)
+        Self::new(Vec::new(), 0, Clock::system())
     }
 }
 
@@ -43,11 +66,14 @@ const PRUNE_EVERY: u64 = 4096;
 
 impl Clients {
     /// Reads addresses through `trusted` proxies and lets each anonymous address make
-    /// `per_minute` requests a minute, in bursts of up to a sixth of that (0: no limit).
-    pub fn new(trusted: Vec<IpNet>, per_minute: u32) -> Self {
+    /// `per_minute` requests a minute by `clock`, in bursts of up to a sixth of that (0: no
+    /// limit).
+    pub fn new(trusted: Vec<IpNet>, per_minute: u32, clock: Clock) -> Self {
         let anonymous = NonZeroU32::new(per_minute).map(|n| {
             let burst = NonZeroU32::new((per_minute / 6).max(1)).unwrap_or(NonZeroU32::MIN);
-            DefaultKeyedRateLimiter::keyed(Quota::per_minute(n).allow_burst(burst))
+            let clock = ByClock(clock);
+            let quota = Quota::per_minute(n).allow_burst(burst);
+            (RateLimiter::dashmap_with_clock(quota, clock.clone()), clock)
         });
         Self {
             trusted,
@@ -91,14 +117,14 @@ impl Clients {
 
     /// Counts an anonymous request from `address`; `Err(seconds)` when it is over its limit.
     pub fn admit_anonymous(&self, address: Option<IpAddr>) -> Result<(), u64> {
-        let (Some(limiter), Some(address)) = (&self.anonymous, address) else {
+        let (Some((limiter, clock)), Some(address)) = (&self.anonymous, address) else {
             return Ok(());
         };
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             limiter.retain_recent();
         }
         limiter.check_key(&group(address)).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(clock.now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
     }
@@ -156,7 +182,11 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn clients(trusted: &str) -> Clients {
-        Clients::new(parse_networks(trusted).expect("networks"), 0)
+        Clients::new(
+            parse_networks(trusted).expect("networks"),
+            0,
+            Clock::system(),
+        )
     }
 
     fn from(peer: &str, headers: &[(&str, &str)]) -> HttpRequest {
@@ -217,16 +247,21 @@ mod tests {
             group("192.0.2.1".parse().expect("ip")),
             "192.0.2.1".parse::<IpAddr>().expect("ip")
         );
-        let limited = Clients::new(Vec::new(), 6);
+        let clock = Clock::manual(broadsheet_domain::time::now());
+        let limited = Clients::new(Vec::new(), 6, clock.clone());
         // A burst of one (a sixth of six), then one every ten seconds: a neighbour in the
         // same /64 shares it, another /64 does not.
         assert_eq!(limited.admit_anonymous(ip("2001:db8:1:2::1")), Ok(()));
         assert!(limited.admit_anonymous(ip("2001:db8:1:2::ffff")).is_err());
         assert_eq!(limited.admit_anonymous(ip("2001:db8:1:3::1")), Ok(()));
-        let Err(wait) = limited.admit_anonymous(ip("2001:db8:1:2::1")) else {
-            panic!("limited")
-        };
-        assert!((1..=10).contains(&wait), "{wait}");
+        clock.advance(chrono::TimeDelta::seconds(4));
+        assert_eq!(limited.admit_anonymous(ip("2001:db8:1:2::1")), Err(6));
+        clock.advance(chrono::TimeDelta::seconds(6));
+        assert_eq!(
+            limited.admit_anonymous(ip("2001:db8:1:2::1")),
+            Ok(()),
+            "ten seconds on"
+        );
         assert_eq!(Clients::default().admit_anonymous(ip("192.0.2.1")), Ok(()));
     }
 

@@ -1,10 +1,14 @@
 //! Anonymous clients are limited per address (read through trusted proxies only), so that
 //! dropping a partner's key lifts nothing and no one address can keep the server busy.
+//!
+//! The servers run on a manual clock: no allowance comes back while a slow machine is still
+//! sending a burst.
 
 use actix_web::http::StatusCode;
 use broadsheet_persistence::testing::TestDb;
+use chrono::TimeDelta;
 
-use crate::helpers::{TestApp, db_tests};
+use crate::helpers::{TestApp, db_tests, manual_clock};
 
 db_tests!(
     anonymous_clients_are_limited_per_address,
@@ -15,7 +19,11 @@ const QUERY: &str = "/graphql?query=%7B%20tags(first%3A%201)%20%7B%20totalCount%
 
 async fn anonymous_clients_are_limited_per_address(db: TestDb) {
     // Sixty a minute, in bursts of ten.
-    let app = TestApp::spawn_configured(db, |args| args.anonymous_rate_limit = 60).await;
+    let app = TestApp::spawn_configured(db, |args| {
+        args.clock = manual_clock();
+        args.anonymous_rate_limit = 60;
+    })
+    .await;
     let accept = [("accept", "application/json")];
     for i in 0..10 {
         let reply = app.get_with(QUERY, &accept).await;
@@ -45,6 +53,13 @@ async fn anonymous_clients_are_limited_per_address(db: TestDb) {
         )
         .await;
     assert_eq!(post.status, StatusCode::TOO_MANY_REQUESTS);
+    // One request a second comes back.
+    app.advance(TimeDelta::seconds(1));
+    assert_eq!(app.get_with(QUERY, &accept).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get_with(QUERY, &accept).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // A partner's key counts against the key, not the address.
     let key = {
         let mut c = app.db.store.conn().expect("connection");
@@ -65,6 +80,7 @@ async fn addresses_are_read_through_trusted_proxies_only(db: TestDb) {
     let spoof = |ip: &'static str| [("accept", "application/json"), ("x-forwarded-for", ip)];
     // One request a minute each, with no burst beyond it.
     let direct = TestApp::spawn_configured(TestDb::sqlite(), |args| {
+        args.clock = manual_clock();
         args.anonymous_rate_limit = 6;
     })
     .await;
@@ -79,6 +95,7 @@ async fn addresses_are_read_through_trusted_proxies_only(db: TestDb) {
     );
 
     let proxied = TestApp::spawn_configured(db, |args| {
+        args.clock = manual_clock();
         args.anonymous_rate_limit = 6;
         args.trusted_proxies =
             broadsheet::cli::TrustedProxies(vec!["127.0.0.1/32".parse().expect("network")]);
