@@ -33,7 +33,7 @@ impl Application {
                 .await
                 .context("sealing the stored secrets")??;
         }
-        if args.demo {
+        if args.demo.on() {
             let store = store.clone();
             let loaded = tokio::task::spawn_blocking(move || demo::load_if_empty(&store))
                 .await
@@ -101,7 +101,7 @@ impl Application {
             );
             actix_web::rt::spawn(crate::scheduler::run(service, interval, cache));
         }
-        if args.webhooks.webhook_delivery {
+        if args.webhooks.webhook_delivery.on() {
             let options = args.webhooks.options();
             actix_web::rt::spawn(broadsheet_api::webhooks::delivery::run(
                 store.clone(),
