@@ -6,9 +6,66 @@ use std::net::SocketAddr;
 use broadsheet_persistence::DatabaseUrl;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod keys;
 mod master_key;
+mod switch;
+mod users;
 
+pub use keys::{KeyCommand, KeyCreateArgs, KeyListArgs, KeyRevokeArgs};
 pub use master_key::MasterKeyArgs;
+pub use users::{RoleArg, UserCommand, UserCreateArgs, UserEmailArgs, UserListArgs};
+
+switch::switch!(
+    Demo,
+    "demo",
+    "BROADSHEET_DEMO",
+    default false,
+    "Load the sample publication if the database holds no articles.",
+    "Do not load the sample publication.",
+);
+switch::switch!(
+    WebhookDelivery,
+    "webhook-delivery",
+    "BROADSHEET_WEBHOOK_DELIVERY",
+    default true,
+    "Deliver webhooks from this process. Any number of replicas may (each delivery is \
+     claimed by one at a time).",
+    "Only serve: leave deliveries to other processes.",
+);
+switch::switch!(
+    WebhookAllowPrivate,
+    "webhook-allow-private",
+    "BROADSHEET_WEBHOOK_ALLOW_PRIVATE",
+    default false,
+    "Let webhooks reach loopback, private, link-local and other non-public addresses (an \
+     intranet's receivers). Off, such receivers are refused when registered and not \
+     delivered to.",
+    "Refuse webhook receivers at non-public addresses (the default).",
+);
+switch::switch!(
+    GraphqlIntrospection,
+    "graphql-introspection",
+    "BROADSHEET_GRAPHQL_INTROSPECTION",
+    default true,
+    "Answer introspection queries.",
+    "Refuse introspection queries.",
+);
+switch::switch!(
+    GraphqlSuggestions,
+    "graphql-suggestions",
+    "BROADSHEET_GRAPHQL_SUGGESTIONS",
+    default true,
+    "Suggest field names in validation errors (\"did you mean …\").",
+    "Leave suggestions out of validation errors.",
+);
+switch::switch!(
+    Graphiql,
+    "graphiql",
+    "BROADSHEET_GRAPHIQL",
+    default true,
+    "Serve GraphiQL to browsers at GET /graphql.",
+    "Do not serve GraphiQL.",
+);
 
 /// A headless content API for newsrooms.
 #[derive(Debug, Parser)]
@@ -62,39 +119,6 @@ pub enum Command {
     /// Manage API keys for partners and integrations.
     #[command(subcommand)]
     Key(KeyCommand),
-}
-
-/// `broadsheet key …`.
-#[derive(Debug, Subcommand)]
-pub enum KeyCommand {
-    /// Create a key and print it (it is shown once).
-    Create(KeyCreateArgs),
-}
-
-/// `broadsheet key create`.
-#[derive(Debug, Clone, Args)]
-pub struct KeyCreateArgs {
-    /// The database.
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-
-    /// The master key, to seal an integration key's secret.
-    #[command(flatten)]
-    pub secrets: MasterKeyArgs,
-
-    /// Whose key ("Partner Times").
-    #[arg(long, env = "BROADSHEET_KEY_NAME")]
-    pub name: String,
-
-    /// Make an integration key (`{id}:{secret}`, for the editorial API) acting with this
-    /// role, instead of a read-only content key.
-    #[arg(long, env = "BROADSHEET_KEY_INTEGRATION_ROLE")]
-    pub integration_role: Option<String>,
-
-    /// Requests a minute the key may make (at least 1).
-    #[arg(long, env = "BROADSHEET_KEY_RATE_LIMIT", default_value_t = 600,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit: u32,
 }
 
 /// `broadsheet token`.
@@ -176,9 +200,8 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
-    /// Load the sample publication if the database holds no articles.
-    #[arg(long, env = "BROADSHEET_DEMO")]
-    pub demo: bool,
+    #[command(flatten)]
+    pub demo: Demo,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "BROADSHEET_WORKERS", value_parser = clap::value_parser!(u16).range(1..=512))]
@@ -286,11 +309,8 @@ pub struct ServeArgs {
 /// How webhooks are delivered.
 #[derive(Debug, Clone, Args)]
 pub struct WebhookArgs {
-    /// Deliver webhooks from this process. Any number of replicas may (each delivery is
-    /// claimed by one at a time); turn it off where a process should only serve.
-    #[arg(long, env = "BROADSHEET_WEBHOOK_DELIVERY", default_value_t = true,
-          action = clap::ArgAction::Set)]
-    pub webhook_delivery: bool,
+    #[command(flatten)]
+    pub webhook_delivery: WebhookDelivery,
 
     /// How long a webhook receiver has to answer.
     #[arg(long, env = "BROADSHEET_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
@@ -306,12 +326,8 @@ pub struct WebhookArgs {
     #[arg(long, env = "BROADSHEET_WEBHOOK_RETRY_BASE", default_value = "30s", value_parser = parse_duration)]
     pub webhook_retry_base: std::time::Duration,
 
-    /// Let webhooks reach loopback, private, link-local and other non-public addresses (an
-    /// intranet's receivers). Off, such receivers are refused when registered and not
-    /// delivered to.
-    #[arg(long, env = "BROADSHEET_WEBHOOK_ALLOW_PRIVATE", default_value_t = false,
-          action = clap::ArgAction::Set)]
-    pub webhook_allow_private: bool,
+    #[command(flatten)]
+    pub webhook_allow_private: WebhookAllowPrivate,
 }
 
 impl WebhookArgs {
@@ -328,7 +344,7 @@ impl WebhookArgs {
 
     /// Which addresses webhooks may be registered at and delivered to.
     pub fn receivers(&self) -> broadsheet_api::webhooks::Receivers {
-        if self.webhook_allow_private {
+        if self.webhook_allow_private.on() {
             broadsheet_api::webhooks::Receivers::AnyAddress
         } else {
             broadsheet_api::webhooks::Receivers::PublicOnly
@@ -449,19 +465,14 @@ fn parse_site_url(value: &str) -> Result<String, String> {
 /// Limits and switches of the GraphQL endpoint.
 #[derive(Debug, Clone, Args)]
 pub struct GraphqlArgs {
-    /// Answer introspection queries (`true` or `false`).
-    #[arg(long, env = "BROADSHEET_GRAPHQL_INTROSPECTION", default_value_t = true,
-          action = clap::ArgAction::Set)]
-    pub graphql_introspection: bool,
+    #[command(flatten)]
+    pub graphql_introspection: GraphqlIntrospection,
 
-    /// Suggest field names in validation errors ("did you mean …").
-    #[arg(long, env = "BROADSHEET_GRAPHQL_SUGGESTIONS", default_value_t = true,
-          action = clap::ArgAction::Set)]
-    pub graphql_suggestions: bool,
+    #[command(flatten)]
+    pub graphql_suggestions: GraphqlSuggestions,
 
-    /// Serve GraphiQL to browsers at GET /graphql.
-    #[arg(long, env = "BROADSHEET_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub graphiql: bool,
+    #[command(flatten)]
+    pub graphiql: Graphiql,
 
     /// Deepest selection nesting a query may have.
     /// (15 by default: GraphiQL's schema query nests that deep.)
@@ -500,44 +511,12 @@ impl GraphqlArgs {
             max_depth: self.graphql_max_depth,
             max_complexity: self.graphql_max_complexity,
             timeout: self.request_timeout,
-            introspection: self.graphql_introspection,
-            suggestions: self.graphql_suggestions,
-            graphiql: self.graphiql,
+            introspection: self.graphql_introspection.on(),
+            suggestions: self.graphql_suggestions.on(),
+            graphiql: self.graphiql.on(),
             cache_max_age: self.cache_max_age,
             persisted_queries_bytes: self.persisted_queries_mb * 1024 * 1024,
             ..broadsheet_api::GraphqlConfig::default()
         }
     }
-}
-
-/// `broadsheet user …`.
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a staff account.
-    Create(UserCreateArgs),
-}
-
-/// `broadsheet user create`.
-#[derive(Debug, Clone, Args)]
-pub struct UserCreateArgs {
-    /// The database.
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-
-    /// Sign-in address.
-    #[arg(long, env = "BROADSHEET_USER_EMAIL")]
-    pub email: String,
-
-    /// Display name.
-    #[arg(long, env = "BROADSHEET_USER_NAME")]
-    pub name: String,
-
-    /// contributor, author, editor or administrator.
-    #[arg(long, env = "BROADSHEET_USER_ROLE")]
-    pub role: String,
-
-    /// Read the password from the first line of standard input (without it, the account
-    /// cannot sign in until a password is set).
-    #[arg(long, env = "BROADSHEET_USER_PASSWORD_STDIN")]
-    pub password_stdin: bool,
 }

@@ -18,6 +18,13 @@ use broadsheet_persistence::{PoolOptions, Store, users};
 use crate::cli::{DatabaseArgs, KeyCreateArgs, TokenArgs, UserCreateArgs};
 use crate::demo;
 
+mod key;
+mod table;
+mod user;
+
+pub use key::{list_keys, revoke_key};
+pub use user::{list_users, reactivate_user, set_password};
+
 fn open(args: &DatabaseArgs) -> anyhow::Result<Store> {
     let options = PoolOptions {
         max_connections: args.max_connections().min(2),
@@ -58,18 +65,9 @@ pub fn create_user(
     input: &mut dyn BufRead,
     interactive: bool,
 ) -> anyhow::Result<()> {
-    let role = Role::parse(&args.role)?;
+    let role = Role::from(args.role);
     let password = if args.password_stdin {
-        if interactive {
-            eprint!("password: ");
-        }
-        let mut line = String::new();
-        input.read_line(&mut line).context("reading the password")?;
-        let password = line.trim_end_matches(['\n', '\r']).to_owned();
-        if password.is_empty() {
-            bail!("password: nothing on standard input");
-        }
-        Some(password)
+        Some(read_password(input, interactive)?)
     } else {
         None
     };
@@ -97,6 +95,21 @@ pub fn create_user(
         },
     );
     Ok(())
+}
+
+/// The first line of `input`, without its line ending (with a prompt on stderr when
+/// `interactive`).
+fn read_password(input: &mut dyn BufRead, interactive: bool) -> anyhow::Result<String> {
+    if interactive {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    input.read_line(&mut line).context("reading the password")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("password: nothing on standard input");
+    }
+    Ok(password)
 }
 
 /// `broadsheet token`: prints an access token for an active staff member.
@@ -132,11 +145,7 @@ fn run<F: std::future::Future>(work: F) -> anyhow::Result<F::Output> {
 
 /// `broadsheet key create`.
 pub fn create_key(args: &KeyCreateArgs) -> anyhow::Result<()> {
-    let role = args
-        .integration_role
-        .as_deref()
-        .map(Role::parse)
-        .transpose()?;
+    let role = args.integration_role.map(Role::from);
     let keyring = args.secrets.keyring()?;
     let store = open(&args.database)?;
     if role.is_some() {

@@ -36,6 +36,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo(&args),
         Command::Token(args) => commands::token(&args),
         Command::Key(KeyCommand::Create(args)) => commands::create_key(&args),
+        Command::Key(KeyCommand::List(args)) => commands::list_keys(&args),
+        Command::Key(KeyCommand::Revoke(args)) => commands::revoke_key(&args),
         Command::Schema => {
             print!("{}", broadsheet_api::graphql::sdl());
             Ok(())
@@ -45,6 +47,13 @@ fn main() -> ExitCode {
             let interactive = stdin.is_terminal();
             commands::create_user(&args, &mut stdin.lock(), interactive)
         }
+        Command::User(UserCommand::List(args)) => commands::list_users(&args),
+        Command::User(UserCommand::SetPassword(args)) => {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            commands::set_password(&args, &mut stdin.lock(), interactive)
+        }
+        Command::User(UserCommand::Reactivate(args)) => commands::reactivate_user(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -85,11 +94,20 @@ fn bad_arguments(e: &clap::Error) -> ExitCode {
             );
             ExitCode::from(2)
         }
-        _ => {
+        kind => {
             let rendered = e.render().to_string();
             let first = rendered.lines().next().unwrap_or("invalid arguments");
             let message = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("error: {}; see --help", one_line(message));
+            // clap lists the values on a line of their own, which one line would lose.
+            let valid = match e.get(clap::error::ContextKind::ValidValue) {
+                Some(clap::error::ContextValue::Strings(values))
+                    if kind == ErrorKind::InvalidValue =>
+                {
+                    format!(" (one of {})", values.join(", "))
+                }
+                _ => String::new(),
+            };
+            eprintln!("error: {}{valid}; see --help", one_line(message));
             ExitCode::from(2)
         }
     }

@@ -55,7 +55,7 @@ impl Application {
                 .await
                 .context("sealing the stored secrets")??;
         }
-        if args.demo {
+        if args.demo.on() {
             let (store, now) = (store.clone(), clock.now());
             let loaded = tokio::task::spawn_blocking(move || demo::load_if_empty(&store, now))
                 .await
@@ -131,7 +131,7 @@ impl Application {
             let pulse = tasks.scheduler.insert(Pulse::new()).clone();
             actix_web::rt::spawn(crate::scheduler::run(service, interval, cache, pulse));
         }
-        if args.webhooks.webhook_delivery {
+        if args.webhooks.webhook_delivery.on() {
             actix_web::rt::spawn(broadsheet_api::webhooks::delivery::run(
                 store.clone(),
                 args.webhooks.options(),

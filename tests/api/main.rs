@@ -22,3 +22,4 @@ mod secrets;
 mod security;
 mod tour;
 mod webhooks;
+mod wire;

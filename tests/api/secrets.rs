@@ -58,8 +58,8 @@ fn with_delivery(
         args.auth.jwt_secret = None;
         args.secrets.master_key_file = current;
         args.secrets.master_key_old_file = old;
-        args.webhooks.webhook_delivery = deliver;
-        args.webhooks.webhook_allow_private = true;
+        args.webhooks.webhook_delivery = broadsheet::cli::WebhookDelivery(deliver);
+        args.webhooks.webhook_allow_private = broadsheet::cli::WebhookAllowPrivate(true);
         args.webhooks.webhook_timeout = Duration::from_secs(3);
         args.webhooks.webhook_retry_base = Duration::from_secs(1);
     }

@@ -266,8 +266,8 @@ async fn register(app: &TestApp, admin: &str, url: &str, events: Value) -> Strin
 async fn spawn(db: broadsheet_persistence::testing::TestDb, max_attempts: u32) -> TestApp {
     TestApp::spawn_configured(db, |args| {
         args.clock = crate::helpers::manual_clock();
-        args.webhooks.webhook_delivery = true;
-        args.webhooks.webhook_allow_private = true;
+        args.webhooks.webhook_delivery = broadsheet::cli::WebhookDelivery(true);
+        args.webhooks.webhook_allow_private = broadsheet::cli::WebhookAllowPrivate(true);
         args.webhooks.webhook_timeout = Duration::from_secs(3);
         args.webhooks.webhook_retry_base = Duration::from_secs(1);
         args.webhooks.webhook_max_attempts = max_attempts;

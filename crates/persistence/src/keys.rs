@@ -1,6 +1,7 @@
 //! API keys: content keys for partners (read-only, rate-limited) and integration keys that
 //! act as a staff account.
 
+use broadsheet_domain::author::Role;
 use broadsheet_domain::ids::{ApiKeyId, AuthorId};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
@@ -8,8 +9,9 @@ use diesel::prelude::*;
 use crate::StoreError;
 use crate::db::sql_types::DbTime;
 use crate::db::stored::Stored;
+use crate::db::stored::TextEnum as _;
 use crate::db::{AnyConnection, MultiBackend};
-use crate::schema::api_keys;
+use crate::schema::{api_keys, users};
 use crate::secrets::{Keyring, Unreadable, place};
 
 /// The two kinds of key.
@@ -19,6 +21,13 @@ pub enum KeyKind {
     Content,
     /// `{id}:{secret}`, signs short-lived tokens, acts as a staff account.
     Integration,
+}
+
+impl KeyKind {
+    /// The stored and shown spelling: `content` or `integration`.
+    pub fn as_str(self) -> &'static str {
+        self.as_text()
+    }
 }
 
 /// A stored key, without its secret.
@@ -211,16 +220,62 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKey>, StoreError> {
         .collect())
 }
 
-/// Revokes a key; it stops working at once.
+/// A key as operators see it: with the role an integration key acts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyWithRole {
+    /// The key, without its secret.
+    pub key: ApiKey,
+    /// For an integration key, the role of the account it acts as.
+    pub role: Option<Role>,
+}
+
+/// A key's row with the role of the account it acts as.
+#[derive(Debug, Queryable)]
+struct KeyRoleRow {
+    key: KeyRow,
+    role: Option<Stored<Role>>,
+}
+
+/// Every key with its role, newest first, in one statement.
+pub fn list_with_roles(conn: &mut AnyConnection) -> Result<Vec<KeyWithRole>, StoreError> {
+    let rows: Vec<KeyRoleRow> = api_keys::table
+        .left_join(users::table.on(users::id.nullable().eq(api_keys::user_id)))
+        .order(api_keys::id.desc())
+        .select((select(), users::role.nullable()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| KeyWithRole {
+            key: ApiKey::from(r.key),
+            role: r.role.map(|role| role.0),
+        })
+        .collect())
+}
+
+/// Revokes a key; it stops working at once. A key revoked before keeps the time it was first
+/// revoked: that is when it stopped working.
 pub fn revoke(
     conn: &mut AnyConnection,
     id: ApiKeyId,
     now: Timestamp,
 ) -> Result<ApiKey, StoreError> {
-    diesel::update(api_keys::table.find(id.0))
-        .set(api_keys::revoked_at.eq(DbTime(now)))
-        .returning(returned())
-        .get_result::<KeyRow>(conn)
+    let revoked = diesel::update(
+        api_keys::table
+            .find(id.0)
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(DbTime(now)))
+    .returning(returned())
+    .get_result::<KeyRow>(conn)
+    .optional()?;
+    if let Some(row) = revoked {
+        return Ok(ApiKey::from(row));
+    }
+    // Nothing updated: revoked before (a revocation is never undone), or no such key.
+    api_keys::table
+        .find(id.0)
+        .select(select())
+        .first::<KeyRow>(conn)
         .optional()?
         .map(ApiKey::from)
         .ok_or_else(|| StoreError::not_found("key"))

@@ -17,6 +17,8 @@ use crate::Service;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 
+pub use broadsheet_persistence::keys::KeyWithRole;
+
 /// Requests a minute a new key gets unless told otherwise.
 pub const DEFAULT_RATE_LIMIT: u32 = 600;
 /// The most requests a minute a key may be given.
@@ -30,15 +32,6 @@ pub struct IssuedKey {
     /// The credential: 26 hex characters for a content key, `{id}:{secret}` for an
     /// integration key. Shown once.
     pub credential: String,
-}
-
-/// A key with the role its tokens act with (integration keys).
-#[derive(Debug, Clone)]
-pub struct KeyWithRole {
-    /// As stored.
-    pub key: ApiKey,
-    /// The role of the integration's account, for integration keys.
-    pub role: Option<Role>,
 }
 
 /// The stored form of a content key.
@@ -167,7 +160,7 @@ impl Service {
     }
 
     /// Revokes a key (administrators); it stops working at once (on other replicas within
-    /// their key cache's lifetime).
+    /// their key cache's lifetime). Revoking it again keeps the time it was first revoked.
     pub async fn revoke_key(&self, actor: &Actor, id: ApiKeyId) -> ServiceResult<KeyWithRole> {
         actor.authorize(Action::ManageKeys, Ownership::Others)?;
         let now = self.now();
@@ -187,20 +180,6 @@ impl Service {
     /// Every key, newest first, with the roles of integration keys (administrators).
     pub async fn list_keys(&self, actor: &Actor) -> ServiceResult<Vec<KeyWithRole>> {
         actor.authorize(Action::ManageKeys, Ownership::Others)?;
-        Ok(self
-            .store()
-            .read(move |c| {
-                keys::list(c)?
-                    .into_iter()
-                    .map(|key| {
-                        let role = match key.user {
-                            Some(user) => users::get(c, user)?.map(|u| u.role),
-                            None => None,
-                        };
-                        Ok(KeyWithRole { key, role })
-                    })
-                    .collect::<Result<Vec<_>, StoreError>>()
-            })
-            .await?)
+        Ok(self.store().read(keys::list_with_roles).await?)
     }
 }

@@ -100,7 +100,8 @@ impl Service {
         self.set_active(actor, id, false).await
     }
 
-    /// Lets a deactivated account sign in again (with its password as it was).
+    /// Lets a deactivated account sign in again (with its password as it was). An active
+    /// account is left as it is, its tokens included.
     pub async fn reactivate_user(&self, actor: &Actor, id: AuthorId) -> ServiceResult<User> {
         self.set_active(actor, id, true).await
     }
@@ -125,6 +126,10 @@ impl Service {
                         },
                     ));
                 }
+                if active && user.active {
+                    // Nothing to do; a write would end the tokens of an account in use.
+                    return Ok(user);
+                }
                 let user = users::set_active(c, user.id(), active, now)?;
                 sessions::revoke_all(c, user.id(), now)?;
                 Ok(user)
@@ -134,6 +139,7 @@ impl Service {
 
     /// Gives someone else's account a new password (for an account created without one, or
     /// one whose owner lost it): those who may manage the account may. Its sessions end.
+    /// Integrations' accounts have none: they sign with their key.
     pub async fn set_password(
         &self,
         actor: &Actor,
@@ -157,6 +163,12 @@ impl Service {
             .transaction(move |c| {
                 let user = users::get(c, id)?.ok_or(ServiceError::NotFound("user"))?;
                 actor.authorize(managing(user.role), actor.ownership(&[user.id()]))?;
+                if users::is_integration(&user.email) {
+                    return Err(ServiceError::invalid(
+                        "id",
+                        "an integration's account signs in with its key, never a password",
+                    ));
+                }
                 let user = users::set_password(c, id, Some(&hash), now)?;
                 sessions::revoke_all(c, id, now)?;
                 Ok(user)

@@ -150,9 +150,9 @@ async fn introspection_is_on_by_default(app: TestApp) {
 #[actix_web::test]
 async fn introspection_suggestions_and_graphiql_can_be_switched_off() {
     let app = TestApp::spawn_configured(TestDb::sqlite(), |args| {
-        args.graphql.graphql_introspection = false;
-        args.graphql.graphql_suggestions = false;
-        args.graphql.graphiql = false;
+        args.graphql.graphql_introspection = broadsheet::cli::GraphqlIntrospection(false);
+        args.graphql.graphql_suggestions = broadsheet::cli::GraphqlSuggestions(false);
+        args.graphql.graphiql = broadsheet::cli::Graphiql(false);
     })
     .await;
     let (_, body) = strict(&app, "{ __schema { queryType { name } } }").await;

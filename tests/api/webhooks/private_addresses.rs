@@ -122,7 +122,7 @@ db_tests!(
 
 async fn intranet_receivers_are_accepted_when_allowed(db: TestDb) {
     let app = TestApp::spawn_configured(db, |args| {
-        args.webhooks.webhook_allow_private = true;
+        args.webhooks.webhook_allow_private = broadsheet::cli::WebhookAllowPrivate(true);
     })
     .await;
     let admin = staff(&app, "Ada Admin", Role::Administrator);
@@ -152,7 +152,7 @@ async fn stored_internal_receivers_are_not_delivered_to(db: TestDb) {
     insert_hook(&db, &receiver.url);
     insert_hook(&db, &format!("http://localhost:{port}/hooks/broadsheet"));
     let app = TestApp::spawn_configured(db, |args| {
-        args.webhooks.webhook_delivery = true;
+        args.webhooks.webhook_delivery = broadsheet::cli::WebhookDelivery(true);
         args.webhooks.webhook_timeout = Duration::from_secs(3);
         args.webhooks.webhook_max_attempts = 1;
     })

@@ -54,6 +54,18 @@ fn free_slug(c: &mut AnyConnection, base: &Slug) -> Result<Slug, StoreError> {
     slugs::free(c, slugs::SlugTable::Users, base)
 }
 
+/// Every account, integrations' included, oldest first: what operators see
+/// (`broadsheet user list`).
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<User>, StoreError> {
+    users::table
+        .order(users::id.asc())
+        .select(select_user())
+        .load::<UserRow>(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
 /// The account with this id.
 pub fn get(conn: &mut AnyConnection, id: AuthorId) -> Result<Option<User>, StoreError> {
     users::table
@@ -213,6 +225,14 @@ pub fn delete(conn: &mut AnyConnection, id: AuthorId) -> Result<(), StoreError> 
 /// that roles and policy apply to integrations unchanged) but not people: author listings
 /// leave them out.
 pub const INTEGRATION_EMAIL_DOMAIN: &str = "integrations.invalid";
+
+/// Whether the account with this address is one an integration key acts as, not a person.
+pub fn is_integration(email: &Email) -> bool {
+    email
+        .as_str()
+        .strip_suffix(INTEGRATION_EMAIL_DOMAIN)
+        .is_some_and(|local| local.ends_with('@'))
+}
 
 fn integration_pattern() -> String {
     format!("%@{INTEGRATION_EMAIL_DOMAIN}")

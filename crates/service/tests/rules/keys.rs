@@ -14,7 +14,11 @@ use crate::matrix::{Any, No, Row, THEIRS, Who, check, rule};
 /// Making, listing and revoking API keys (and webhooks).
 const MANAGE_KEYS: Row = [No, No, No, Any];
 
-service_tests!(managing_keys, rate_limits_are_bounded);
+service_tests!(
+    managing_keys,
+    rate_limits_are_bounded,
+    a_key_revoked_twice_keeps_its_first_time
+);
 
 async fn managing_keys(w: &World) {
     let rule = rule(MANAGE_KEYS);
@@ -79,4 +83,31 @@ async fn rate_limits_are_bounded(w: &World) {
     // Refused ones left nothing behind: no key, and no integration account.
     let keys = w.service.list_keys(&admin).await.expect("listed");
     assert_eq!(keys.len(), 6, "three limits accepted, two kinds each");
+}
+
+/// A revocation is when a key stopped working: revoking it again does not move it.
+async fn a_key_revoked_twice_keeps_its_first_time(w: &World) {
+    let admin = w.actor(Who::Staff(Role::Administrator));
+    let key = create_content(&mut w.conn(), "Doomed", 10, w.clock.now()).expect("key");
+    let first = w
+        .service
+        .revoke_key(&admin, key.key.id)
+        .await
+        .expect("revoked");
+    w.clock.advance(chrono::TimeDelta::hours(1));
+    let again = w
+        .service
+        .revoke_key(&admin, key.key.id)
+        .await
+        .expect("revoked");
+    assert!(first.key.revoked_at.is_some());
+    assert_eq!(again.key.revoked_at, first.key.revoked_at);
+    let unknown = w
+        .service
+        .revoke_key(
+            &admin,
+            broadsheet_domain::ids::ApiKeyId(key.key.id.0 + 1000),
+        )
+        .await;
+    assert!(unknown.is_err(), "{unknown:?}");
 }

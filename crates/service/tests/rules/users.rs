@@ -30,6 +30,8 @@ fn managing(role: Role) -> Row {
 }
 
 service_tests!(
+    an_integrations_account_gets_no_password,
+    reactivating_an_active_account_keeps_its_tokens,
     creating_accounts,
     changing_others_profiles,
     changing_ones_own_profile,
@@ -379,4 +381,44 @@ async fn a_change_of_standing_ends_sessions(w: &World) {
             );
         }
     }
+}
+
+/// An integration signs with its key: its account is never given a password.
+async fn an_integrations_account_gets_no_password(w: &World) {
+    let admin = w.actor(Who::Staff(Role::Administrator));
+    let issued = w
+        .service
+        .create_integration_key(&admin, "Wire", Role::Editor, None)
+        .await
+        .expect("key");
+    let account = issued.key.user.expect("acts as an account");
+    let refused = w
+        .service
+        .set_password(&admin, account, "a long enough password")
+        .await;
+    assert!(
+        matches!(&refused, Err(ServiceError::Invalid(v)) if v.field == "id"),
+        "{refused:?}"
+    );
+    assert!(w.reload_user(account).password_hash.is_none());
+}
+
+/// Reactivating an account that is active changes nothing: its tokens keep working.
+async fn reactivating_an_active_account_keeps_its_tokens(w: &World) {
+    let admin = w.actor(Who::Staff(Role::Administrator));
+    let user = w.user(Role::Author);
+    let done = w
+        .service
+        .reactivate_user(&admin, user.id())
+        .await
+        .expect("nothing to do");
+    assert!(done.active);
+    assert_eq!(w.reload_user(user.id()).token_version, user.token_version);
+    let gone = w.deactivated(Role::Author);
+    let back = w
+        .service
+        .reactivate_user(&admin, gone.id())
+        .await
+        .expect("reactivated");
+    assert!(back.active && back.token_version > gone.token_version);
 }
