@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 
-# Build: the toolchain, plus what the bundled SQLite, libpq and OpenSSL builds need.
+# Build: the toolchain, plus what the bundled SQLite, libpq and OpenSSL builds need. The image
+# talks to PostgreSQL across a network, so it is built with TLS to it (`postgres-tls`).
 FROM rust:1.95-slim-bookworm AS builder
 RUN apt-get update \
  && apt-get install -y --no-install-recommends perl make \
@@ -9,7 +10,7 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin broadsheet \
+    cargo build --release --locked --bin broadsheet --features postgres-tls \
  && cp target/release/broadsheet /usr/local/bin/broadsheet
 
 # Run: a slim image, a non-root user, the database on a volume.

@@ -85,14 +85,23 @@ impl Receiver {
 
     /// The same, over HTTPS with the test CA's certificate for 127.0.0.1.
     fn start_tls() -> Self {
-        use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod};
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-        let mut tls = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("acceptor");
-        tls.set_private_key_file(fixtures.join("webhook-receiver-key.pem"), SslFiletype::PEM)
-            .expect("key");
-        tls.set_certificate_chain_file(fixtures.join("webhook-receiver.pem"))
+        let chain = CertificateDer::pem_file_iter(fixtures.join("webhook-receiver.pem"))
+            .expect("certificate")
+            .collect::<Result<Vec<_>, _>>()
             .expect("certificate");
-        let tls = Arc::new(tls.build());
+        let key =
+            PrivateKeyDer::from_pem_file(fixtures.join("webhook-receiver-key.pem")).expect("key");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("certificate and key");
+        let tls = Arc::new(tls);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!(
             "https://{}/hooks/broadsheet",
@@ -109,9 +118,10 @@ impl Receiver {
             for stream in listener.incoming().flatten() {
                 let (shared, tls) = (shared.clone(), tls.clone());
                 std::thread::spawn(move || {
-                    // A client that does not trust us hangs up here.
-                    if let Ok(stream) = tls.accept(stream) {
-                        shared.serve(stream);
+                    // The handshake happens on the first read: a client that does not trust
+                    // us hangs up there, and `serve` returns.
+                    if let Ok(connection) = rustls::ServerConnection::new(tls) {
+                        shared.serve(rustls::StreamOwned::new(connection, stream));
                     }
                 });
             }

@@ -21,9 +21,7 @@ use broadsheet_persistence::webhooks::{self, Due, Verdict};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
 use hmac::{Hmac, Mac as _};
-use openssl::error::ErrorStack;
-use openssl::ssl::{SslConnector, SslFiletype, SslMethod};
-use openssl::x509::store::X509Lookup;
+use rustls::ClientConfig;
 use sha2::Sha256;
 
 use super::address::Receivers;
@@ -103,33 +101,32 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     wait.mul_f64(1.0 + jitter)
 }
 
-/// TLS for `https` receivers, verifying them against the system's trusted certificates.
-///
-/// OpenSSL is built from source (so that nothing need be installed to build Broadsheet), and
-/// such a build looks for trusted certificates where its build put them, not where the system
-/// keeps them; so the system's bundle is found here (`SSL_CERT_FILE` and `SSL_CERT_DIR` win,
-/// as with any OpenSSL program).
-pub fn tls() -> Result<SslConnector, ErrorStack> {
-    let mut tls = SslConnector::builder(SslMethod::tls_client())?;
-    tls.set_default_verify_paths()?;
-    let found = openssl_probe::probe();
-    if let Some(file) = &found.cert_file
-        && let Err(error) = tls.set_ca_file(file)
-    {
-        tracing::warn!(file = %file.display(), %error, "could not read trusted certificates");
+/// TLS for `https` receivers, verifying them against the system's trusted certificates
+/// (`SSL_CERT_FILE` and `SSL_CERT_DIR` win, as with OpenSSL programs). Certificates that
+/// cannot be read are logged and skipped; with none at all, every `https` delivery fails
+/// with [`super::failure::TLS_FAILED`].
+pub fn tls() -> Result<ClientConfig, rustls::Error> {
+    let found = rustls_native_certs::load_native_certs();
+    for error in &found.errors {
+        tracing::warn!(%error, "could not read trusted certificates");
     }
-    if let Some(dir) = found.cert_dir.as_ref().and_then(|d| d.to_str()) {
-        tls.cert_store_mut()
-            .add_lookup(X509Lookup::hash_dir())?
-            .add_dir(dir, SslFiletype::PEM)?;
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, ignored) = roots.add_parsable_certificates(found.certs);
+    if ignored > 0 {
+        tracing::debug!(ignored, "skipped trusted certificates rustls cannot use");
     }
-    if found.cert_file.is_none() && found.cert_dir.is_none() {
+    if added == 0 {
         tracing::warn!(
             "no trusted certificates found: https webhooks will fail; set SSL_CERT_FILE"
         );
     }
-    tls.set_alpn_protos(b"\x08http/1.1")?;
-    Ok(tls.build())
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 /// Delivers for as long as the server runs, telling the time (what is due, when to retry) by
@@ -137,7 +134,7 @@ pub fn tls() -> Result<SslConnector, ErrorStack> {
 pub async fn run(store: Store, options: DeliveryOptions, clock: Clock, pulse: Pulse) {
     let mut connector = awc::Connector::new().connector(CheckedConnector::new(options.receivers));
     match tls() {
-        Ok(tls) => connector = connector.openssl(tls),
+        Ok(tls) => connector = connector.rustls_0_23(std::sync::Arc::new(tls)),
         Err(error) => tracing::error!(%error, "TLS setup failed: https webhooks will fail"),
     }
     let client = awc::Client::builder()
@@ -286,7 +283,7 @@ mod tests {
         assert!(tls().is_ok());
         let bundle = std::path::Path::new("/etc/ssl/certs/ca-certificates.crt");
         if bundle.exists() && std::env::var_os("SSL_CERT_FILE").is_none() {
-            assert!(openssl_probe::probe().cert_file.is_some());
+            assert!(!rustls_native_certs::load_native_certs().certs.is_empty());
         }
     }
 

@@ -26,9 +26,9 @@ pub fn describe(error: &SendRequestError) -> &'static str {
                 Some(Unreachable::NotPublic) => NOT_PUBLIC,
                 _ => COULD_NOT_CONNECT,
             },
-            ConnectError::SslError(_) | ConnectError::SslIsNotSupported => TLS_FAILED,
-            // awc reports a failed TLS handshake as an I/O error made from OpenSSL's message;
-            // a failed TCP connection is the operating system's own error.
+            ConnectError::SslIsNotSupported => TLS_FAILED,
+            // awc reports a failed TLS handshake as an I/O error wrapping rustls's own; a
+            // failed TCP connection is the operating system's own error.
             ConnectError::Io(io) if io.raw_os_error().is_none() => TLS_FAILED,
             ConnectError::Timeout => TIMED_OUT,
             ConnectError::H2(_) => INVALID_RESPONSE,
@@ -50,9 +50,9 @@ mod tests {
         let io = |e: std::io::Error| SendRequestError::Connect(ConnectError::Io(e));
         let refused = std::io::Error::from_raw_os_error(111);
         assert_eq!(describe(&io(refused)), COULD_NOT_CONNECT);
-        let untrusted = std::io::Error::other(
-            "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate \
-             verify failed",
+        let untrusted = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         );
         assert_eq!(describe(&io(untrusted)), TLS_FAILED);
         let not_public =

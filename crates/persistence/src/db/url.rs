@@ -39,6 +39,14 @@ impl DatabaseUrl {
             if rest.is_empty() {
                 return Err(InvalidDatabaseUrl("postgres:// needs a host".into()));
             }
+            if let Some(mode) = demanded_tls(rest)
+                && !cfg!(feature = "postgres-tls")
+            {
+                return Err(InvalidDatabaseUrl(format!(
+                    "sslmode={mode} needs TLS to PostgreSQL, which this build leaves out: \
+                     build with `--features postgres-tls` (or leave sslmode out)"
+                )));
+            }
             return Ok(Self::Postgres(value.to_owned()));
         }
         if let Some(rest) = value
@@ -68,6 +76,18 @@ impl DatabaseUrl {
             Self::Postgres(_) => Backend::Postgres,
         }
     }
+}
+
+/// The `sslmode` of a PostgreSQL URL's query when it insists on TLS (`require`, `verify-ca`,
+/// `verify-full`); `disable`, `allow` and `prefer` go on without it.
+fn demanded_tls(rest: &str) -> Option<&str> {
+    let (_, query) = rest.split_once('?')?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| *name == "sslmode")
+        .map(|(_, mode)| mode)
+        .find(|mode| matches!(*mode, "require" | "verify-ca" | "verify-full"))
 }
 
 /// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.
@@ -130,6 +150,29 @@ mod tests {
             "sqlite::memory:",
         ] {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tls_modes_need_a_build_with_tls() {
+        for url in [
+            "postgres://u@h/db?sslmode=require",
+            "postgres://u@h/db?application_name=x&sslmode=verify-full&sslrootcert=/c.pem",
+            "postgresql://u@h/db?sslmode=verify-ca",
+        ] {
+            let parsed = DatabaseUrl::parse(url);
+            if cfg!(feature = "postgres-tls") {
+                assert!(parsed.is_ok(), "{url}");
+            } else {
+                let error = parsed.expect_err(url).to_string();
+                assert!(error.contains("--features postgres-tls"), "{error}");
+            }
+        }
+        for url in [
+            "postgres://u@h/db?sslmode=prefer",
+            "postgres://u@h/db?sslmode=disable",
+        ] {
+            assert!(DatabaseUrl::parse(url).is_ok(), "{url}");
         }
     }
 
