@@ -17,6 +17,7 @@ pub mod articles;
 pub mod error;
 pub mod events;
 pub mod hashing;
+pub mod identity;
 pub mod keys;
 pub mod previews;
 pub mod reading;

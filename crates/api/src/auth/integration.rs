@@ -6,14 +6,14 @@
 //! ahead. Tooling that signs Ghost Admin API tokens works unchanged. The token then acts as the
 //! key's account, with the role the key was given, held to the key's rate limit.
 
-use broadsheet_domain::author::User;
 use broadsheet_domain::time::Timestamp;
-use broadsheet_persistence::{Store, keys, users};
+use broadsheet_persistence::keys;
+use broadsheet_service::Service;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 
-use super::Refused;
 use super::jwt::InvalidToken;
+use super::{Refused, Viewer};
 use crate::keys::{KeyRefusal, RateLimiter, admit_key};
 
 /// The longest a token may live: five minutes.
@@ -55,11 +55,12 @@ fn invalid(reason: impl Into<String>) -> Refused {
 
 /// The account an integration token used at `now` acts as.
 pub async fn verify(
-    store: &Store,
+    service: &Service,
     limiter: &RateLimiter,
     token: &str,
     now: Timestamp,
-) -> Result<User, Refused> {
+) -> Result<Viewer, Refused> {
+    let store = service.store();
     let header = decode_header(token).map_err(|e| invalid(e.to_string()))?;
     if header.alg != Algorithm::HS256 {
         return Err(invalid("integration tokens are HS256"));
@@ -73,7 +74,7 @@ pub async fn verify(
         .read(move |c| keys::integration_key(c, &keyring, &lookup))
         .await
         .map_err(|_| Refused::Store)?
-        .ok_or_else(|| Refused::User(format!("integration key {kid}")))?;
+        .ok_or(Refused::UnknownKey(kid))?;
     let secret = crate::hex::decode(&secret).ok_or(Refused::Store)?;
 
     let mut validation = Validation::new(Algorithm::HS256);
@@ -113,12 +114,7 @@ pub async fn verify(
             KeyRefusal::Invalid | KeyRefusal::Unavailable => Refused::Store,
         })?;
     let owner = key.user.ok_or(Refused::Store)?;
-    store
-        .read(move |c| users::get(c, owner))
-        .await
-        .map_err(|_| Refused::Store)?
-        .filter(|u| u.active)
-        .ok_or_else(|| Refused::User(format!("the account of integration key {}", key.name)))
+    Ok(service.identify_integration(owner, &key.name).await?)
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@ pub mod integration;
 pub mod jwt;
 pub mod session;
 
-use broadsheet_domain::author::{Email, Role};
-use broadsheet_domain::ids::AuthorId;
 use broadsheet_domain::time::Timestamp;
-use broadsheet_persistence::{Store, users};
+use broadsheet_service::Service;
+use broadsheet_service::identity::{NotIdentified, StaffClaims};
 
 pub use jwt::{ExternalKey, JwtConfig, Preview, Secret};
 
@@ -34,17 +33,14 @@ pub enum Refused {
     /// The token itself.
     #[error(transparent)]
     Token(#[from] jwt::InvalidToken),
-    /// The token is good but names nobody who may sign in.
-    #[error("no active user {0}")]
-    User(String),
-    /// The user's role is not the one in the token.
-    #[error("the role in the token is out of date")]
-    Role,
-    /// The token was issued before the user's password, role or standing last changed.
-    #[error("the token was revoked")]
-    Revoked,
+    /// The token is good, but the service says it names nobody who may act.
+    #[error(transparent)]
+    Nobody(#[from] NotIdentified),
+    /// No integration key has the token's key id.
+    #[error("no integration key {0}")]
+    UnknownKey(String),
     /// The database could not say.
-    #[error("could not load the user")]
+    #[error("could not load the key")]
     Store,
     /// An integration key over its rate limit; retry after this many seconds.
     #[error("over the key's rate limit")]
@@ -52,9 +48,10 @@ pub enum Refused {
 }
 
 /// Resolves the `Authorization` header of a request made at `now`: `Bearer <access token>`,
-/// or `Ghost <token signed with an integration key>`.
+/// or `Ghost <token signed with an integration key>`. The token is checked here; who it
+/// names, and whether they may act, the service decides.
 pub async fn viewer(
-    store: &Store,
+    service: &Service,
     jwt: &JwtConfig,
     limiter: &RateLimiter,
     authorization: Option<&str>,
@@ -64,8 +61,7 @@ pub async fn viewer(
         return Ok(Viewer::Anonymous);
     };
     if let Some(token) = header.strip_prefix("Ghost ") {
-        let user = integration::verify(store, limiter, token.trim(), now).await?;
-        return Ok(Viewer::Staff(Box::new(user)));
+        return integration::verify(service, limiter, token.trim(), now).await;
     }
     let token = header
         .strip_prefix("Bearer ")
@@ -73,25 +69,11 @@ pub async fn viewer(
         .ok_or(Refused::Scheme)?
         .trim();
     let claims = jwt.verify_access(token, now)?;
-    let sub = claims.sub.clone();
-    let user = store
-        .read(move |c| match sub.parse::<i64>() {
-            Ok(id) => users::get(c, AuthorId(id)),
-            // An external provider may know staff by email.
-            Err(_) => match Email::parse(&sub) {
-                Ok(email) => users::by_email(c, &email),
-                Err(_) => Ok(None),
-            },
-        })
-        .await
-        .map_err(|_| Refused::Store)?
-        .filter(|u| u.active)
-        .ok_or_else(|| Refused::User(claims.sub.clone()))?;
-    if Role::parse(&claims.role).ok() != Some(user.role) {
-        return Err(Refused::Role);
-    }
-    if !claims.external && claims.ver != user.token_version {
-        return Err(Refused::Revoked);
-    }
-    Ok(Viewer::Staff(Box::new(user)))
+    let claims = StaffClaims {
+        subject: claims.sub,
+        role: claims.role,
+        version: claims.ver,
+        external: claims.external,
+    };
+    Ok(service.identify_staff(claims).await?)
 }

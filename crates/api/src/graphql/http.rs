@@ -763,7 +763,15 @@ async fn identify(
     authorization: Option<&str>,
     now: Timestamp,
 ) -> Result<auth::Viewer, Refusal> {
-    match auth::viewer(&state.store, &state.jwt, &state.limiter, authorization, now).await {
+    match auth::viewer(
+        &state.service,
+        &state.jwt,
+        &state.limiter,
+        authorization,
+        now,
+    )
+    .await
+    {
         Ok(viewer) => Ok(viewer),
         Err(auth::Refused::Limited(seconds)) => Err(Refusal::limited(seconds)),
         Err(refused) => {

@@ -12,6 +12,7 @@ mod matrix;
 
 mod articles;
 mod events;
+mod identity;
 mod keys;
 mod previews;
 mod reading;
