@@ -1,17 +1,37 @@
-//! PostgreSQL over TLS: managed databases require it, so the bundled libpq must speak it.
+//! PostgreSQL over TLS: managed databases require it, so a build with `postgres-tls` (the
+//! Docker image's) must speak it; a build without it refuses a URL that demands it, saying
+//! how to get it. `.ci/run` runs this file both ways.
 
+use broadsheet_persistence::DatabaseUrl;
 use broadsheet_persistence::testing::TestDb;
-use broadsheet_persistence::{AnyConnection, DatabaseUrl, PoolOptions, Store};
-use diesel::RunQueryDsl as _;
 
-#[derive(diesel::QueryableByName)]
-struct Ssl {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    ssl: bool,
+#[cfg(not(feature = "postgres-tls"))]
+#[test]
+fn without_tls_a_url_demanding_it_is_refused_clearly() {
+    let Some(db) = TestDb::postgres() else { return };
+    let DatabaseUrl::Postgres(url) = db.url() else {
+        unreachable!("postgres")
+    };
+    let error = DatabaseUrl::parse(&format!("{url}&sslmode=require"))
+        .expect_err("a build without TLS cannot honour sslmode=require");
+    assert!(
+        error.to_string().contains("--features postgres-tls"),
+        "{error}"
+    );
 }
 
+#[cfg(feature = "postgres-tls")]
 #[test]
 fn postgres_connections_can_use_tls() {
+    use broadsheet_persistence::{AnyConnection, PoolOptions, Store};
+    use diesel::RunQueryDsl as _;
+
+    #[derive(diesel::QueryableByName)]
+    struct Ssl {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ssl: bool,
+    }
+
     let Some(db) = TestDb::postgres() else { return };
     let DatabaseUrl::Postgres(url) = db.url() else {
         unreachable!("postgres")
