@@ -109,6 +109,41 @@ pub struct TagInput {
     pub meta_description: Option<String>,
 }
 
+/// Changes to a tag, as an update sends them: a field left out (`None`) stays as it is; an
+/// optional field set to `Some(None)` is cleared.
+#[derive(Debug, Clone, Default)]
+pub struct TagChanges {
+    /// A new display name.
+    pub name: Option<String>,
+    /// A new address.
+    pub slug: Option<String>,
+    /// A new description, or none.
+    pub description: Option<Option<String>>,
+    /// A new header image, or none.
+    pub feature_image: Option<Option<String>>,
+    /// A new title for search engines, or none.
+    pub meta_title: Option<Option<String>>,
+    /// A new description for search engines, or none.
+    pub meta_description: Option<Option<String>>,
+}
+
+impl TagChanges {
+    /// Every field of `tag` after these changes, to be validated as a whole.
+    pub fn applied_to(self, tag: &Tag) -> TagInput {
+        let image = tag.feature_image.as_ref().map(|u| u.as_str().to_owned());
+        TagInput {
+            name: self.name.unwrap_or_else(|| tag.name.as_str().to_owned()),
+            slug: Some(self.slug.unwrap_or_else(|| tag.slug.as_str().to_owned())),
+            description: self.description.unwrap_or_else(|| tag.description.clone()),
+            feature_image: self.feature_image.unwrap_or(image),
+            meta_title: self.meta_title.unwrap_or_else(|| tag.meta_title.clone()),
+            meta_description: self
+                .meta_description
+                .unwrap_or_else(|| tag.meta_description.clone()),
+        }
+    }
+}
+
 /// A validated tag, not yet stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTag {

@@ -2,8 +2,8 @@
 
 use broadsheet_domain::ids::TagId;
 use broadsheet_domain::policy::{Action, Ownership};
-use broadsheet_domain::tag::{NewTag, Tag, TagInput};
-use broadsheet_persistence::tags;
+use broadsheet_domain::tag::{NewTag, Tag, TagChanges, TagInput};
+use broadsheet_persistence::{StoreError, tags};
 
 use crate::Service;
 use crate::actor::Actor;
@@ -26,25 +26,25 @@ impl Service {
             .await?)
     }
 
-    /// Replaces a tag's fields (editors and up).
+    /// Changes a tag (editors and up): what `changes` leaves out stays as it is.
     pub async fn update_tag(
         &self,
         actor: &Actor,
         id: TagId,
-        input: TagInput,
+        changes: TagChanges,
     ) -> ServiceResult<Tag> {
         actor.authorize(Action::EditTag, Ownership::Others)?;
-        let changes = NewTag::parse(&input)?;
         let (bodies, now) = (self.bodies(), self.now());
-        Ok(self
-            .store()
-            .write(move |c| {
-                let before = tags::get(c, id)?;
-                let tag = tags::update(c, id, &changes, now)?;
-                events::record_tag(c, &*bodies, before.as_ref(), Some(&tag), now)?;
+        self.store()
+            .transaction(move |c| -> ServiceResult<Tag> {
+                let before = tags::get(c, id)?.ok_or_else(|| StoreError::not_found("tag"))?;
+                // What is left out stays: validated whole, as the tag will be.
+                let tag = NewTag::parse(&changes.applied_to(&before))?;
+                let tag = tags::update(c, id, &tag, now)?;
+                events::record_tag(c, &*bodies, Some(&before), Some(&tag), now)?;
                 Ok(tag)
             })
-            .await?)
+            .await
     }
 
     /// Deletes a tag; articles lose it (editors and up).

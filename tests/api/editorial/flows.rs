@@ -12,7 +12,8 @@ e2e_tests!(
     write_revise_publish_and_restore,
     drafts_are_visible_as_roles_allow,
     slug_changes_leave_aliases,
-    previews_show_one_draft
+    previews_show_one_draft,
+    renaming_a_tag_keeps_its_other_fields
 );
 
 const CREATE: &str = "mutation($input: CreateArticleInput!) { createArticle(input: $input) {
@@ -487,4 +488,50 @@ mod more {
                 .is_some_and(|v| v.contains("Authorization"))
         );
     }
+}
+
+/// `updateTag` with only a new name keeps the tag's description, image and metadata; `null`
+/// clears one. (Found from outside: an update naming only `name` cleared them all.)
+async fn renaming_a_tag_keeps_its_other_fields(app: TestApp) {
+    let ed = staff(&app, "Eve Editor", Role::Editor);
+    let created = app
+        .graphql_as(
+            &ed.token,
+            "mutation { createTag(input: { name: \"Housing\", description: \"Homes and rents\",
+                metaTitle: \"Housing news\", featureImage: \"https://img.example.com/h.jpg\" })
+                { tag { id } } }",
+            json!({}),
+        )
+        .await
+        .json();
+    let id = data(&created, &["createTag", "tag", "id"]).clone();
+    const UPDATE_TAG: &str =
+        "mutation($id: ID!, $input: TagInput!) { updateTag(id: $id, input: $input) {
+        tag { name slug description metaTitle featureImage } } }";
+    let renamed = app
+        .graphql_as(
+            &ed.token,
+            UPDATE_TAG,
+            json!({ "id": id, "input": { "name": "Homes & Housing" } }),
+        )
+        .await
+        .json();
+    let tag = data(&renamed, &["updateTag", "tag"]);
+    assert_eq!(tag["name"], "Homes & Housing");
+    assert_eq!(tag["slug"], "housing", "the address stays");
+    assert_eq!(tag["description"], "Homes and rents");
+    assert_eq!(tag["metaTitle"], "Housing news");
+    assert_eq!(tag["featureImage"], "https://img.example.com/h.jpg");
+
+    let cleared = app
+        .graphql_as(
+            &ed.token,
+            UPDATE_TAG,
+            json!({ "id": id, "input": { "name": "Homes & Housing", "description": null } }),
+        )
+        .await
+        .json();
+    let tag = data(&cleared, &["updateTag", "tag"]);
+    assert_eq!(tag["description"], Value::Null);
+    assert_eq!(tag["metaTitle"], "Housing news");
 }

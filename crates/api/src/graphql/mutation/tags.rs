@@ -1,7 +1,7 @@
 //! Creating, changing, deleting and merging tags.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use broadsheet_domain::tag::TagInput as DomainTagInput;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use broadsheet_domain::tag::{TagChanges, TagInput as DomainTagInput};
 
 use super::tag_id;
 use crate::graphql::context::request;
@@ -9,17 +9,26 @@ use crate::graphql::error::ApiError;
 use crate::graphql::ids::GlobalId;
 use crate::graphql::tag::TagNode;
 
-/// A tag's fields.
+/// A tag's fields. In an update, a field left out stays as it is and `null` clears it.
 #[derive(InputObject)]
 pub struct TagInput {
     /// Display name; a name starting with `#` makes an internal tag.
     name: String,
     /// Address; derived from the name when absent (on update: kept).
     slug: Option<String>,
-    description: Option<String>,
-    feature_image: Option<String>,
-    meta_title: Option<String>,
-    meta_description: Option<String>,
+    description: MaybeUndefined<String>,
+    feature_image: MaybeUndefined<String>,
+    meta_title: MaybeUndefined<String>,
+    meta_description: MaybeUndefined<String>,
+}
+
+/// Left out: keep (`None`); `null`: clear (`Some(None)`); a value: set.
+fn change(v: MaybeUndefined<String>) -> Option<Option<String>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
 }
 
 impl TagInput {
@@ -27,10 +36,21 @@ impl TagInput {
         DomainTagInput {
             name: self.name,
             slug: self.slug,
-            description: self.description,
-            feature_image: self.feature_image,
-            meta_title: self.meta_title,
-            meta_description: self.meta_description,
+            description: self.description.take(),
+            feature_image: self.feature_image.take(),
+            meta_title: self.meta_title.take(),
+            meta_description: self.meta_description.take(),
+        }
+    }
+
+    fn into_changes(self) -> TagChanges {
+        TagChanges {
+            name: Some(self.name),
+            slug: self.slug,
+            description: change(self.description),
+            feature_image: change(self.feature_image),
+            meta_title: change(self.meta_title),
+            meta_description: change(self.meta_description),
         }
     }
 }
@@ -62,7 +82,8 @@ impl TagMutations {
         Ok(TagPayload { tag: TagNode(tag) })
     }
 
-    /// Replaces a tag's fields (editors and up).
+    /// Changes a tag (editors and up): fields left out of `input` stay as they are; `null`
+    /// clears one.
     async fn update_tag(
         &self,
         ctx: &Context<'_>,
@@ -72,7 +93,7 @@ impl TagMutations {
         let req = request(ctx);
         let tag = req
             .service
-            .update_tag(&req.viewer, tag_id(&id, "id")?, input.into_domain())
+            .update_tag(&req.viewer, tag_id(&id, "id")?, input.into_changes())
             .await
             .map_err(ApiError::from)?;
         Ok(TagPayload { tag: TagNode(tag) })
