@@ -137,23 +137,25 @@ async fn document_errors_depend_on_the_accepted_type(app: TestApp) {
         ),
     ] {
         let body = json!({ "query": query }).to_string();
-        let strict = app
-            .post_json(
-                "/graphql",
-                &[("accept", "application/graphql-response+json")],
-                &body,
-            )
-            .await;
-        assert_eq!(strict.status, StatusCode::BAD_REQUEST, "{query}");
-        let json = strict.json();
-        assert_eq!(first_code(&json), code, "{json}");
-        assert!(json.get("data").is_none(), "no data key: {json}");
-        let legacy = app
-            .post_json("/graphql", &[("accept", "application/json")], &body)
-            .await;
-        assert_eq!(legacy.status, StatusCode::OK, "{query}");
-        assert_eq!(first_code(&legacy.json()), code);
+        check_request_error(&app, query, &body, code).await;
     }
+    // Variables that cannot be coerced are request errors too (found from outside: a required
+    // variable left out came back as `data: null` with no code).
+    let required = "query($s: String!) { article(slug: $s) { title } }";
+    for variables in [json!({}), json!({ "s": null })] {
+        let body = json!({ "query": required, "variables": variables }).to_string();
+        check_request_error(&app, required, &body, "BAD_USER_INPUT").await;
+    }
+    let defaulted =
+        json!({ "query": "query($n: Int! = 1) { articles(first: $n) { totalCount } }" });
+    let reply = app
+        .post_json(
+            "/graphql",
+            &[("accept", "application/graphql-response+json")],
+            &defaulted.to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "a default stands in");
     // A field error is not a request error: 200, with data.
     let field_error = json!({ "query": "{ articles(first: 1000) { totalCount } }" }).to_string();
     let reply = app
@@ -167,6 +169,27 @@ async fn document_errors_depend_on_the_accepted_type(app: TestApp) {
     let json = reply.json();
     assert!(json.get("data").is_some());
     assert_eq!(first_code(&json), "BAD_USER_INPUT");
+}
+
+/// A request error: 400 with no `data` for `application/graphql-response+json`, 200 for
+/// `application/json`; `code` either way.
+async fn check_request_error(app: &TestApp, query: &str, body: &str, code: &str) {
+    let strict = app
+        .post_json(
+            "/graphql",
+            &[("accept", "application/graphql-response+json")],
+            body,
+        )
+        .await;
+    assert_eq!(strict.status, StatusCode::BAD_REQUEST, "{query}: {body}");
+    let json = strict.json();
+    assert_eq!(first_code(&json), code, "{json}");
+    assert!(json.get("data").is_none(), "no data key: {json}");
+    let legacy = app
+        .post_json("/graphql", &[("accept", "application/json")], body)
+        .await;
+    assert_eq!(legacy.status, StatusCode::OK, "{query}");
+    assert_eq!(first_code(&legacy.json()), code);
 }
 
 async fn mutations_by_get_and_other_methods_are_405(app: TestApp) {

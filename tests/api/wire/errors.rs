@@ -246,11 +246,21 @@ async fn graphql_rate_limited_shape(db: broadsheet_persistence::testing::TestDb)
         body["errors"][0]["extensions"]["code"], "RATE_LIMITED",
         "{body}"
     );
-    // How long to wait depends on how fast the requests above went.
+    // How long to wait depends on how fast the requests above went; the body says it as the
+    // header does.
+    let retry_after: u64 = last
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert_eq!(
+        body["errors"][0]["extensions"]["retryAfter"], retry_after,
+        "{body}"
+    );
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     let wait: String = message.chars().filter(char::is_ascii_digit).collect();
     let mut body = body.clone();
     body["errors"][0]["message"] = json!(message.replace(&wait, "[n]"));
+    body["errors"][0]["extensions"]["retryAfter"] = json!("[n]");
     let shown = format!(
         "{}\ncontent-type: {}\n\n{}",
         last.status,

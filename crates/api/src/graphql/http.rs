@@ -19,7 +19,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::{Request, Variables};
 use broadsheet_domain::time::Timestamp;
@@ -179,8 +180,13 @@ impl Refusal {
         } else {
             format
         };
-        let body =
-            json!({ "errors": [{ "message": self.message, "extensions": { "code": self.code } }] });
+        // As a field error says it (see `error.rs`): `retryAfter` beside the header, for
+        // clients that read only the body.
+        let extensions = match self.retry_after {
+            Some(seconds) => json!({ "code": self.code, "retryAfter": seconds }),
+            None => json!({ "code": self.code }),
+        };
+        let body = json!({ "errors": [{ "message": self.message, "extensions": extensions }] });
         Answer {
             status: self.status,
             format,
@@ -722,15 +728,19 @@ fn check(
     let format = ex.format;
     // Kept for the persisted-query store, which takes it only once it has validated.
     let to_persist = op.to_persist.map(|hash| (hash, op.query.clone()));
-    let mut request = Request::new(op.query).variables(op.variables);
+    let mut request = Request::new(op.query).variables(op.variables.clone());
     if let Some(name) = &op.operation_name {
         request = request.operation_name(name.clone());
     }
     let document = request
         .parsed_query()
         .map_err(|e| document_error(format, &e.message, "GRAPHQL_PARSE_FAILED"))?;
-    let kind = select_operation(document, op.operation_name.as_deref())
+    let operation = select_operation(document, op.operation_name.as_deref())
         .map_err(|refusal| refusal.answer(format))?;
+    let kind = operation.ty;
+    if let Err(message) = required_variables(operation, &op.variables) {
+        return Err(document_error(format, &message, "BAD_USER_INPUT"));
+    }
     if ex.by_get && kind != OperationType::Query {
         return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -1003,27 +1013,57 @@ fn document_error(format: Format, message: &str, code: &'static str) -> Answer {
     Refusal::new(status, code, message).answer(format)
 }
 
-fn select_operation(
-    doc: &ExecutableDocument,
+fn select_operation<'d>(
+    doc: &'d ExecutableDocument,
     name: Option<&str>,
-) -> Result<OperationType, Refusal> {
+) -> Result<&'d OperationDefinition, Refusal> {
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Ok(op.node.ty),
+        (DocumentOperations::Single(op), _) => Ok(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
             .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op.node.ty)
+            .map(|(_, op)| &op.node)
             .ok_or_else(|| {
                 Refusal::bad_request(format!("the document has no operation named {name:?}"))
             }),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => Ok(ops
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops
             .values()
             .next()
-            .map_or(OperationType::Query, |op| op.node.ty)),
+            .map(|op| &op.node)
+            .ok_or_else(|| Refusal::bad_request("the document has no operation")),
         (DocumentOperations::Multiple(_), None) => Err(Refusal::bad_request(
             "the document has several operations: say which with operationName",
         )),
     }
+}
+
+/// Every variable of a non-null type without a default has a value that is not null (the
+/// spec's variable coercion, which async-graphql leaves to the field that reads the variable,
+/// answering with `data: null` and no code): a request error.
+fn required_variables(op: &OperationDefinition, given: &Variables) -> Result<(), String> {
+    for def in &op.variable_definitions {
+        let def = &def.node;
+        if def.var_type.node.nullable || def.default_value.is_some() {
+            continue;
+        }
+        let name = &def.name.node;
+        match given.get(name) {
+            None => {
+                return Err(format!(
+                    "variable ${name} of required type {} was not provided",
+                    def.var_type.node
+                ));
+            }
+            Some(async_graphql::Value::Null) => {
+                return Err(format!(
+                    "variable ${name} of non-null type {} must not be null",
+                    def.var_type.node
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Counts the fields and aliases written in a document (fragments once each).
