@@ -108,7 +108,9 @@ impl GhostError {
         if let Some(seconds) = self.retry_after {
             res.insert_header(("retry-after", seconds.to_string()));
         }
-        res.json(body)
+        // With its charset, as every other Content API answer says it (and Ghost does).
+        res.content_type("application/json; charset=utf-8")
+            .body(body.to_string())
     }
 }
 
