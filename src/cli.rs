@@ -505,16 +505,15 @@ pub struct GraphqlArgs {
 }
 
 impl GraphqlArgs {
-    /// The API's configuration from these flags.
+    /// The GraphQL endpoint's configuration from these flags (`--request-timeout` and
+    /// `--cache-max-age` apply to every API: see `startup::app_config`).
     pub fn config(&self) -> broadsheet_api::GraphqlConfig {
         broadsheet_api::GraphqlConfig {
             max_depth: self.graphql_max_depth,
             max_complexity: self.graphql_max_complexity,
-            timeout: self.request_timeout,
             introspection: self.graphql_introspection.on(),
             suggestions: self.graphql_suggestions.on(),
             graphiql: self.graphiql.on(),
-            cache_max_age: self.cache_max_age,
             persisted_queries_bytes: self.persisted_queries_mb * 1024 * 1024,
             ..broadsheet_api::GraphqlConfig::default()
         }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
 use broadsheet_api::background::Pulse;
-use broadsheet_api::cache::ResponseCache;
-use broadsheet_api::{AppState, Cors, ServerOptions};
+use broadsheet_api::site::SiteUrl;
+use broadsheet_api::{AppConfig, AppState, Cors, ServerOptions};
 use broadsheet_domain::clock::Clock;
 use broadsheet_persistence::{PoolOptions, Store};
 
@@ -67,26 +67,6 @@ impl Application {
         let listener = TcpListener::bind(args.bind)
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let port = listener.local_addr()?.port();
-        let options = ServerOptions {
-            workers: args.workers.map(usize::from),
-            shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
-            site_url: args.site_url.clone(),
-            feed_size: usize::from(args.feed_size),
-            graphql: broadsheet_api::GraphqlConfig {
-                body_timeout: args.request_body_timeout,
-                ..args.graphql.config()
-            },
-            cors: if args.cors_origins.iter().any(|o| o.trim() == "*") {
-                Cors::AnyOrigin
-            } else {
-                Cors::Origins(
-                    args.cors_origins
-                        .iter()
-                        .map(|o| o.trim().to_owned())
-                        .collect(),
-                )
-            },
-        };
         let jwt = {
             let (store, auth, now) = (store.clone(), args.auth.clone(), clock.now());
             tokio::task::spawn_blocking(move || crate::auth::jwt_config(&auth, &store, now))
@@ -94,10 +74,8 @@ impl Application {
                 .context("reading the token settings")??
         };
         crate::auth::warn_if_generated(&args.auth);
-        let cache = Arc::new(ResponseCache::new(
-            args.response_cache_mb.saturating_mul(1024 * 1024),
-            clock.clone(),
-        ));
+        let state = AppState::new(store.clone(), jwt, clock.clone(), app_config(args));
+        let cache = Arc::clone(state.cache());
         if let Err(error) = cache.refresh(&store).await {
             tracing::warn!(%error, "could not read the content version; not caching yet");
         }
@@ -109,25 +87,12 @@ impl Application {
                 pulse,
             ));
         }
-        let mut state = AppState::new(store.clone(), jwt, clock.clone());
-        state.clients = Arc::new(broadsheet_api::client::Clients::new(
-            args.trusted_proxies.0.clone(),
-            args.anonymous_rate_limit,
-            clock.clone(),
-        ));
-        state.cache = Arc::clone(&cache);
-        state.stale_while_revalidate = args.cache_stale_while_revalidate;
-        state.webhook_receivers = args.webhooks.receivers();
-        let server = broadsheet_api::server(listener, state, &options)?;
+        // The scheduler's changes go through the same service as the API's, so that their
+        // events carry the same site address.
+        let service = state.service().clone();
+        let server = broadsheet_api::server(listener, state, &server_options(args))?;
         if args.scheduler_interval > 0 {
             let interval = Duration::from_secs(args.scheduler_interval);
-            let service = broadsheet_service::Service::new(
-                store.clone(),
-                clock.clone(),
-                broadsheet_api::webhooks::outbox::ContentApiBodies::shared(
-                    broadsheet_api::site::SiteUrl::new(&args.site_url),
-                ),
-            );
             let pulse = tasks.scheduler.insert(Pulse::new()).clone();
             actix_web::rt::spawn(crate::scheduler::run(service, interval, cache, pulse));
         }
@@ -186,6 +151,43 @@ impl Application {
     /// Serves until stopped by a signal or the handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// What every API shares, from the flags.
+fn app_config(args: &ServeArgs) -> AppConfig {
+    AppConfig {
+        site_url: SiteUrl::new(&args.site_url),
+        cache_max_age: args.graphql.cache_max_age,
+        stale_while_revalidate: args.cache_stale_while_revalidate,
+        request_timeout: args.graphql.request_timeout,
+        webhook_receivers: args.webhooks.receivers(),
+        trusted_proxies: args.trusted_proxies.0.clone(),
+        anonymous_rate_limit: args.anonymous_rate_limit,
+        response_cache_bytes: args.response_cache_mb.saturating_mul(1024 * 1024),
+    }
+}
+
+/// How the HTTP server runs, from the flags.
+fn server_options(args: &ServeArgs) -> ServerOptions {
+    ServerOptions {
+        workers: args.workers.map(usize::from),
+        shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        feed_size: usize::from(args.feed_size),
+        graphql: broadsheet_api::GraphqlConfig {
+            body_timeout: args.request_body_timeout,
+            ..args.graphql.config()
+        },
+        cors: if args.cors_origins.iter().any(|o| o.trim() == "*") {
+            Cors::AnyOrigin
+        } else {
+            Cors::Origins(
+                args.cors_origins
+                    .iter()
+                    .map(|o| o.trim().to_owned())
+                    .collect(),
+            )
+        },
     }
 }
 

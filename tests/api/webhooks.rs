@@ -298,6 +298,7 @@ async fn deliver_with_retries(app: &TestApp) {
 }
 
 mod private_addresses;
+mod site_url;
 
 db_tests!(
     changes_to_public_content_are_announced_signed,

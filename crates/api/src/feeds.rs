@@ -96,7 +96,10 @@ pub async fn handle(
         return HttpResponse::NotFound().finish();
     };
     // Feeds are read anonymously: held to the limit of the reader's address.
-    if let Err(seconds) = state.clients.admit_anonymous(state.clients.address(&req)) {
+    if let Err(seconds) = state
+        .clients()
+        .admit_anonymous(state.clients().address(&req))
+    {
         return HttpResponse::TooManyRequests()
             .insert_header(("retry-after", seconds.to_string()))
             .content_type("text/plain; charset=utf-8")
@@ -105,7 +108,7 @@ pub async fn handle(
             ));
     }
     let key = format!("feed\0{path}");
-    let ticket = match state.cache.get(&key) {
+    let ticket = match state.cache().get(&key) {
         Lookup::Hit(cached) => return respond(&req, &cached, format, &state, true),
         Lookup::Miss(ticket) => Some(ticket),
         Lookup::Off => None,
@@ -119,7 +122,7 @@ pub async fn handle(
         Ok(Some(feed)) => {
             let cached = render(&feed, format);
             let cached = match ticket {
-                Some(ticket) => state.cache.put(key, ticket, Shelf::Found, cached),
+                Some(ticket) => state.cache().put(key, ticket, Shelf::Found, cached),
                 None => std::sync::Arc::new(cached),
             };
             respond(&req, &cached, format, &state, false)
@@ -148,10 +151,10 @@ async fn build(
     size: usize,
     path: &str,
 ) -> Result<Option<Feed>, StoreError> {
-    let now = state.service.clock().now();
+    let now = state.service().clock().now();
     let scope = scope.map(|(kind, slug)| (kind.to_owned(), slug));
     let loaded = state
-        .store
+        .store()
         .read(move |c| {
             let scope = match scope {
                 None => Scope::All,
@@ -216,23 +219,23 @@ async fn build(
     };
     let site_title = title.unwrap_or_else(|| "Broadsheet".into());
     let (title, home) = match &scope {
-        Scope::All => (site_title.clone(), state.site.root()),
+        Scope::All => (site_title.clone(), state.site().root()),
         Scope::Tag(t) => (
             format!("{} · {site_title}", t.name.as_str()),
-            state.site.page(&format!("tag/{}", t.slug)),
+            state.site().page(&format!("tag/{}", t.slug)),
         ),
         Scope::Author(a) => (
             format!("{} · {site_title}", a.profile.name),
-            state.site.page(&format!("author/{}", a.slug)),
+            state.site().page(&format!("author/{}", a.slug)),
         ),
     };
     Ok(Some(Feed {
-        site: state.site.clone(),
+        site: state.site().clone(),
         title,
         description: description.unwrap_or_default(),
         language: lang.unwrap_or_else(|| "en".into()),
         home,
-        self_url: state.site.join(path),
+        self_url: state.site().join(path),
         items,
         scope_key: match &scope {
             Scope::All => None,

@@ -21,7 +21,7 @@ pub async fn healthz() -> HttpResponse {
 /// `GET /readyz`: 200 when the database answers, 503 when it does not, so a load balancer
 /// sends traffic elsewhere until it is back.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping(READY_TIMEOUT).await {
+    match state.store().ping(READY_TIMEOUT).await {
         Ok(()) => HttpResponse::Ok()
             .insert_header(CacheControl(vec![CacheDirective::NoStore]))
             .json(json!({ "status": "ready" })),

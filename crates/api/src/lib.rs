@@ -5,6 +5,7 @@ pub mod auth;
 pub mod background;
 pub mod cache;
 pub mod client;
+mod config;
 pub mod content;
 pub mod feeds;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod state;
 pub mod webhooks;
 mod weights;
 
+pub use config::AppConfig;
 pub use graphql::GraphqlConfig;
 pub use server::{Cors, ServerOptions, server};
 pub use state::AppState;

@@ -42,7 +42,7 @@ impl RootSpanBuilder for RootSpan {
             .unwrap_or("");
         let client = request
             .app_data::<web::Data<AppState>>()
-            .and_then(|state| state.clients.address(request.request()))
+            .and_then(|state| state.clients().address(request.request()))
             .or_else(|| request.peer_addr().map(|a| a.ip()))
             .map(|ip| ip.to_string())
             .unwrap_or_default();

@@ -22,15 +22,13 @@ pub enum Cors {
     Origins(Vec<String>),
 }
 
-/// How the server runs.
+/// How the server runs (what its handlers share is the [`AppState`] it is given).
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// Worker threads; `None` is one per core.
     pub workers: Option<usize>,
     /// On SIGTERM or SIGINT, how long requests in flight may take to finish.
     pub shutdown_timeout: Duration,
-    /// The publication's public address, for article, tag and author URLs.
-    pub site_url: String,
     /// GraphQL limits and switches.
     pub graphql: GraphqlConfig,
     /// Cross-origin access.
@@ -44,7 +42,6 @@ impl Default for ServerOptions {
         Self {
             workers: None,
             shutdown_timeout: Duration::from_secs(30),
-            site_url: "http://localhost:8080".to_owned(),
             graphql: GraphqlConfig::default(),
             cors: Cors::AnyOrigin,
             feed_size: crate::feeds::DEFAULT_SIZE,
@@ -126,23 +123,12 @@ pub fn server(
     state: AppState,
     options: &ServerOptions,
 ) -> std::io::Result<Server> {
-    let mut state = state;
-    state.site = crate::site::SiteUrl::new(&options.site_url);
-    state.service = broadsheet_service::Service::new(
-        state.store.clone(),
-        state.service.clock().clone(),
-        crate::webhooks::outbox::ContentApiBodies::shared(state.site.clone()),
-    )
-    .receiving(state.webhook_receivers);
-    state.cache_max_age = options.graphql.cache_max_age;
-    state.request_timeout = options.graphql.timeout;
-    state.settle_cache_control();
-    let data = web::Data::new(state);
     // The schema is built once here and shared, never rebuilt per worker.
     let graphql = web::Data::new(GraphqlService::new(
         options.graphql.clone(),
-        &options.site_url,
+        state.site().clone(),
     ));
+    let data = web::Data::new(state);
     let cors_config = options.cors.clone();
     let feed_size = web::Data::new(crate::feeds::FeedSize(options.feed_size.clamp(1, 100)));
     let mut server = HttpServer::new(move || {

@@ -61,6 +61,6 @@ pub(crate) async fn elsewhere(state: web::Data<AppState>) -> HttpResponse {
              or with a content key at /ghost/api/content/posts/slug/SLUG/?key=KEY; a preview \
              link's article with preview(token: \"...\"). Feeds are at /rss/, /atom/ and \
              /feed.json.\n",
-            site = state.site.root(),
+            site = state.site().root(),
         ))
 }

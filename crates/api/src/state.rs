@@ -1,61 +1,77 @@
 //! What every handler can reach.
+//!
+//! The state is complete when built: [`AppState::new`] takes every setting at once and
+//! derives the rest (the service's event bodies on the site's address, the `Cache-Control`
+//! header) there, so no caller can change a setting and forget what follows from it.
 
-use crate::webhooks::outbox::ContentApiBodies;
-use broadsheet_domain::clock::Clock;
-use broadsheet_service::Service;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use actix_web::http::header::HeaderValue;
+use broadsheet_domain::clock::Clock;
 use broadsheet_persistence::Store;
+use broadsheet_service::Service;
 
 use crate::auth::JwtConfig;
 use crate::cache::ResponseCache;
 use crate::client::Clients;
+use crate::config::AppConfig;
 use crate::keys::RateLimiter;
 use crate::site::SiteUrl;
-use crate::webhooks::Receivers;
+use crate::webhooks::outbox::ContentApiBodies;
 
-/// Shared by all workers; cheap to clone.
+/// Shared by all workers; cheap to clone. Read-only once built (a request's copy differs
+/// only by its deadline: [`AppState::for_request`]).
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// The application: every rule, change and event goes through it.
-    pub service: Service,
-    /// Signs and checks tokens.
-    pub jwt: Arc<JwtConfig>,
-    /// Holds partner keys to their limits.
-    pub limiter: Arc<RateLimiter>,
-    /// Reads client addresses (through trusted proxies) and limits anonymous ones.
-    pub clients: Arc<Clients>,
-    /// The publication's address.
-    pub site: SiteUrl,
-    /// `max-age` of cacheable responses, in seconds.
-    pub cache_max_age: u32,
-    /// `stale-while-revalidate` of cacheable responses, in seconds.
-    pub stale_while_revalidate: u32,
-    /// Public reads, kept in memory.
-    pub cache: Arc<ResponseCache>,
-    /// How long a read may take, on every API.
-    pub request_timeout: std::time::Duration,
-    /// Which addresses webhooks may be registered at (`--webhook-allow-private`).
-    pub webhook_receivers: Receivers,
-    /// `Cache-Control` of public responses, made from the two above by the server.
-    cache_control: actix_web::http::header::HeaderValue,
+    store: Store,
+    service: Service,
+    jwt: Arc<JwtConfig>,
+    limiter: Arc<RateLimiter>,
+    clients: Arc<Clients>,
+    site: SiteUrl,
+    cache: Arc<ResponseCache>,
+    request_timeout: Duration,
+    cache_control: HeaderValue,
 }
 
 impl AppState {
-    /// Settles `Cache-Control` from `cache_max_age` and `stale_while_revalidate`.
-    pub fn settle_cache_control(&mut self) {
-        self.cache_control =
-            crate::cache::cache_control(self.cache_max_age, self.stale_while_revalidate);
+    /// State over `store`, with tokens made and checked by `jwt`, telling the time by
+    /// `clock` (the one clock: the service's, the limiters' and the response cache's), set
+    /// up by `config`.
+    pub fn new(store: Store, jwt: JwtConfig, clock: Clock, config: AppConfig) -> Self {
+        let service = Service::new(
+            store.clone(),
+            clock.clone(),
+            ContentApiBodies::shared(config.site_url.clone()),
+        )
+        .receiving(config.webhook_receivers);
+        Self {
+            store,
+            service,
+            jwt: Arc::new(jwt),
+            limiter: Arc::new(RateLimiter::new(clock.clone())),
+            clients: Arc::new(Clients::new(
+                config.trusted_proxies,
+                config.anonymous_rate_limit,
+                clock.clone(),
+            )),
+            site: config.site_url,
+            cache: Arc::new(ResponseCache::new(config.response_cache_bytes, clock)),
+            request_timeout: config.request_timeout,
+            cache_control: crate::cache::cache_control(
+                config.cache_max_age,
+                config.stale_while_revalidate,
+            ),
+        }
     }
 
     /// This state for one request that may take until `request_timeout` from now: its reads
     /// stop there (see `Store::with_deadline`). Returns the deadline too.
-    pub fn for_request(&self) -> (Self, std::time::Instant) {
+    pub fn for_request(&self) -> (Self, Instant) {
         // Real time, not the clock's: the limit bounds the work a request may cost, which a
         // manual clock standing still must not stretch forever.
-        let deadline = std::time::Instant::now() + self.request_timeout;
+        let deadline = Instant::now() + self.request_timeout;
         let state = Self {
             store: self.store.with_deadline(deadline),
             ..self.clone()
@@ -63,32 +79,73 @@ impl AppState {
         (state, deadline)
     }
 
-    /// The `Cache-Control` of public responses.
-    pub fn cache_control(&self) -> &actix_web::http::header::HeaderValue {
-        &self.cache_control
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
-    /// State over `store`, with tokens made and checked by `jwt`, telling the time by
-    /// `clock` (the service's, the one clock; its response cache is off).
-    pub fn new(store: Store, jwt: JwtConfig, clock: Clock) -> Self {
-        let service = Service::new(
-            store.clone(),
-            clock.clone(),
-            ContentApiBodies::shared(SiteUrl::default()),
+    /// The application: every rule, change and event goes through it. Its event bodies
+    /// carry URLs on [`site`](Self::site).
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// Signs and checks tokens.
+    pub fn jwt(&self) -> &Arc<JwtConfig> {
+        &self.jwt
+    }
+
+    /// Holds partner keys to their limits.
+    pub fn limiter(&self) -> &Arc<RateLimiter> {
+        &self.limiter
+    }
+
+    /// Reads client addresses (through trusted proxies) and limits anonymous ones.
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// The publication's address.
+    pub fn site(&self) -> &SiteUrl {
+        &self.site
+    }
+
+    /// Public reads, kept in memory (shared with the tasks that refresh and clear it).
+    pub fn cache(&self) -> &Arc<ResponseCache> {
+        &self.cache
+    }
+
+    /// How long a read may take, on every API.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// The `Cache-Control` of public responses.
+    pub fn cache_control(&self) -> &HeaderValue {
+        &self.cache_control
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use broadsheet_persistence::testing::TestDb;
+
+    use super::*;
+    use crate::auth::Secret;
+
+    #[test]
+    fn cache_control_follows_the_config() {
+        let db = TestDb::sqlite();
+        let jwt = JwtConfig::new(Secret::new(vec![7u8; 32]).expect("long enough"));
+        let config = AppConfig {
+            cache_max_age: 5,
+            stale_while_revalidate: 7,
+            ..AppConfig::default()
+        };
+        let state = AppState::new(db.store.clone(), jwt, Clock::system(), config);
+        assert_eq!(
+            state.cache_control(),
+            "public, max-age=5, s-maxage=5, stale-while-revalidate=7"
         );
-        Self {
-            store,
-            limiter: Arc::new(RateLimiter::new(clock.clone())),
-            cache: Arc::new(ResponseCache::new(0, clock)),
-            service,
-            jwt: Arc::new(jwt),
-            clients: Arc::new(Clients::default()),
-            site: SiteUrl::default(),
-            cache_max_age: 60,
-            stale_while_revalidate: 30,
-            request_timeout: std::time::Duration::from_secs(10),
-            webhook_receivers: Receivers::PublicOnly,
-            cache_control: crate::cache::cache_control(60, 30),
-        }
     }
 }

@@ -51,7 +51,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     }
     // The answer does not depend on which key asked: the key is left out of the cache key.
     let key = format!("json\0{}\0{}", req.path(), p.canonical());
-    let ticket = match state.cache.get(&key) {
+    let ticket = match state.cache().get(&key) {
         cache::Lookup::Hit(cached) => return respond(&req, &cached, &state, true),
         cache::Lookup::Miss(ticket) => Some(ticket),
         cache::Lookup::Off => None,
@@ -70,7 +70,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
                 cache::surrogate_keys(surrogates(&body)),
             );
             let cached = match ticket {
-                Some(ticket) => state.cache.put(key, ticket, shelf(&body), cached),
+                Some(ticket) => state.cache().put(key, ticket, shelf(&body), cached),
                 None => std::sync::Arc::new(cached),
             };
             respond(&req, &cached, &state, false)
@@ -143,7 +143,7 @@ async fn admit(state: &AppState, p: &Params) -> Result<(), GhostError> {
     let key = p.key.as_deref().ok_or_else(|| {
         GhostError::no_permission("Authorization failed: no Content API key given.")
     })?;
-    keys::admit(&state.store, &state.limiter, key)
+    keys::admit(state.store(), state.limiter(), key)
         .await
         .map(drop)
         .map_err(|refusal| match refusal {
@@ -179,7 +179,7 @@ fn target(path: &str) -> Option<Target> {
 async fn answer(path: &str, state: &AppState, p: Params) -> Result<Value, GhostError> {
     let target = target(path).ok_or_else(|| GhostError::not_found("Resource not found"))?;
     // One instant for the whole answer: what is live, and what `now` means in a filter.
-    let now = state.service.clock().now();
+    let now = state.service().clock().now();
     match target {
         Target::Browse(r) if r == "posts" => browse_posts(state, p, now).await,
         Target::ById(r, id) if r == "posts" => read_post(state, p, Lookup::Id(id), now).await,
@@ -288,7 +288,7 @@ fn posts_json(items: &[Article], rel: &Relations, state: &AppState, p: &Params) 
             let tags = rel.0.get(&a.id).map_or(&[][..], Vec::as_slice);
             let authors = rel.1.get(&a.id).map_or(&[][..], Vec::as_slice);
             render::select(
-                render::post(a, tags, authors, &state.site, p),
+                render::post(a, tags, authors, state.site(), p),
                 p.fields.as_deref(),
                 &["id"],
             )
@@ -321,9 +321,9 @@ async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Val
     let (offset, limit) = ((p.page - 1).saturating_mul(p.limit), p.limit);
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
-    let counts = state.store.counts();
+    let counts = state.store().counts();
     let (mut items, total, rel) = state
-        .store
+        .store()
         .read(move |c| {
             let items = articles::page_at(c, &filter, order, offset, limit)?;
             let total = counts.count(c, &filter, order)?;
@@ -355,7 +355,7 @@ async fn read_post(
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
     let found = state
-        .store
+        .store()
         .read(move |c| {
             let article = match lookup {
                 Lookup::Id(id) => match uuid::Uuid::parse_str(&id) {
@@ -429,7 +429,7 @@ fn page_of<T: records::Record + Clone>(
 
 async fn browse_tags(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
     let (all, counts) = state
-        .store
+        .store()
         .read(move |c| {
             let all = tags::all(c, Some(Visibility::Public))?;
             let ids: Vec<TagId> = all.iter().map(|t| t.id).collect();
@@ -445,7 +445,7 @@ async fn browse_tags(state: &AppState, p: Params, now: Timestamp) -> Result<Valu
         .map(|t| {
             let count = with_count.then(|| counts.get(&t.id.0).copied().unwrap_or(0));
             render::select(
-                render::tag(t, &state.site, count),
+                render::tag(t, state.site(), count),
                 p.fields.as_deref(),
                 &["id"],
             )
@@ -461,7 +461,7 @@ async fn read_tag(
     now: Timestamp,
 ) -> Result<Value, GhostError> {
     let found = state
-        .store
+        .store()
         .read(move |c| {
             let tag = match lookup {
                 Lookup::Id(id) => match render::parse_row_id(&id) {
@@ -486,7 +486,7 @@ async fn read_tag(
     let (tag, count) = found.ok_or_else(|| GhostError::not_found("Tag not found."))?;
     let count = p.include.contains("count.posts").then_some(count);
     Ok(
-        json!({ "tags": [render::select(render::tag(&tag, &state.site, count), p.fields.as_deref(), &["id"])] }),
+        json!({ "tags": [render::select(render::tag(&tag, state.site(), count), p.fields.as_deref(), &["id"])] }),
     )
 }
 
@@ -509,7 +509,10 @@ fn published_authors(
 }
 
 async fn browse_authors(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
-    let (all, counts) = state.store.read(move |c| published_authors(c, now)).await?;
+    let (all, counts) = state
+        .store()
+        .read(move |c| published_authors(c, now))
+        .await?;
     let (page, total) = page_of(
         all,
         &p,
@@ -524,7 +527,7 @@ async fn browse_authors(state: &AppState, p: Params, now: Timestamp) -> Result<V
         .map(|a| {
             let count = with_count.then(|| counts.get(&a.id.0).copied().unwrap_or(0));
             render::select(
-                render::author(a, &state.site, count),
+                render::author(a, state.site(), count),
                 p.fields.as_deref(),
                 &["id"],
             )
@@ -539,7 +542,10 @@ async fn read_author(
     lookup: Lookup,
     now: Timestamp,
 ) -> Result<Value, GhostError> {
-    let (all, counts) = state.store.read(move |c| published_authors(c, now)).await?;
+    let (all, counts) = state
+        .store()
+        .read(move |c| published_authors(c, now))
+        .await?;
     let found = all.into_iter().find(|a| match &lookup {
         Lookup::Id(id) => render::parse_row_id(id) == Some(a.id.0),
         Lookup::Slug(slug) => a.slug.as_str() == slug,
@@ -550,7 +556,7 @@ async fn read_author(
         .contains("count.posts")
         .then(|| counts.get(&author.id.0).copied().unwrap_or(0));
     Ok(
-        json!({ "authors": [render::select(render::author(&author, &state.site, count), p.fields.as_deref(), &["id"])] }),
+        json!({ "authors": [render::select(render::author(&author, state.site(), count), p.fields.as_deref(), &["id"])] }),
     )
 }
 
@@ -563,7 +569,7 @@ pub const SITE_LANG: &str = "site.lang";
 
 async fn settings_of(state: &AppState) -> Result<Value, GhostError> {
     let (title, description, lang) = state
-        .store
+        .store()
         .read(|c| {
             Ok((
                 settings::get(c, SITE_TITLE)?,
@@ -597,7 +603,7 @@ async fn settings_of(state: &AppState) -> Result<Value, GhostError> {
         "twitter_title": null,
         "twitter_description": null,
         "members_support_address": null,
-        "url": state.site.root(),
+        "url": state.site().root(),
     }}))
 }
 

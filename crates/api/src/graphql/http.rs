@@ -45,13 +45,13 @@ pub struct GraphqlService {
 }
 
 impl GraphqlService {
-    /// Builds the schema.
-    pub fn new(config: GraphqlConfig, site_url: &str) -> Self {
+    /// Builds the schema, for a publication at `site`.
+    pub fn new(config: GraphqlConfig, site: SiteUrl) -> Self {
         Self {
             schema: super::schema(&config),
             persisted: PersistedQueries::new(config.persisted_queries_bytes),
             config,
-            site: SiteUrl::new(site_url),
+            site,
         }
     }
 
@@ -347,8 +347,8 @@ fn admit_anonymous(req: &HttpRequest, state: &AppState) -> Result<(), Refusal> {
         return Ok(());
     }
     state
-        .clients
-        .admit_anonymous(state.clients.address(req))
+        .clients()
+        .admit_anonymous(state.clients().address(req))
         .map_err(|seconds| Refusal::too_many("this address", seconds))
 }
 
@@ -377,7 +377,7 @@ fn raw_cache_key(req: &HttpRequest, method: &str, raw: &[u8]) -> Option<String> 
 
 /// The cached answer to a request by its raw key, if there is one.
 fn raw_hit(state: &AppState, raw_key: Option<&str>, format: Format) -> Option<Answer> {
-    match state.cache.get(raw_key?) {
+    match state.cache().get(raw_key?) {
         Lookup::Hit(cached) => Some(Answer::from_cache(format, cached, true)),
         Lookup::Miss(_) | Lookup::Off => None,
     }
@@ -636,7 +636,7 @@ async fn execute(ex: Exchange<'_>, params: Params) -> Answer {
         return refusal.answer(ex.format);
     }
     // "Now" for the whole request: tokens are checked, and what is live decided, at it.
-    let now = ex.state.service.clock().now();
+    let now = ex.state.service().clock().now();
     let viewer = match identify(ex.state, authorization, now).await {
         Ok(viewer) => viewer,
         Err(refusal) => return refusal.answer(ex.format),
@@ -699,7 +699,7 @@ async fn from_cache(
     let Some(key) = &op.cache_key else {
         return Ok(None);
     };
-    match ex.state.cache.get(key) {
+    match ex.state.cache().get(key) {
         Lookup::Hit(cached) => {
             if let Some(key) = &op.content_key
                 && let Err(refusal) =
@@ -774,9 +774,9 @@ async fn identify(
     now: Timestamp,
 ) -> Result<auth::Viewer, Refusal> {
     match auth::viewer(
-        &state.service,
-        &state.jwt,
-        &state.limiter,
+        state.service(),
+        state.jwt(),
+        state.limiter(),
         authorization,
         now,
     )
@@ -807,17 +807,17 @@ async fn run(
     let anonymous = viewer.user().is_none();
     // Its reads stop at the request's time limit (and SQLite's statements with them): real
     // time, not the clock's, as it bounds the work the request may cost.
-    let timeout = ex.graphql.config.timeout;
+    let timeout = state.request_timeout();
     let deadline = std::time::Instant::now() + timeout;
     let context = RequestContext::new(
         state
-            .service
-            .as_of(state.store.with_deadline(deadline), now),
+            .service()
+            .as_of(state.store().with_deadline(deadline), now),
         ex.graphql.site.clone(),
         viewer,
-        state.jwt.clone(),
-        Arc::clone(&state.limiter),
-        state.clients.address(ex.req),
+        state.jwt().clone(),
+        Arc::clone(state.limiter()),
+        state.clients().address(ex.req),
     );
     if kind != OperationType::Query {
         // A mutation's later fields must see its earlier writes, not what was loaded before.
@@ -900,7 +900,7 @@ async fn respond(ex: &Exchange<'_>, ran: Ran, plan: Plan) -> Answer {
     };
     if kind == OperationType::Mutation {
         // Before the answer goes out: a client that reads after its write sees the write.
-        if let Err(error) = state.cache.refresh(&state.store).await {
+        if let Err(error) = state.cache().refresh(state.store()).await {
             tracing::warn!(%error, "could not re-read the content version after a mutation");
         }
     }
@@ -933,11 +933,14 @@ async fn respond(ex: &Exchange<'_>, ran: Ran, plan: Plan) -> Answer {
         answer.cached = Some((
             match (cache_key, ticket) {
                 (Some(key), Some(ticket)) => {
-                    let cached = state.cache.put(key, ticket, shelf, cached);
+                    let cached = state.cache().put(key, ticket, shelf, cached);
                     if let Some(raw_key) = &ex.raw_key {
-                        state
-                            .cache
-                            .put_shared(raw_key.clone(), ticket, shelf, Arc::clone(&cached));
+                        state.cache().put_shared(
+                            raw_key.clone(),
+                            ticket,
+                            shelf,
+                            Arc::clone(&cached),
+                        );
                     }
                     cached
                 }
@@ -981,7 +984,7 @@ async fn admit_content_key(
             "a content key is read-only: mutations need staff credentials or an integration key",
         ));
     }
-    match keys::admit(&state.store, &state.limiter, key).await {
+    match keys::admit(state.store(), state.limiter(), key).await {
         Ok(_) => Ok(()),
         Err(KeyRefusal::Invalid) => Err(Refusal::new(
             StatusCode::UNAUTHORIZED,

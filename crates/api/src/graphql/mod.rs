@@ -47,16 +47,12 @@ pub struct GraphqlConfig {
     pub body_timeout: Duration,
     /// Bytes of queries the persisted-query store keeps.
     pub persisted_queries_bytes: u64,
-    /// Longest a query may run.
-    pub timeout: Duration,
     /// Whether introspection queries are answered.
     pub introspection: bool,
     /// Whether validation errors suggest field names ("did you mean …").
     pub suggestions: bool,
     /// Whether GET /graphql serves GraphiQL to browsers.
     pub graphiql: bool,
-    /// `max-age` for cacheable responses, in seconds.
-    pub cache_max_age: u32,
 }
 
 impl Default for GraphqlConfig {
@@ -70,11 +66,9 @@ impl Default for GraphqlConfig {
             max_body_bytes: 256 * 1024,
             body_timeout: Duration::from_secs(10),
             persisted_queries_bytes: 4 * 1024 * 1024,
-            timeout: Duration::from_secs(10),
             introspection: true,
             suggestions: true,
             graphiql: true,
-            cache_max_age: 60,
         }
     }
 }

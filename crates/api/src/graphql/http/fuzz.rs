@@ -11,8 +11,12 @@ use proptest::sample::select;
 use super::*;
 use crate::fuzzing::{accept, document};
 
-static SERVICE: LazyLock<GraphqlService> =
-    LazyLock::new(|| GraphqlService::new(GraphqlConfig::default(), "https://news.example.com"));
+static SERVICE: LazyLock<GraphqlService> = LazyLock::new(|| {
+    GraphqlService::new(
+        GraphqlConfig::default(),
+        SiteUrl::new("https://news.example.com"),
+    )
+});
 
 fn format_for(value: &str, html: bool) -> Option<Format> {
     let req = TestRequest::default().insert_header((header::ACCEPT, value));
