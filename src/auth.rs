@@ -8,6 +8,7 @@ use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, settings};
 use chrono::TimeDelta;
 use rand::RngCore as _;
+use secrecy::ExposeSecret as _;
 
 use crate::cli::{AuthArgs, KeyAlgorithm};
 
@@ -19,7 +20,9 @@ use crate::cli::{AuthArgs, KeyAlgorithm};
 /// ([`warn_if_generated`]).
 pub fn jwt_config(args: &AuthArgs, store: &Store, now: Timestamp) -> anyhow::Result<JwtConfig> {
     let secret = match &args.jwt_secret {
-        Some(secret) => Secret::new(secret.0.as_bytes()).map_err(anyhow::Error::msg)?,
+        Some(secret) => {
+            Secret::new(secret.expose_secret().as_bytes()).map_err(anyhow::Error::msg)?
+        }
         None => {
             let keyring = store.keyring();
             let stored = store

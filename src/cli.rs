@@ -5,12 +5,15 @@ use std::net::SocketAddr;
 
 use broadsheet_persistence::DatabaseUrl;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 
+mod duration;
 mod keys;
 mod master_key;
 mod switch;
 mod users;
 
+pub use duration::{parse_duration, parse_duration_or_zero};
 pub use keys::{KeyCommand, KeyCreateArgs, KeyListArgs, KeyRevokeArgs};
 pub use master_key::MasterKeyArgs;
 pub use users::{RoleArg, UserCommand, UserCreateArgs, UserEmailArgs, UserListArgs};
@@ -360,51 +363,9 @@ fn parse_trusted_proxies(value: &str) -> Result<TrustedProxies, String> {
     broadsheet_api::client::parse_networks(value).map(TrustedProxies)
 }
 
-/// A value that must never be printed (a secret).
-#[derive(Clone)]
-pub struct Hidden(pub String);
-
-impl std::fmt::Debug for Hidden {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-fn parse_hidden(value: &str) -> Result<Hidden, String> {
-    Ok(Hidden(value.to_owned()))
-}
-
-/// Like [`parse_duration`], but `0` is accepted: for limits where zero means "never".
-pub fn parse_duration_or_zero(value: &str) -> Result<std::time::Duration, String> {
-    if value.trim().trim_end_matches(['s', 'm', 'h', 'd']) == "0" {
-        // `0`, `0s`, `0ms`…
-        return Ok(std::time::Duration::ZERO);
-    }
-    parse_duration(value)
-}
-
-/// `500ms`, `45s`, `15m`, `2h`, `30d`.
-pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
-    let value = value.trim();
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (number, unit) = value.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{value:?} is not a duration like 500ms, 15m, 2h or 30d"))?;
-    let duration = match unit {
-        "ms" => std::time::Duration::from_millis(n),
-        "s" | "" => std::time::Duration::from_secs(n),
-        "m" => std::time::Duration::from_secs(n.saturating_mul(60)),
-        "h" => std::time::Duration::from_secs(n.saturating_mul(3600)),
-        "d" => std::time::Duration::from_secs(n.saturating_mul(86_400)),
-        _ => return Err(format!("{value:?}: use ms, s, m, h or d")),
-    };
-    if duration.is_zero() {
-        return Err("a duration must be more than zero".into());
-    }
-    Ok(duration)
+/// A secret flag's value, held so that it never prints (`Debug` shows `[REDACTED]`).
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value))
 }
 
 /// Public-key algorithms for tokens from an external identity provider.
@@ -423,8 +384,8 @@ pub enum KeyAlgorithm {
 pub struct AuthArgs {
     /// Secret for signing tokens (HS256), at least 32 bytes. Without one, a random secret is
     /// generated once and kept in the database.
-    #[arg(long, env = "BROADSHEET_JWT_SECRET", hide_env_values = true, value_parser = parse_hidden)]
-    pub jwt_secret: Option<Hidden>,
+    #[arg(long, env = "BROADSHEET_JWT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
 
     /// `iss` of the tokens made, and the only issuer accepted.
     #[arg(long, env = "BROADSHEET_JWT_ISSUER", default_value = "broadsheet")]
@@ -519,3 +480,6 @@ impl GraphqlArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

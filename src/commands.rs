@@ -14,6 +14,7 @@ use anyhow::{Context as _, bail};
 use broadsheet_domain::author::{NewUser, ProfileInput, Role, UserInput};
 use broadsheet_domain::time::now;
 use broadsheet_persistence::{PoolOptions, Store, users};
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::cli::{DatabaseArgs, KeyCreateArgs, TokenArgs, UserCreateArgs};
 use crate::demo;
@@ -67,7 +68,11 @@ pub fn create_user(
 ) -> anyhow::Result<()> {
     let role = Role::from(args.role);
     let password = if args.password_stdin {
-        Some(read_password(input, interactive)?)
+        Some(
+            read_password(input, interactive)?
+                .expose_secret()
+                .to_owned(),
+        )
     } else {
         None
     };
@@ -99,17 +104,19 @@ pub fn create_user(
 
 /// The first line of `input`, without its line ending (with a prompt on stderr when
 /// `interactive`).
-fn read_password(input: &mut dyn BufRead, interactive: bool) -> anyhow::Result<String> {
+fn read_password(input: &mut dyn BufRead, interactive: bool) -> anyhow::Result<SecretString> {
     if interactive {
         eprint!("password: ");
     }
-    let mut line = String::new();
+    // Read into a buffer that is wiped however this ends, and cut in place: no copy is left.
+    let mut line = zeroize::Zeroizing::new(String::new());
     input.read_line(&mut line).context("reading the password")?;
-    let password = line.trim_end_matches(['\n', '\r']).to_owned();
-    if password.is_empty() {
+    let len = line.trim_end_matches(['\n', '\r']).len();
+    line.truncate(len);
+    if line.is_empty() {
         bail!("password: nothing on standard input");
     }
-    Ok(password)
+    Ok(SecretString::from(std::mem::take(&mut *line)))
 }
 
 /// `broadsheet token`: prints an access token for an active staff member.

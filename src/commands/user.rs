@@ -6,6 +6,7 @@ use broadsheet_domain::author::{Email, User};
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{Store, users};
 use broadsheet_service::Actor;
+use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
 use super::table::{Table, minute};
@@ -85,7 +86,8 @@ pub fn set_password(
     let password = read_password(input, interactive)?;
     let store = open(&args.database)?;
     let account = account(&store, &email)?;
-    let user = run(service(store).set_password(&Actor::System, account.id(), &password))??;
+    let user =
+        run(service(store).set_password(&Actor::System, account.id(), password.expose_secret()))??;
     println!(
         "{} ({}) has a new password; their sessions and tokens have ended{}",
         user.author.profile.name,

@@ -16,7 +16,9 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{
+    CacheControl, CacheDirective, EntityTag, HeaderName, HeaderValue, TryIntoHeaderValue as _,
+};
 use actix_web::web::Bytes;
 use broadsheet_domain::clock::Clock;
 use broadsheet_domain::time::Timestamp;
@@ -69,19 +71,16 @@ impl Cached {
     /// A response to cache.
     pub fn new(
         body: Bytes,
-        etag: String,
+        etag: EntityTag,
         last_modified: Option<String>,
         surrogate_keys: String,
     ) -> Self {
-        let gzip_etag = match etag.strip_suffix('"') {
-            Some(open) => format!("{open}{GZIP_ETAG_SUFFIX}\""),
-            None => format!("{etag}{GZIP_ETAG_SUFFIX}"),
-        };
+        let gzip_etag = EntityTag::new(etag.weak, format!("{}{GZIP_ETAG_SUFFIX}", etag.tag()));
         Self {
             body,
             gzip: OnceLock::new(),
-            etag: header_value(&etag),
-            gzip_etag: header_value(&gzip_etag),
+            etag: header_value(&etag.to_string()),
+            gzip_etag: header_value(&gzip_etag.to_string()),
             last_modified: last_modified.as_deref().and_then(header_value),
             cache_tag: header_value(&surrogate_keys.replace(' ', ",")),
             surrogate_keys: header_value(&surrogate_keys),
@@ -372,11 +371,18 @@ pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
 /// The `Cache-Control` of a public response: browsers and CDNs may keep it `max_age` seconds,
 /// and CDNs may serve it `stale_while_revalidate` seconds longer while they fetch a new one.
 pub fn cache_control(max_age: u32, stale_while_revalidate: u32) -> HeaderValue {
-    let value = format!(
-        "public, max-age={max_age}, s-maxage={max_age}, stale-while-revalidate={stale_while_revalidate}"
-    );
+    CacheControl(vec![
+        CacheDirective::Public,
+        CacheDirective::MaxAge(max_age),
+        CacheDirective::SMaxAge(max_age),
+        CacheDirective::Extension(
+            "stale-while-revalidate".into(),
+            Some(stale_while_revalidate.to_string()),
+        ),
+    ])
+    .try_into_value()
     // Digits and ASCII: always a valid header value.
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
+    .unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
 }
 
 /// How to answer a cacheable response.
@@ -498,12 +504,9 @@ pub fn gzip_for<'c>(req: &actix_web::HttpRequest, cached: &'c Cached) -> Option<
 }
 
 /// The strong entity tag of a body: a hash of its bytes.
-pub fn etag_of(body: &[u8]) -> String {
+pub fn etag_of(body: &[u8]) -> EntityTag {
     use sha2::Digest as _;
-    format!(
-        "\"{}\"",
-        crate::hex::encode(&sha2::Sha256::digest(body)[..16])
-    )
+    EntityTag::new_strong(crate::hex::encode(&sha2::Sha256::digest(body)[..16]))
 }
 
 /// What a GraphQL response shows, gathered while it is built.
@@ -632,7 +635,7 @@ mod tests {
     fn cached(body: &str) -> Cached {
         Cached::new(
             Bytes::from(body.to_owned()),
-            "\"x\"".into(),
+            EntityTag::new_strong("x".into()),
             None,
             String::new(),
         )

@@ -10,39 +10,18 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use actix_web::HttpRequest;
 use broadsheet_domain::clock::Clock;
-use chrono::DateTime;
-use governor::clock::Clock as _;
-use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use governor::Quota;
 pub use ipnet::IpNet;
 
-/// Our clock as governor reads it (the time since the Unix epoch), so that the anonymous
-/// limit moves with the injected clock, a manual one in tests, like every other limit.
-#[derive(Debug, Clone)]
-struct ByClock(Clock);
-
-impl governor::clock::Clock for ByClock {
-    type Instant = Duration;
-
-    fn now(&self) -> Duration {
-        (self.0.now() - DateTime::UNIX_EPOCH)
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-    }
-}
-
-type AnonymousLimiter =
-    RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, ByClock, NoOpMiddleware<Duration>>;
+use crate::limits::{self, ByClock, KeyedLimiter};
 
 /// How addresses are read and anonymous clients limited; one per process.
 pub struct Clients {
     trusted: Vec<IpNet>,
-    anonymous: Option<(AnonymousLimiter, ByClock)>,
+    anonymous: Option<(KeyedLimiter<IpAddr>, ByClock)>,
     checks: AtomicU64,
 }
 
@@ -73,7 +52,7 @@ impl Clients {
             let burst = NonZeroU32::new((per_minute / 6).max(1)).unwrap_or(NonZeroU32::MIN);
             let clock = ByClock(clock);
             let quota = Quota::per_minute(n).allow_burst(burst);
-            (RateLimiter::dashmap_with_clock(quota, clock.clone()), clock)
+            (limits::keyed(quota, &clock), clock)
         });
         Self {
             trusted,
@@ -123,10 +102,9 @@ impl Clients {
         if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             limiter.retain_recent();
         }
-        limiter.check_key(&group(address)).map_err(|not_until| {
-            let wait = not_until.wait_time_from(clock.now());
-            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-        })
+        limiter
+            .check_key(&group(address))
+            .map_err(|not_until| limits::retry_after(&not_until, clock))
     }
 }
 

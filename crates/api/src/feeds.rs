@@ -4,6 +4,7 @@
 //! `Last-Modified` and `304`.
 
 use crate::cache::surrogate;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -101,7 +102,7 @@ pub async fn handle(
         .admit_anonymous(state.clients().address(&req))
     {
         return HttpResponse::TooManyRequests()
-            .insert_header(("retry-after", seconds.to_string()))
+            .insert_header((header::RETRY_AFTER, seconds))
             .content_type("text/plain; charset=utf-8")
             .body(format!(
                 "too many requests from this address; retry in {seconds} seconds"
@@ -131,7 +132,7 @@ pub async fn handle(
             .content_type("text/plain; charset=utf-8")
             .body("no such feed"),
         Err(StoreError::TimedOut) => HttpResponse::ServiceUnavailable()
-            .insert_header(("retry-after", "1"))
+            .insert_header((header::RETRY_AFTER, 1))
             .content_type("text/plain; charset=utf-8")
             .body("the feed took too long; try again later"),
         Err(e) => {

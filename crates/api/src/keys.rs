@@ -1,13 +1,18 @@
 //! Partner keys: checking a content key, and holding each key to its requests a minute.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use broadsheet_domain::clock::Clock;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
 use broadsheet_persistence::keys::{self, ApiKey};
+use governor::{NotUntil, Quota};
+
+use crate::limits::{self, ByClock, KeyedLimiter};
 
 /// Why a key was refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,19 +25,42 @@ pub enum KeyRefusal {
     Unavailable,
 }
 
-/// Per-key request counts in one-minute windows, per process. (Behind a load balancer each
-/// replica counts on its own, so a key's real limit is its limit times the replicas.)
+/// Holds each key to its requests a minute, per process (GCRA: a key's whole minute's worth
+/// at once, then one request every minute / limit). Behind a load balancer each replica
+/// counts on its own, so a key's real limit is its limit times the replicas.
 ///
 /// It also remembers content keys as last read, for [`KEY_TTL`]: without that, a partner's
 /// every request would cost a database read before the response cache is even asked. Revoking
 /// a key through this process forgets them all at once ([`RateLimiter::forget_keys`]); a key
 /// revoked by another replica or by the CLI stops working within [`KEY_TTL`].
-#[derive(Debug, Default)]
 pub struct RateLimiter {
-    /// Tells when a window ends and when a key read has lapsed.
+    /// Tells when a key read has lapsed.
     clock: Clock,
-    windows: Mutex<HashMap<i64, (Timestamp, u32)>>,
+    /// The same clock, for governor.
+    ticks: ByClock,
+    /// One keyed limiter per limit in use, since a governor limiter has one quota: a key
+    /// whose limit is changed is counted by the limiter of its new limit from then on.
+    by_limit: RwLock<HashMap<NonZeroU32, KeyedLimiter<i64>>>,
+    /// Lets a key's use be recorded once a minute at most.
+    uses: KeyedLimiter<i64>,
+    /// Requests counted, to prune now and then.
+    checks: AtomicU64,
     lookups: Mutex<Lookups>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let limits = self.by_limit.read().map_or(0, |l| l.len());
+        f.debug_struct("RateLimiter")
+            .field("limits_in_use", &limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::new(Clock::system())
+    }
 }
 
 /// Content keys by hash (`None`: no live key has it), with when they were read.
@@ -43,6 +71,7 @@ struct Lookups {
     generation: u64,
 }
 
+/// What a key's limit is counted over.
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// How long a content key read from the database is trusted.
@@ -51,37 +80,76 @@ pub const KEY_TTL: Duration = Duration::from_secs(1);
 /// The most lookups remembered (unknown keys included); past it, they are all dropped.
 const MAX_LOOKUPS: usize = 10_000;
 
+/// How often the limiters forget keys that are back to a full allowance (and drop limits
+/// no key uses any more), so that memory follows the keys in use.
+const PRUNE_EVERY: u64 = 4096;
+
 /// How long `since` was before `now` (nothing if it is later: a clock set back).
 fn elapsed(since: Timestamp, now: Timestamp) -> Duration {
     (now - since).to_std().unwrap_or(Duration::ZERO)
 }
 
+/// `limit` requests a minute, all of them at once if a key has been idle for a minute.
+fn quota(limit: NonZeroU32) -> Quota {
+    Quota::per_minute(limit).allow_burst(limit)
+}
+
 impl RateLimiter {
     /// A limiter telling the time by `clock`.
     pub fn new(clock: Clock) -> Self {
+        let ticks = ByClock(clock.clone());
         Self {
+            uses: limits::keyed(quota(NonZeroU32::MIN), &ticks),
             clock,
-            windows: Mutex::default(),
+            ticks,
+            by_limit: RwLock::default(),
+            checks: AtomicU64::new(0),
             lookups: Mutex::default(),
         }
     }
 
-    /// Counts a request of `key`; `Err(seconds)` when it is over its limit. The first request
-    /// of each window returns `Ok(true)`: a good moment to record that the key was used.
+    /// Counts a request of `key`; `Err(seconds)` when it is over its limit. `Ok(true)` when
+    /// the key's use has not been recorded for a minute: a good moment to record it.
     fn admit(&self, key: &ApiKey) -> Result<bool, u64> {
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let now = self.clock.now();
-        let entry = windows.entry(key.id.0).or_insert((now, 0));
-        let fresh = elapsed(entry.0, now) >= WINDOW || entry.1 == 0;
-        if elapsed(entry.0, now) >= WINDOW {
-            *entry = (now, 0);
+        // No key is made with a limit of 0 (the service refuses it); one set so in the
+        // database lets nothing through (governor has no quota of zero).
+        let Some(limit) = NonZeroU32::new(key.rate_limit) else {
+            return Err(WINDOW.as_secs());
+        };
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.prune();
         }
-        if entry.1 >= key.rate_limit {
-            let left = WINDOW.saturating_sub(elapsed(entry.0, now));
-            return Err(left.as_secs().max(1));
+        self.check(limit, key.id.0)
+            .map_err(|not_until| limits::retry_after(&not_until, &self.ticks))?;
+        Ok(self.uses.check_key(&key.id.0).is_ok())
+    }
+
+    /// Counts a request of key `id` against the limiter of `limit`, made on first use.
+    fn check(&self, limit: NonZeroU32, id: i64) -> Result<(), NotUntil<Duration>> {
+        // The lock is held while checking, so that `prune` never drops a limiter that is
+        // counting a request.
+        {
+            let limiters = self.by_limit.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(limiter) = limiters.get(&limit) {
+                return limiter.check_key(&id);
+            }
         }
-        entry.1 += 1;
-        Ok(fresh)
+        let mut limiters = self.by_limit.write().unwrap_or_else(|p| p.into_inner());
+        limiters
+            .entry(limit)
+            .or_insert_with(|| limits::keyed(quota(limit), &self.ticks))
+            .check_key(&id)
+    }
+
+    /// Forgets keys whose allowance is full again (they count as new ones), and the limiters
+    /// left with none.
+    fn prune(&self) {
+        self.uses.retain_recent();
+        let mut limiters = self.by_limit.write().unwrap_or_else(|p| p.into_inner());
+        limiters.retain(|_, limiter| {
+            limiter.retain_recent();
+            !limiter.is_empty()
+        });
     }
 
     /// The key with this hash as read less than [`KEY_TTL`] ago, and the generation to
@@ -145,8 +213,8 @@ pub async fn admit_key(
     limiter: &RateLimiter,
     key: &ApiKey,
 ) -> Result<(), KeyRefusal> {
-    let first_in_window = limiter.admit(key).map_err(KeyRefusal::Limited)?;
-    if first_in_window {
+    let record_use = limiter.admit(key).map_err(KeyRefusal::Limited)?;
+    if record_use {
         let id = key.id;
         // Recorded once a minute at most: a write per request would cost more than the read.
         let now = limiter.clock.now();
@@ -178,18 +246,73 @@ mod tests {
         }
     }
 
+    fn key_with(id: i64, limit: u32) -> ApiKey {
+        ApiKey {
+            id: broadsheet_domain::ids::ApiKeyId(id),
+            ..key(limit)
+        }
+    }
+
     #[test]
     fn limits_per_minute() {
         let clock = Clock::manual(now());
         let limiter = RateLimiter::new(clock.clone());
+        // Three a minute: all three at once, then one every twenty seconds.
         let k = key(3);
+        assert_eq!(limiter.admit(&k), Ok(true), "the first use is recorded");
+        assert_eq!(limiter.admit(&k), Ok(false));
+        assert_eq!(limiter.admit(&k), Ok(false));
+        assert_eq!(limiter.admit(&k), Err(20));
+        clock.advance(TimeDelta::milliseconds(5_500));
+        assert_eq!(limiter.admit(&k), Err(15), "rounded up");
+        clock.advance(TimeDelta::milliseconds(14_500));
+        assert_eq!(limiter.admit(&k), Ok(false), "one more, twenty seconds on");
+        assert_eq!(limiter.admit(&k), Err(20));
+        // Another key has its own allowance.
+        assert_eq!(limiter.admit(&key_with(2, 3)), Ok(true));
+        // A minute's rest: the whole allowance again, and the use recorded again.
+        clock.advance(TimeDelta::minutes(1));
         assert_eq!(limiter.admit(&k), Ok(true));
         assert_eq!(limiter.admit(&k), Ok(false));
-        clock.advance(TimeDelta::seconds(20));
         assert_eq!(limiter.admit(&k), Ok(false));
-        assert_eq!(limiter.admit(&k), Err(40));
-        clock.advance(TimeDelta::seconds(40));
-        assert_eq!(limiter.admit(&k), Ok(true), "a new window");
+        assert!(limiter.admit(&k).is_err());
+        // A limit of 0 (only the database could hold one) lets nothing through.
+        assert_eq!(limiter.admit(&key_with(3, 0)), Err(60));
+    }
+
+    #[test]
+    fn a_changed_limit_applies_at_once() {
+        let clock = Clock::manual(now());
+        let limiter = RateLimiter::new(clock.clone());
+        for _ in 0..2 {
+            assert!(limiter.admit(&key(2)).is_ok());
+        }
+        assert_eq!(limiter.admit(&key(2)), Err(30));
+        // Raised: counted under the new limit.
+        assert_eq!(limiter.admit(&key(600)), Ok(false));
+        // Lowered to one a minute: one request, then a minute's wait.
+        assert_eq!(limiter.admit(&key(1)), Ok(false));
+        assert_eq!(limiter.admit(&key(1)), Err(60));
+    }
+
+    #[test]
+    fn pruning_forgets_keys_back_at_a_full_allowance() {
+        let clock = Clock::manual(now());
+        let limiter = RateLimiter::new(clock.clone());
+        assert!(limiter.admit(&key_with(1, 3)).is_ok());
+        assert!(limiter.admit(&key_with(2, 4)).is_ok());
+        let in_use = |l: &RateLimiter| l.by_limit.read().map(|m| m.len()).unwrap_or(0);
+        limiter.prune();
+        assert_eq!(in_use(&limiter), 2, "both still counting");
+        // (governor keeps a key one replenishment past a full allowance; the record of use
+        // is replenished once a minute.)
+        clock.advance(TimeDelta::minutes(2));
+        limiter.prune();
+        assert_eq!(in_use(&limiter), 0);
+        assert!(limiter.uses.is_empty());
+        // Forgotten keys start afresh.
+        assert_eq!(limiter.admit(&key_with(1, 3)), Ok(true));
+        assert_eq!(in_use(&limiter), 1);
     }
 
     #[test]

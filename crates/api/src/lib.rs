@@ -14,6 +14,7 @@ pub mod graphql;
 mod health;
 pub mod hex;
 pub mod keys;
+mod limits;
 mod logging;
 mod request_id;
 mod server;

@@ -19,6 +19,7 @@ use chrono::TimeDelta;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
+use secrecy::{ExposeSecret as _, SecretSlice};
 use serde::{Deserialize, Serialize};
 
 /// Clock skew tolerated between us and whoever issued a token, in seconds.
@@ -26,18 +27,23 @@ const LEEWAY_SECONDS: u64 = 30;
 /// The audience of preview tokens.
 const PREVIEW_AUDIENCE: &str = "broadsheet-preview";
 
-/// The signing secret; never printed.
+/// The signing secret; never printed, and wiped from memory when dropped.
 #[derive(Clone)]
-pub struct Secret(Vec<u8>);
+pub struct Secret(SecretSlice<u8>);
 
 impl Secret {
     /// At least 32 bytes: shorter secrets can be brute-forced.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, String> {
-        let bytes = bytes.into();
-        if bytes.len() < 32 {
+        // Wrapped first, so that a refused secret is wiped too.
+        let secret = SecretSlice::from(bytes.into());
+        if secret.expose_secret().len() < 32 {
             return Err("the JWT secret must be at least 32 bytes".into());
         }
-        Ok(Self(bytes))
+        Ok(Self(secret))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.0.expose_secret()
     }
 }
 
@@ -222,7 +228,7 @@ impl JwtConfig {
         encode(
             &Header::new(Algorithm::HS256),
             claims,
-            &EncodingKey::from_secret(&self.secret.0),
+            &EncodingKey::from_secret(self.secret.bytes()),
         )
         .unwrap_or_default()
     }
@@ -245,7 +251,10 @@ impl JwtConfig {
     pub fn verify_access(&self, token: &str, now: Timestamp) -> Result<Claims, InvalidToken> {
         let header = decode_header(token).map_err(|e| InvalidToken(e.to_string()))?;
         let (key, algorithm) = match (&self.external, header.alg) {
-            (_, Algorithm::HS256) => (DecodingKey::from_secret(&self.secret.0), Algorithm::HS256),
+            (_, Algorithm::HS256) => (
+                DecodingKey::from_secret(self.secret.bytes()),
+                Algorithm::HS256,
+            ),
             (Some(external), alg) if alg == external.algorithm => (external.key.clone(), alg),
             (_, alg) => return Err(InvalidToken(format!("algorithm {alg:?} is not accepted"))),
         };
@@ -288,7 +297,7 @@ impl JwtConfig {
         }
         let data = decode::<PreviewClaims>(
             token,
-            &DecodingKey::from_secret(&self.secret.0),
+            &DecodingKey::from_secret(self.secret.bytes()),
             &self.validation(Algorithm::HS256, PREVIEW_AUDIENCE),
         )
         .map_err(|e| InvalidToken(e.to_string()))?;

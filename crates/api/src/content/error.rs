@@ -3,6 +3,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
 use serde_json::json;
 
 /// A Content API failure.
@@ -104,9 +105,10 @@ impl GhostError {
         }]});
         let mut res = HttpResponse::build(self.status);
         // Who may read it from a browser is the CORS policy's to say (server.rs).
-        res.insert_header(("cache-control", "no-store"));
+        res.insert_header(CacheControl(vec![CacheDirective::NoStore]));
         if let Some(seconds) = self.retry_after {
-            res.insert_header(("retry-after", seconds.to_string()));
+            // (actix has no typed `Retry-After`.)
+            res.insert_header((header::RETRY_AFTER, seconds));
         }
         // With its charset, as every other Content API answer says it (and Ghost does).
         res.content_type("application/json; charset=utf-8")

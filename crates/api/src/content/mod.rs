@@ -10,7 +10,7 @@ pub(crate) mod render;
 use crate::cache::surrogate;
 use std::collections::HashMap;
 
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{EntityTag, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
@@ -62,7 +62,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     match answered.unwrap_or_else(|_| Err(GhostError::timed_out())) {
         Ok(body) => {
             let bytes = body.to_string();
-            let etag = format!("W/{}", cache::etag_of(bytes.as_bytes()));
+            let etag = EntityTag::new_weak(cache::etag_of(bytes.as_bytes()).tag().to_owned());
             let cached = Cached::new(
                 bytes.into(),
                 etag,

@@ -233,13 +233,13 @@ impl Answer {
         let mut res = HttpResponse::build(self.status);
         res.content_type(self.format.content_type());
         if !self.cacheable {
-            res.insert_header((header::CACHE_CONTROL, "no-store"));
+            res.insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]));
         }
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             res.insert_header((header::ALLOW, "POST"));
         }
         if let Some(seconds) = self.retry_after {
-            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            res.insert_header((header::RETRY_AFTER, seconds));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));

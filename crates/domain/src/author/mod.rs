@@ -88,8 +88,9 @@ impl User {
     }
 }
 
-/// The fields of a new account as a client sends them, before validation.
-#[derive(Debug, Clone)]
+/// The fields of a new account as a client sends them, before validation. Its `Debug` shows
+/// neither the password nor the address (like [`Password`] and [`Email`]).
+#[derive(Clone)]
 pub struct UserInput {
     /// Public profile.
     pub profile: ProfileInput,
@@ -99,6 +100,16 @@ pub struct UserInput {
     pub role: Role,
     /// Plain password; `None` makes an author who cannot sign in.
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for UserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("profile", &self.profile)
+            .field("role", &self.role)
+            .field("password", &self.password.as_ref().map(|_| ".."))
+            .finish_non_exhaustive()
+    }
 }
 
 /// A validated account, not yet stored. The password is already hashed.
@@ -159,6 +170,10 @@ mod tests {
             role: Role::Author,
             password: Some("correct horse battery".into()),
         };
+        assert!(
+            !format!("{input:?}").contains("horse"),
+            "the password never prints"
+        );
         let user = NewUser::parse(&input).expect("valid user");
         assert_eq!(user.email.as_str(), "ada@example.com");
         let hash = user.password_hash.expect("hashed");

@@ -47,7 +47,7 @@ impl MasterKey {
     /// A key from its bytes.
     pub fn from_bytes(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
         let digest = Sha256::digest(&bytes[..]);
-        let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let id = hex::encode(&digest[..4]);
         let cipher = XChaCha20Poly1305::new((&*bytes).into());
         Self { cipher, id }
     }
@@ -69,17 +69,7 @@ impl std::fmt::Debug for MasterKey {
 }
 
 fn hex(text: &str) -> Option<Zeroizing<Vec<u8>>> {
-    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digits = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(digits, 16).ok()
-        })
-        .collect::<Option<Vec<u8>>>()
-        .map(Zeroizing::new)
+    hex::decode(text).ok().map(Zeroizing::new)
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ static GRAPHIQL: LazyLock<Graphiql> = LazyLock::new(|| {
                     &format!("{ASSETS_PATH}/{name}?v={version}"),
                 )
                 .replace(&format!("{{{{sri:{name}}}}}"), &integrity);
-            let etag = format!("\"{}\"", crate::hex::encode(&digest[..16]));
+            let etag = header::EntityTag::new_strong(crate::hex::encode(&digest[..16]));
             Asset {
                 name,
                 content_type,
@@ -123,7 +123,7 @@ const NOSNIFF: (HeaderName, HeaderValue) = (
 pub fn page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(header::CacheControl(vec![header::CacheDirective::NoCache]))
         // The same URL answers JSON to other clients.
         .insert_header((header::VARY, "Accept"))
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
