@@ -120,7 +120,7 @@ const MAX_SECRET_LEN: usize = 256;
 
 /// A webhook as registered: where to deliver, the secret that signs deliveries, and which
 /// events it wants.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewWebhook {
     /// Where deliveries are posted.
     pub url: WebUrl,
@@ -128,6 +128,17 @@ pub struct NewWebhook {
     pub secret: String,
     /// At least one, each once, in a fixed order.
     pub events: Vec<WebhookEvent>,
+}
+
+/// Never the secret: a registration may reach a log.
+impl std::fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("url", &self.url)
+            .field("secret", &"[redacted]")
+            .field("events", &self.events)
+            .finish()
+    }
 }
 
 impl NewWebhook {
@@ -185,6 +196,19 @@ pub fn parse_events(events: &[WebhookEvent]) -> Result<Vec<WebhookEvent>, Valida
 mod tests {
     use super::*;
     use crate::Slug;
+
+    #[test]
+    fn a_registration_never_prints_its_secret() {
+        let hook = NewWebhook::parse(
+            "https://hooks.example.com/in",
+            "s3cret-s3cret-s3cret",
+            &[WebhookEvent::ArticlePublished],
+        )
+        .expect("valid");
+        let shown = format!("{hook:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("hooks.example.com"), "{shown}");
+    }
 
     #[test]
     fn secrets_are_printable_and_not_taken_for_sealed_values() {

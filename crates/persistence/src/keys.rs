@@ -171,12 +171,22 @@ pub fn content_key(conn: &mut AnyConnection, key_hash: &str) -> Result<Option<Ap
 }
 
 /// An integration key with its signing secret (hex), opened from its sealed form.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IntegrationKey {
     /// The key.
     pub key: ApiKey,
     /// Its signing secret, in hex.
     pub secret: String,
+}
+
+/// Never the secret.
+impl std::fmt::Debug for IntegrationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntegrationKey")
+            .field("key", &self.key)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
 }
 
 /// The live integration key with this public id, and its secret (opened with the keyring;

@@ -320,12 +320,22 @@ struct DueDelivery {
 }
 
 /// The `webhooks` part of a [`DueRow`]: where to post, and the stored (maybe sealed) secret.
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = webhooks, check_for_backend(MultiBackend))]
 struct DueHook {
     id: i64,
     url: String,
     secret: String,
+}
+
+/// Never the secret.
+impl std::fmt::Debug for DueHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DueHook")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A `webhook_events` row, as deliveries show it.

@@ -81,7 +81,7 @@ static DECOY: LazyLock<Option<PasswordHash>> = LazyLock::new(|| {
 });
 
 /// A session a sign-in (or a refresh) opened.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     /// Who signed in.
     pub user: User,
@@ -89,6 +89,17 @@ pub struct Session {
     pub refresh_token: String,
     /// When it expires.
     pub refresh_expires_at: Timestamp,
+}
+
+/// Never the token.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user.id())
+            .field("refresh_token", &"[redacted]")
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish()
+    }
 }
 
 fn new_refresh_token() -> String {

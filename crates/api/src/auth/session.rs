@@ -13,7 +13,7 @@ use super::JwtConfig;
 use crate::graphql::error::ApiResult;
 
 /// A signed-in session's credentials.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Tokens {
     /// The JWT to send as `Authorization: Bearer`.
     pub access_token: String,
@@ -25,6 +25,19 @@ pub struct Tokens {
     pub refresh_expires_at: Timestamp,
     /// Who signed in.
     pub user: User,
+}
+
+/// Never the tokens.
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &"[redacted]")
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_token", &"[redacted]")
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .field("user", &self.user.id())
+            .finish()
+    }
 }
 
 /// Signs in with email and password (see [`Service::sign_in`]).

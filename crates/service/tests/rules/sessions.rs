@@ -105,6 +105,11 @@ async fn a_refresh_token_works_once(w: &World) {
         .await
         .expect("refreshed");
     assert_ne!(second.refresh_token, first.refresh_token);
+    let shown = format!("{second:?}");
+    assert!(
+        !shown.contains(&second.refresh_token),
+        "never printed: {shown}"
+    );
     // Used twice: stolen, or a confused client. The whole family ends.
     assert!(matches!(
         s.refresh_session(&first.refresh_token, TTL).await,
