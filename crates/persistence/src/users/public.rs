@@ -1,0 +1,87 @@
+//! The public's authors as the JSON Content API pages them: filtered, ordered, counted and
+//! paged in SQL (see `tags::public_page`), among those [`super::public_authors`] admits.
+
+use broadsheet_domain::author::Author;
+use broadsheet_domain::listing::records::{RecordOrder, RecordPage};
+use broadsheet_domain::time::Timestamp;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::rows::AuthorRow;
+use super::{public_authors, select_author};
+use crate::db::sql_types::{DbTime, Instant};
+use crate::db::{AnyConnection, MultiBackend, static_sql};
+use crate::records::{Predicate, compile, constant, equals};
+use crate::schema::users;
+use crate::{StoreError, live};
+
+/// One equality test on the column of an author property (see `records::AUTHOR_COLUMNS`).
+fn column(property: &str, texts: Vec<String>, null: bool) -> Predicate<users::table> {
+    match property {
+        "slug" => equals!(users::slug, texts, null),
+        "name" => equals!(users::name, texts, null),
+        "bio" => equals!(users::bio, texts, null),
+        "location" => equals!(users::location, texts, null),
+        // Resolved against the same list of columns: nothing else reaches here.
+        _ => constant(false),
+    }
+}
+
+fn public(page: &RecordPage, now: Timestamp) -> users::BoxedQuery<'static, MultiBackend> {
+    let mut q = public_authors(now);
+    if let Some(condition) = &page.condition {
+        q = q.filter(compile(condition, &column));
+    }
+    q
+}
+
+/// One page of the public authors `page` asks for at `now`, and how many there are in all.
+pub fn public_page(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+) -> Result<(Vec<Author>, i64), StoreError> {
+    let total: i64 = public(page, now).count().get_result(conn)?;
+    let q = public(page, now).select(select_author());
+    let q = match (page.order, page.descending) {
+        (RecordOrder::Name, false) => q.order((users::sort_name.asc(), users::id.asc())),
+        (RecordOrder::Name, true) => q.order((users::sort_name.desc(), users::id.desc())),
+        (RecordOrder::Slug, descending) => {
+            // Bytewise, as in memory: PostgreSQL's default collation may skip hyphens.
+            let slug = static_sql::<Text>(match conn {
+                AnyConnection::Postgres(_) => "users.slug COLLATE \"C\"",
+                AnyConnection::Sqlite(_) => "users.slug",
+            });
+            if descending {
+                q.order(slug.desc())
+            } else {
+                q.order(slug.asc())
+            }
+        }
+        (RecordOrder::ArticleCount, descending) => {
+            // A correlated count per author: one range of `article_authors_user_idx` each.
+            let (live, live_end) = live::parts("a");
+            let count = diesel::dsl::sql::<BigInt>(&format!(
+                "(SELECT COUNT(*) FROM article_authors la JOIN articles a \
+                 ON a.id = la.article_id WHERE la.user_id = users.id AND {live}"
+            ))
+            .bind::<Instant, _>(DbTime(now))
+            .sql(&format!("{live_end})"));
+            if descending {
+                q.order((count.desc(), users::sort_name.desc(), users::id.desc()))
+            } else {
+                q.order((count.asc(), users::sort_name.asc(), users::id.asc()))
+            }
+        }
+    };
+    let limit = page
+        .limit
+        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let rows: Vec<AuthorRow> = q.limit(limit).offset(offset).load(conn)?;
+    let authors = rows
+        .into_iter()
+        .map(Author::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok((authors, total))
+}
