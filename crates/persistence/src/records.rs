@@ -44,12 +44,12 @@ macro_rules! equals {
 }
 pub(crate) use equals;
 
-/// `condition` as an SQL predicate; `column` compiles one equality test (property, texts,
-/// whether `null` is among the values) on the table's column for that property.
-pub(crate) fn compile<T: 'static>(
-    condition: &Condition,
-    column: &dyn Fn(&str, Vec<String>, bool) -> Predicate<T>,
-) -> Predicate<T> {
+/// Compiles one equality test (property, texts, whether `null` is among the values) on the
+/// table's column for that property.
+pub(crate) type Column<T> = dyn Fn(&str, Vec<String>, bool) -> Predicate<T>;
+
+/// `condition` as an SQL predicate, its equality tests compiled by `column`.
+pub(crate) fn compile<T: 'static>(condition: &Condition, column: &Column<T>) -> Predicate<T> {
     match condition {
         Condition::All(parts) => parts
             .iter()
