@@ -2,6 +2,7 @@
 //! the only SQL text written here is fixed.
 
 use broadsheet_domain::filter::records::Condition;
+use broadsheet_domain::listing::records::RecordPage;
 use diesel::dsl::not;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
@@ -77,4 +78,24 @@ pub(crate) fn compile<T: 'static>(condition: &Condition, column: &Column<T>) -> 
             }
         }
     }
+}
+
+/// The ids of `page`'s rows when ordered by article count: `keys` (id and name sort key of
+/// every row the list holds) ordered by count, then sort key, then id, in `page`'s direction,
+/// then sliced. Counted with one grouped statement over the list (as GraphQL's loaders
+/// count) rather than one correlated count per row, which the planners run no faster.
+pub(crate) fn by_count(
+    mut keys: Vec<(i64, String)>,
+    count: impl Fn(i64) -> i64,
+    page: &RecordPage,
+) -> Vec<i64> {
+    keys.sort_by(|a, b| (count(a.0), &a.1, a.0).cmp(&(count(b.0), &b.1, b.0)));
+    if page.descending {
+        keys.reverse();
+    }
+    keys.into_iter()
+        .skip(page.offset)
+        .take(page.limit.unwrap_or(usize::MAX))
+        .map(|(id, _)| id)
+        .collect()
 }

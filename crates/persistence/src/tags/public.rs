@@ -1,20 +1,20 @@
 //! The public's tags as the JSON Content API pages them: filtered, ordered, counted and
 //! paged in SQL, so that a page costs what its rows cost, not what the whole table does.
 
+use broadsheet_domain::ids::TagId;
 use broadsheet_domain::listing::records::{RecordOrder, RecordPage};
 use broadsheet_domain::tag::{Tag, Visibility};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 use super::rows::TagRow;
 use super::select;
-use crate::db::sql_types::{DbTime, Instant};
+use crate::StoreError;
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, static_sql};
-use crate::records::{Predicate, compile, constant, equals};
+use crate::records::{Predicate, by_count, compile, constant, equals};
 use crate::schema::tags;
-use crate::{StoreError, live};
 
 /// One equality test on the column of a tag property (see `records::TAG_COLUMNS`).
 fn column(property: &str, texts: Vec<String>, null: bool) -> Predicate<tags::table> {
@@ -44,7 +44,6 @@ pub fn public_page(
     page: &RecordPage,
     now: Timestamp,
 ) -> Result<(Vec<Tag>, i64), StoreError> {
-    let total: i64 = public(page).count().get_result(conn)?;
     let q = public(page).select(select());
     let q = match (page.order, page.descending) {
         (RecordOrder::Name, false) => q.order((tags::sort_name.asc(), tags::id.asc())),
@@ -61,22 +60,9 @@ pub fn public_page(
                 q.order(slug.asc())
             }
         }
-        (RecordOrder::ArticleCount, descending) => {
-            // A correlated count per tag: one range of `article_tags_tag_idx` each.
-            let (live, live_end) = live::parts("a");
-            let count = diesel::dsl::sql::<BigInt>(&format!(
-                "(SELECT COUNT(*) FROM article_tags lt JOIN articles a ON a.id = lt.article_id \
-                 WHERE lt.tag_id = tags.id AND {live}"
-            ))
-            .bind::<Instant, _>(DbTime(now))
-            .sql(&format!("{live_end})"));
-            if descending {
-                q.order((count.desc(), tags::sort_name.desc(), tags::id.desc()))
-            } else {
-                q.order((count.asc(), tags::sort_name.asc(), tags::id.asc()))
-            }
-        }
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now),
     };
+    let total: i64 = public(page).count().get_result(conn)?;
     let limit = page
         .limit
         .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -87,4 +73,27 @@ pub fn public_page(
         .map(Tag::try_from)
         .collect::<Result<_, _>>()?;
     Ok((tags, total))
+}
+
+/// [`public_page`] in the order of live article counts.
+fn by_article_count(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+) -> Result<(Vec<Tag>, i64), StoreError> {
+    let keys: Vec<(i64, String)> = public(page)
+        .select((tags::id, tags::sort_name))
+        .load(conn)?;
+    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    let ids: Vec<TagId> = keys.iter().map(|(id, _)| TagId(*id)).collect();
+    let counts = super::article_counts(conn, &ids, Some(now))?;
+    let chosen = by_count(
+        keys,
+        |id| counts.get(&TagId(id)).copied().unwrap_or(0),
+        page,
+    );
+    let wanted: Vec<TagId> = chosen.into_iter().map(TagId).collect();
+    let mut found = super::by_ids(conn, &wanted)?;
+    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
+    Ok((rows, total))
 }

@@ -2,18 +2,18 @@
 //! paged in SQL (see `tags::public_page`), among those [`super::public_authors`] admits.
 
 use broadsheet_domain::author::Author;
+use broadsheet_domain::ids::AuthorId;
 use broadsheet_domain::listing::records::{RecordOrder, RecordPage};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 use super::rows::AuthorRow;
 use super::{public_authors, select_author};
-use crate::db::sql_types::{DbTime, Instant};
+use crate::StoreError;
 use crate::db::{AnyConnection, MultiBackend, static_sql};
-use crate::records::{Predicate, compile, constant, equals};
+use crate::records::{Predicate, by_count, compile, constant, equals};
 use crate::schema::users;
-use crate::{StoreError, live};
 
 /// One equality test on the column of an author property (see `records::AUTHOR_COLUMNS`).
 fn column(property: &str, texts: Vec<String>, null: bool) -> Predicate<users::table> {
@@ -41,7 +41,6 @@ pub fn public_page(
     page: &RecordPage,
     now: Timestamp,
 ) -> Result<(Vec<Author>, i64), StoreError> {
-    let total: i64 = public(page, now).count().get_result(conn)?;
     let q = public(page, now).select(select_author());
     let q = match (page.order, page.descending) {
         (RecordOrder::Name, false) => q.order((users::sort_name.asc(), users::id.asc())),
@@ -58,22 +57,9 @@ pub fn public_page(
                 q.order(slug.asc())
             }
         }
-        (RecordOrder::ArticleCount, descending) => {
-            // A correlated count per author: one range of `article_authors_user_idx` each.
-            let (live, live_end) = live::parts("a");
-            let count = diesel::dsl::sql::<BigInt>(&format!(
-                "(SELECT COUNT(*) FROM article_authors la JOIN articles a \
-                 ON a.id = la.article_id WHERE la.user_id = users.id AND {live}"
-            ))
-            .bind::<Instant, _>(DbTime(now))
-            .sql(&format!("{live_end})"));
-            if descending {
-                q.order((count.desc(), users::sort_name.desc(), users::id.desc()))
-            } else {
-                q.order((count.asc(), users::sort_name.asc(), users::id.asc()))
-            }
-        }
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now),
     };
+    let total: i64 = public(page, now).count().get_result(conn)?;
     let limit = page
         .limit
         .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -84,4 +70,27 @@ pub fn public_page(
         .map(Author::try_from)
         .collect::<Result<_, _>>()?;
     Ok((authors, total))
+}
+
+/// [`public_page`] in the order of live article counts.
+fn by_article_count(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+) -> Result<(Vec<Author>, i64), StoreError> {
+    let keys: Vec<(i64, String)> = public(page, now)
+        .select((users::id, users::sort_name))
+        .load(conn)?;
+    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    let ids: Vec<AuthorId> = keys.iter().map(|(id, _)| AuthorId(*id)).collect();
+    let counts = super::article_counts(conn, &ids, Some(now))?;
+    let chosen = by_count(
+        keys,
+        |id| counts.get(&AuthorId(id)).copied().unwrap_or(0),
+        page,
+    );
+    let wanted: Vec<AuthorId> = chosen.into_iter().map(AuthorId).collect();
+    let mut found = super::authors_by_ids(conn, &wanted)?;
+    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
+    Ok((rows, total))
 }

@@ -78,6 +78,8 @@ fn tags_are_ordered_paged_and_counted(db: &TestDb) {
     assert_eq!(by_count, ["mango", "ab", "a-c"]);
     let (by_count, _) = list(&mut c, page(RecordOrder::ArticleCount, false, 0, None));
     assert_eq!(by_count, ["a-c", "ab", "mango"]);
+    let (second, total) = list(&mut c, page(RecordOrder::ArticleCount, true, 1, Some(1)));
+    assert_eq!((second, total), (vec!["ab".into()], 3));
     let (second, total) = list(&mut c, page(RecordOrder::Name, true, 1, Some(1)));
     assert_eq!(
         (second, total),
@@ -174,6 +176,8 @@ fn authors_are_the_public_ones_ordered_paged_and_filtered(db: &TestDb) {
     );
     let (by_count, _) = list(&mut c, page(RecordOrder::ArticleCount, true, 0, None));
     assert_eq!(by_count, ["bob", "ada-lovelace"]);
+    let (last, total) = list(&mut c, page(RecordOrder::ArticleCount, false, 1, Some(5)));
+    assert_eq!((last, total), (vec!["bob".into()], 2));
     let (by_slug, total) = list(&mut c, page(RecordOrder::Slug, true, 1, Some(1)));
     assert_eq!((by_slug, total), (vec!["ada-lovelace".into()], 2));
     let (rows, total) = users::public_page(
