@@ -167,15 +167,9 @@ pub(super) async fn browse_tags(
             let listed = state
                 .store
                 .read(move |c| {
-                    let (rows, total) = tags::public_page(c, &plan.page, now)?;
-                    let rows = keep_order(rows, &plan, &for_query, |t| t.slug.as_str());
-                    let counts = if with_count {
-                        let ids: Vec<TagId> = rows.iter().map(|t| t.id).collect();
-                        raw(tags::article_counts(c, &ids, Some(now))?, |k| k.0)
-                    } else {
-                        HashMap::new()
-                    };
-                    Ok((rows, total, counts))
+                    let list = tags::public_page(c, &plan.page, now, with_count)?;
+                    let rows = keep_order(list.rows, &plan, &for_query, |t| t.slug.as_str());
+                    Ok((rows, list.total, raw(list.counts, |k| k.0)))
                 })
                 .await?;
             return Ok(tags_json(state, &p, listed, with_count));
@@ -283,15 +277,9 @@ pub(super) async fn browse_authors(
                 let listed = state
                     .store
                     .read(move |c| {
-                        let (rows, total) = users::public_page(c, &plan.page, now)?;
-                        let rows = keep_order(rows, &plan, &for_query, |a| a.slug.as_str());
-                        let counts = if with_count {
-                            let ids: Vec<AuthorId> = rows.iter().map(|a| a.id).collect();
-                            raw(users::article_counts(c, &ids, Some(now))?, |k| k.0)
-                        } else {
-                            HashMap::new()
-                        };
-                        Ok((rows, total, counts))
+                        let list = users::public_page(c, &plan.page, now, with_count)?;
+                        let rows = keep_order(list.rows, &plan, &for_query, |a| a.slug.as_str());
+                        Ok((rows, list.total, raw(list.counts, |k| k.0)))
                     })
                     .await?;
                 return Ok(authors_json(state, &p, listed, with_count));

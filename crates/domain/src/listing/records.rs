@@ -29,3 +29,14 @@ pub struct RecordPage {
     /// Most rows to give; `None`: all of them.
     pub limit: Option<usize>,
 }
+
+/// A page of tags or authors as the store gives it.
+#[derive(Debug, Clone)]
+pub struct RecordList<T, K> {
+    /// The page's rows, in order.
+    pub rows: Vec<T>,
+    /// How many rows the whole list holds.
+    pub total: i64,
+    /// Live articles of the page's rows, when asked for (a row with none is absent).
+    pub counts: std::collections::HashMap<K, i64>,
+}

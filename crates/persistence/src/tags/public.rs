@@ -1,8 +1,10 @@
 //! The public's tags as the JSON Content API pages them: filtered, ordered, counted and
 //! paged in SQL, so that a page costs what its rows cost, not what the whole table does.
 
+use std::collections::HashMap;
+
 use broadsheet_domain::ids::TagId;
-use broadsheet_domain::listing::records::{RecordOrder, RecordPage};
+use broadsheet_domain::listing::records::{RecordList, RecordOrder, RecordPage};
 use broadsheet_domain::tag::{Tag, Visibility};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
@@ -38,12 +40,14 @@ fn public(page: &RecordPage) -> tags::BoxedQuery<'static, crate::db::MultiBacken
     q
 }
 
-/// One page of the public tags `page` asks for, and how many there are in all.
+/// One page of the public tags `page` asks for, how many there are in all, and,
+/// when `counted`, the page's live article counts.
 pub fn public_page(
     conn: &mut AnyConnection,
     page: &RecordPage,
     now: Timestamp,
-) -> Result<(Vec<Tag>, i64), StoreError> {
+    counted: bool,
+) -> Result<RecordList<Tag, TagId>, StoreError> {
     let q = public(page).select(select());
     let q = match (page.order, page.descending) {
         (RecordOrder::Name, false) => q.order((tags::sort_name.asc(), tags::id.asc())),
@@ -60,7 +64,7 @@ pub fn public_page(
                 q.order(slug.asc())
             }
         }
-        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now),
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now, counted),
     };
     let total: i64 = public(page).count().get_result(conn)?;
     let limit = page
@@ -71,8 +75,18 @@ pub fn public_page(
     let tags = rows
         .into_iter()
         .map(Tag::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok((tags, total))
+        .collect::<Result<Vec<Tag>, _>>()?;
+    let counts = if counted {
+        let ids: Vec<TagId> = tags.iter().map(|r| r.id).collect();
+        super::article_counts(conn, &ids, Some(now))?
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows: tags,
+        total,
+        counts,
+    })
 }
 
 /// [`public_page`] in the order of live article counts.
@@ -80,7 +94,8 @@ fn by_article_count(
     conn: &mut AnyConnection,
     page: &RecordPage,
     now: Timestamp,
-) -> Result<(Vec<Tag>, i64), StoreError> {
+    counted: bool,
+) -> Result<RecordList<Tag, TagId>, StoreError> {
     let keys: Vec<(i64, String)> = public(page)
         .select((tags::id, tags::sort_name))
         .load(conn)?;
@@ -95,5 +110,18 @@ fn by_article_count(
     let wanted: Vec<TagId> = chosen.into_iter().map(TagId).collect();
     let mut found = super::by_ids(conn, &wanted)?;
     let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
-    Ok((rows, total))
+    // The page's counts are among those the order was made from.
+    let counts = if counted {
+        wanted
+            .iter()
+            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows,
+        total,
+        counts,
+    })
 }

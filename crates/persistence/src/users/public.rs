@@ -1,9 +1,11 @@
 //! The public's authors as the JSON Content API pages them: filtered, ordered, counted and
 //! paged in SQL (see `tags::public_page`), among those [`super::public_authors`] admits.
 
+use std::collections::HashMap;
+
 use broadsheet_domain::author::Author;
 use broadsheet_domain::ids::AuthorId;
-use broadsheet_domain::listing::records::{RecordOrder, RecordPage};
+use broadsheet_domain::listing::records::{RecordList, RecordOrder, RecordPage};
 use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -35,12 +37,14 @@ fn public(page: &RecordPage, now: Timestamp) -> users::BoxedQuery<'static, Multi
     q
 }
 
-/// One page of the public authors `page` asks for at `now`, and how many there are in all.
+/// One page of the public authors `page` asks for at `now`, how many there are in
+/// all, and, when `counted`, the page's live article counts.
 pub fn public_page(
     conn: &mut AnyConnection,
     page: &RecordPage,
     now: Timestamp,
-) -> Result<(Vec<Author>, i64), StoreError> {
+    counted: bool,
+) -> Result<RecordList<Author, AuthorId>, StoreError> {
     let q = public(page, now).select(select_author());
     let q = match (page.order, page.descending) {
         (RecordOrder::Name, false) => q.order((users::sort_name.asc(), users::id.asc())),
@@ -57,7 +61,7 @@ pub fn public_page(
                 q.order(slug.asc())
             }
         }
-        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now),
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now, counted),
     };
     let total: i64 = public(page, now).count().get_result(conn)?;
     let limit = page
@@ -68,8 +72,18 @@ pub fn public_page(
     let authors = rows
         .into_iter()
         .map(Author::try_from)
-        .collect::<Result<_, _>>()?;
-    Ok((authors, total))
+        .collect::<Result<Vec<Author>, _>>()?;
+    let counts = if counted {
+        let ids: Vec<AuthorId> = authors.iter().map(|r| r.id).collect();
+        super::article_counts(conn, &ids, Some(now))?
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows: authors,
+        total,
+        counts,
+    })
 }
 
 /// [`public_page`] in the order of live article counts.
@@ -77,7 +91,8 @@ fn by_article_count(
     conn: &mut AnyConnection,
     page: &RecordPage,
     now: Timestamp,
-) -> Result<(Vec<Author>, i64), StoreError> {
+    counted: bool,
+) -> Result<RecordList<Author, AuthorId>, StoreError> {
     let keys: Vec<(i64, String)> = public(page, now)
         .select((users::id, users::sort_name))
         .load(conn)?;
@@ -92,5 +107,18 @@ fn by_article_count(
     let wanted: Vec<AuthorId> = chosen.into_iter().map(AuthorId).collect();
     let mut found = super::authors_by_ids(conn, &wanted)?;
     let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
-    Ok((rows, total))
+    // The page's counts are among those the order was made from.
+    let counts = if counted {
+        wanted
+            .iter()
+            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows,
+        total,
+        counts,
+    })
 }

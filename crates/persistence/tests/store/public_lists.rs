@@ -61,7 +61,8 @@ fn tags_are_ordered_paged_and_counted(db: &TestDb) {
         .create(&mut c);
 
     let list = |c: &mut _, p: RecordPage| {
-        let (rows, total) = tags::public_page(c, &p, now()).expect("page");
+        let l = tags::public_page(c, &p, now(), false).expect("page");
+        let (rows, total) = (l.rows, l.total);
         (slugs(&rows, |t| t.slug.as_str()), total)
     };
     let (by_name, total) = list(&mut c, page(RecordOrder::Name, false, 0, None));
@@ -88,6 +89,20 @@ fn tags_are_ordered_paged_and_counted(db: &TestDb) {
     );
     let (past_the_end, total) = list(&mut c, page(RecordOrder::Name, false, 3, Some(2)));
     assert_eq!((past_the_end.len(), total), (0, 3));
+    // The page's counts, however the page was ordered (a tag with none is absent).
+    for (order, expected) in [
+        (RecordOrder::Name, [Some(1), Some(2)]),
+        (RecordOrder::ArticleCount, [Some(2), Some(1)]),
+    ] {
+        let l =
+            tags::public_page(&mut c, &page(order, true, 0, Some(2)), now(), true).expect("page");
+        let counts: Vec<Option<i64>> = l
+            .rows
+            .iter()
+            .map(|t| l.counts.get(&t.id).copied())
+            .collect();
+        assert_eq!(counts, expected, "{order:?}");
+    }
     let counts =
         tags::article_counts(&mut c, &[ab.id, a_c.id, mango.id], Some(now())).expect("counts");
     assert_eq!(
@@ -107,8 +122,9 @@ fn tags_are_filtered_by_equality(db: &TestDb) {
     TagBuilder::new("Devolution").create(&mut c);
     TagBuilder::new("#homepage").create(&mut c);
     let list = |c: &mut _, filter: &str| {
-        let (rows, total) =
-            tags::public_page(c, &filtered(filter, records::TAG_COLUMNS), now()).expect("page");
+        let l = tags::public_page(c, &filtered(filter, records::TAG_COLUMNS), now(), false)
+            .expect("page");
+        let (rows, total) = (l.rows, l.total);
         assert_eq!(usize::try_from(total).ok(), Some(rows.len()), "{filter}");
         slugs(&rows, |t| t.slug.as_str())
     };
@@ -139,9 +155,9 @@ fn tags_are_filtered_by_equality(db: &TestDb) {
     let none = filtered("slug:now", records::TAG_COLUMNS);
     assert!(matches!(&none.condition, Some(Condition::Equals { values, .. }) if values.is_empty()));
     assert!(
-        tags::public_page(&mut c, &none, now())
+        tags::public_page(&mut c, &none, now(), false)
             .expect("page")
-            .0
+            .rows
             .is_empty()
     );
 }
@@ -166,7 +182,8 @@ fn authors_are_the_public_ones_ordered_paged_and_filtered(db: &TestDb) {
     users::set_active(&mut c, gone.id(), false, now()).expect("deactivated");
 
     let list = |c: &mut _, p: RecordPage| {
-        let (rows, total) = users::public_page(c, &p, now()).expect("page");
+        let l = users::public_page(c, &p, now(), true).expect("page");
+        let (rows, total) = (l.rows, l.total);
         (slugs(&rows, |a| a.slug.as_str()), total)
     };
     let (by_name, total) = list(&mut c, page(RecordOrder::Name, false, 0, Some(15)));
@@ -180,23 +197,27 @@ fn authors_are_the_public_ones_ordered_paged_and_filtered(db: &TestDb) {
     assert_eq!((last, total), (vec!["bob".into()], 2));
     let (by_slug, total) = list(&mut c, page(RecordOrder::Slug, true, 1, Some(1)));
     assert_eq!((by_slug, total), (vec!["ada-lovelace".into()], 2));
-    let (rows, total) = users::public_page(
+    let l = users::public_page(
         &mut c,
         &filtered("slug:bob", records::AUTHOR_COLUMNS),
         now(),
+        false,
     )
     .expect("page");
+    let (rows, total) = (l.rows, l.total);
     assert_eq!(
         (slugs(&rows, |a| a.slug.as_str()), total),
         (vec!["bob".into()], 1)
     );
     for hidden in ["quiet", "gone", "bot"] {
-        let (rows, _) = users::public_page(
+        let rows = users::public_page(
             &mut c,
             &filtered(&format!("slug:{hidden}"), records::AUTHOR_COLUMNS),
             now(),
+            false,
         )
-        .expect("page");
+        .expect("page")
+        .rows;
         assert!(rows.is_empty(), "{hidden} is not public");
     }
 }
