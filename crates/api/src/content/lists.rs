@@ -1,7 +1,8 @@
-//! Tags and authors: lists and single reads. A list is one database query for its page and
-//! one for its total, filtered, ordered and counted in SQL. Filters SQL cannot answer as
-//! Ghost's clients expect (text tests that fold case, `website`) take the slow path: every
-//! public row read into memory, filtered, ordered and paged there, as before.
+//! Tags and authors: lists and single reads. A list is filtered, ordered, paged and
+//! totalled by the database, which counts live articles for the page's rows only (or, ordered
+//! by count, once over the list). Filters SQL cannot answer exactly as memory does (text tests
+//! that fold case, `website`) take the slow path: every public row read into memory,
+//! filtered, ordered and paged there, as before.
 
 use std::collections::HashMap;
 

@@ -244,8 +244,8 @@ pub fn merge(
     })
 }
 
-/// Every tag of one visibility (or all), by name: for the JSON API, which filters and pages
-/// tags itself (a publication has hundreds or thousands, not millions).
+/// Every tag of one visibility (or all), by name: for the JSON API's slow path, the filters
+/// it evaluates in memory (see [`public_page`] for the rest).
 pub fn all(
     conn: &mut AnyConnection,
     visibility: Option<Visibility>,
