@@ -17,6 +17,7 @@ use crate::{Slug, ValidationError};
 
 #[cfg(test)]
 mod fuzz;
+pub mod records;
 
 /// Which articles a list holds. Empty lists and `None` mean "no condition".
 #[derive(Debug, Clone, Default, PartialEq)]

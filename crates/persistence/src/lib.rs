@@ -15,6 +15,7 @@ pub mod keys;
 mod keyset;
 mod live;
 mod raw;
+mod records;
 pub mod related;
 mod schema;
 pub mod search;

@@ -4,6 +4,7 @@
 //! against it in the tests.
 
 mod error;
+mod lists;
 pub(crate) mod params;
 pub(crate) mod render;
 
@@ -15,10 +16,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use broadsheet_domain::Slug;
 use broadsheet_domain::article::Article;
 use broadsheet_domain::author::Author;
-use broadsheet_domain::filter::{self, Expr, Op, Operand, articles::resolve, records};
-use broadsheet_domain::ids::{ArticleId, AuthorId, TagId};
+use broadsheet_domain::filter::{self, Expr, Op, Operand, articles::resolve};
+use broadsheet_domain::ids::ArticleId;
 use broadsheet_domain::listing::{ArticleFilter, ArticleOrder};
-use broadsheet_domain::tag::{Tag, Visibility};
+use broadsheet_domain::tag::Tag;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{AnyConnection, StoreError, articles, settings, tags, users};
 use serde_json::{Value, json};
@@ -192,13 +193,17 @@ async fn answer(path: &str, state: &AppState, p: Params) -> Result<Value, GhostE
         Target::ById(r, _) | Target::BySlug(r, _) if r == "pages" => {
             Err(GhostError::not_found("Page not found."))
         }
-        Target::Browse(r) if r == "tags" => browse_tags(state, p, now).await,
-        Target::ById(r, id) if r == "tags" => read_tag(state, p, Lookup::Id(id), now).await,
-        Target::BySlug(r, slug) if r == "tags" => read_tag(state, p, Lookup::Slug(slug), now).await,
-        Target::Browse(r) if r == "authors" => browse_authors(state, p, now).await,
-        Target::ById(r, id) if r == "authors" => read_author(state, p, Lookup::Id(id), now).await,
+        Target::Browse(r) if r == "tags" => lists::browse_tags(state, p, now).await,
+        Target::ById(r, id) if r == "tags" => lists::read_tag(state, p, Lookup::Id(id), now).await,
+        Target::BySlug(r, slug) if r == "tags" => {
+            lists::read_tag(state, p, Lookup::Slug(slug), now).await
+        }
+        Target::Browse(r) if r == "authors" => lists::browse_authors(state, p, now).await,
+        Target::ById(r, id) if r == "authors" => {
+            lists::read_author(state, p, Lookup::Id(id), now).await
+        }
         Target::BySlug(r, slug) if r == "authors" => {
-            read_author(state, p, Lookup::Slug(slug), now).await
+            lists::read_author(state, p, Lookup::Slug(slug), now).await
         }
         Target::Browse(r) if r == "settings" => settings_of(state).await,
         _ => Err(GhostError::not_found("Resource not found")),
@@ -376,188 +381,6 @@ async fn read_post(
         .await?;
     let (article, rel) = found.ok_or_else(|| GhostError::not_found("Post not found."))?;
     Ok(json!({ "posts": posts_json(std::slice::from_ref(&article), &rel, state, &p) }))
-}
-
-/// Filters, orders and pages a small list held in memory.
-fn page_of<T: records::Record + Clone>(
-    mut rows: Vec<T>,
-    p: &Params,
-    known: &[&str],
-    counts: &HashMap<i64, i64>,
-    id: impl Fn(&T) -> i64,
-    now: Timestamp,
-) -> Result<(Vec<T>, i64), GhostError> {
-    if let Some(text) = &p.filter {
-        let expr = parse_filter(text, now)?;
-        records::validate(&expr, known, "filter")
-            .map_err(|e| GhostError::bad_request("Error parsing filter", e.message))?;
-        rows.retain(|r| records::matches(&expr, r));
-        if p.order.is_none()
-            && let Some(slugs) = slug_list(&expr)
-        {
-            rows.sort_by_key(|r| {
-                slugs
-                    .iter()
-                    .position(|s| Some(s.as_str()) == r.text("slug"))
-                    .unwrap_or(usize::MAX)
-            });
-        }
-    }
-    if let Some((field, descending)) = &p.order {
-        match field.as_str() {
-            "count.posts" => rows.sort_by_key(|r| counts.get(&id(r)).copied().unwrap_or(0)),
-            "name" | "slug" => {
-                let field = field.clone();
-                rows.sort_by_key(|r| {
-                    broadsheet_domain::text::sort_key(r.text(&field).unwrap_or_default())
-                });
-            }
-            _ => {}
-        }
-        if *descending {
-            rows.reverse();
-        }
-    }
-    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    let page: Vec<T> = rows
-        .into_iter()
-        .skip((p.page - 1).saturating_mul(p.limit))
-        .take(p.limit)
-        .collect();
-    Ok((page, total))
-}
-
-async fn browse_tags(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
-    let (all, counts) = state
-        .store()
-        .read(move |c| {
-            let all = tags::all(c, Some(Visibility::Public))?;
-            let ids: Vec<TagId> = all.iter().map(|t| t.id).collect();
-            let counts = tags::article_counts(c, &ids, Some(now))?;
-            Ok((all, counts))
-        })
-        .await?;
-    let counts: HashMap<i64, i64> = counts.into_iter().map(|(k, v)| (k.0, v)).collect();
-    let (page, total) = page_of(all, &p, records::TAG_PROPERTIES, &counts, |t| t.id.0, now)?;
-    let with_count = p.include.contains("count.posts");
-    let rows: Vec<Value> = page
-        .iter()
-        .map(|t| {
-            let count = with_count.then(|| counts.get(&t.id.0).copied().unwrap_or(0));
-            render::select(
-                render::tag(t, state.site(), count),
-                p.fields.as_deref(),
-                &["id"],
-            )
-        })
-        .collect();
-    Ok(json!({ "tags": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } }))
-}
-
-async fn read_tag(
-    state: &AppState,
-    p: Params,
-    lookup: Lookup,
-    now: Timestamp,
-) -> Result<Value, GhostError> {
-    let found = state
-        .store()
-        .read(move |c| {
-            let tag = match lookup {
-                Lookup::Id(id) => match render::parse_row_id(&id) {
-                    Some(id) => tags::get(c, TagId(id))?,
-                    None => None,
-                },
-                Lookup::Slug(slug) => match Slug::parse(&slug) {
-                    Ok(slug) => tags::by_slug(c, &slug)?,
-                    Err(_) => None,
-                },
-            };
-            let Some(tag) = tag.filter(|t| t.visibility() == Visibility::Public) else {
-                return Ok(None);
-            };
-            let count = tags::article_counts(c, &[tag.id], Some(now))?
-                .get(&tag.id)
-                .copied()
-                .unwrap_or(0);
-            Ok(Some((tag, count)))
-        })
-        .await?;
-    let (tag, count) = found.ok_or_else(|| GhostError::not_found("Tag not found."))?;
-    let count = p.include.contains("count.posts").then_some(count);
-    Ok(
-        json!({ "tags": [render::select(render::tag(&tag, state.site(), count), p.fields.as_deref(), &["id"])] }),
-    )
-}
-
-/// Authors with at least one article live at `now`, as Ghost lists them, and their counts.
-fn published_authors(
-    c: &mut AnyConnection,
-    now: Timestamp,
-) -> Result<(Vec<Author>, HashMap<i64, i64>), StoreError> {
-    let all = users::all_authors(c)?;
-    let ids: Vec<AuthorId> = all.iter().map(|a| a.id).collect();
-    let counts: HashMap<i64, i64> = users::article_counts(c, &ids, Some(now))?
-        .into_iter()
-        .map(|(k, v)| (k.0, v))
-        .collect();
-    let published = all
-        .into_iter()
-        .filter(|a| counts.get(&a.id.0).copied().unwrap_or(0) > 0)
-        .collect();
-    Ok((published, counts))
-}
-
-async fn browse_authors(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
-    let (all, counts) = state
-        .store()
-        .read(move |c| published_authors(c, now))
-        .await?;
-    let (page, total) = page_of(
-        all,
-        &p,
-        records::AUTHOR_PROPERTIES,
-        &counts,
-        |a| a.id.0,
-        now,
-    )?;
-    let with_count = p.include.contains("count.posts");
-    let rows: Vec<Value> = page
-        .iter()
-        .map(|a| {
-            let count = with_count.then(|| counts.get(&a.id.0).copied().unwrap_or(0));
-            render::select(
-                render::author(a, state.site(), count),
-                p.fields.as_deref(),
-                &["id"],
-            )
-        })
-        .collect();
-    Ok(json!({ "authors": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } }))
-}
-
-async fn read_author(
-    state: &AppState,
-    p: Params,
-    lookup: Lookup,
-    now: Timestamp,
-) -> Result<Value, GhostError> {
-    let (all, counts) = state
-        .store()
-        .read(move |c| published_authors(c, now))
-        .await?;
-    let found = all.into_iter().find(|a| match &lookup {
-        Lookup::Id(id) => render::parse_row_id(id) == Some(a.id.0),
-        Lookup::Slug(slug) => a.slug.as_str() == slug,
-    });
-    let author = found.ok_or_else(|| GhostError::not_found("Author not found."))?;
-    let count = p
-        .include
-        .contains("count.posts")
-        .then(|| counts.get(&author.id.0).copied().unwrap_or(0));
-    Ok(
-        json!({ "authors": [render::select(render::author(&author, state.site(), count), p.fields.as_deref(), &["id"])] }),
-    )
 }
 
 /// Keys of the site settings kept in the database (the sample publication sets them).

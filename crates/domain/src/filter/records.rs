@@ -92,6 +92,75 @@ fn compare(c: &Comparison, actual: Option<&str>) -> bool {
     }
 }
 
+/// A filter on tags or authors that a database can answer: equality tests only, so that it
+/// means in SQL exactly what [`matches`] means in memory (the tests that contain, start or
+/// end with text fold case, which SQL's `lower()` does not do as Rust does for every
+/// alphabet).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// Every part holds.
+    All(Vec<Condition>),
+    /// At least one part holds.
+    Any(Vec<Condition>),
+    /// Always holds (a condition on a private property, which is ignored).
+    Always,
+    /// `property` is one of `values` (`None`: empty), or, when `negated`, none of them.
+    Equals {
+        /// The property, one of the columns given to [`to_condition`].
+        property: String,
+        /// The values as text; a value that no text equals (a date) is left out.
+        values: Vec<Option<String>>,
+        /// `:-` and `:-[…]`.
+        negated: bool,
+    },
+}
+
+/// `expr` (which [`validate`] accepted) as a [`Condition`] on the properties in `columns`,
+/// or `None` when some part of it cannot be one (another property, or a text test other
+/// than equality): such a filter is evaluated in memory with [`matches`].
+pub fn to_condition(expr: &Expr, columns: &[&str]) -> Option<Condition> {
+    let all = |parts: &[Expr]| -> Option<Vec<Condition>> {
+        parts.iter().map(|p| to_condition(p, columns)).collect()
+    };
+    match expr {
+        Expr::And(parts) => all(parts).map(Condition::All),
+        Expr::Or(parts) => all(parts).map(Condition::Any),
+        Expr::Cmp(c) if HIDDEN.contains(&c.property.as_str()) => Some(Condition::Always),
+        Expr::Cmp(c) if columns.contains(&c.property.as_str()) => {
+            let negated = match c.op {
+                Op::Eq | Op::In => false,
+                Op::Ne | Op::NotIn => true,
+                _ => return None,
+            };
+            let values = match &c.value {
+                Operand::One(v) => std::slice::from_ref(v),
+                Operand::List(vs) => vs.as_slice(),
+            };
+            // As `compare` reads them: `null` equals an empty property, a date equals nothing.
+            let values = values
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Null => Some(None),
+                    v => text(v).map(Some),
+                })
+                .collect();
+            Some(Condition::Equals {
+                property: c.property.clone(),
+                values,
+                negated,
+            })
+        }
+        Expr::Cmp(_) => None,
+    }
+}
+
+/// The tag properties a database filter may name (see [`Condition`]).
+pub const TAG_COLUMNS: &[&str] = &["slug", "name", "description", "visibility"];
+
+/// The author properties a database filter may name. Not `website`: it is compared as the
+/// address reads once parsed, which need not be the text stored.
+pub const AUTHOR_COLUMNS: &[&str] = &["slug", "name", "bio", "location"];
+
 /// What a tag filter may name.
 pub const TAG_PROPERTIES: &[&str] = &["slug", "name", "description", "visibility"];
 
@@ -161,6 +230,52 @@ mod tests {
         assert!(m("slug:nope,description:~eu", &row));
         assert!(m("email:x@y.z", &row), "private properties are ignored");
         assert!(m("description:null", &Row("x", None)));
+    }
+
+    fn sql(filter: &str) -> Option<Condition> {
+        let expr = parse(filter, crate::time::now(), "filter").expect("parses");
+        to_condition(&expr, &["slug", "description"])
+    }
+
+    #[test]
+    fn equality_tests_become_conditions() {
+        let eq = |property: &str, values: &[Option<&str>], negated| Condition::Equals {
+            property: property.into(),
+            values: values.iter().map(|v| v.map(str::to_owned)).collect(),
+            negated,
+        };
+        assert_eq!(
+            sql("slug:brexit"),
+            Some(eq("slug", &[Some("brexit")], false))
+        );
+        assert_eq!(
+            sql("slug:-[a,b]"),
+            Some(eq("slug", &[Some("a"), Some("b")], true))
+        );
+        assert_eq!(sql("slug:42"), Some(eq("slug", &[Some("42")], false)));
+        assert_eq!(
+            sql("description:null"),
+            Some(eq("description", &[None], false))
+        );
+        assert_eq!(
+            sql("slug:now"),
+            Some(eq("slug", &[], false)),
+            "a date equals no text"
+        );
+        assert_eq!(
+            sql("slug:a+email:x@y.z,description:-b"),
+            Some(Condition::Any(vec![
+                Condition::All(vec![eq("slug", &[Some("a")], false), Condition::Always]),
+                eq("description", &[Some("b")], true),
+            ]))
+        );
+    }
+
+    #[test]
+    fn other_tests_stay_in_memory() {
+        assert_eq!(sql("description:~eu"), None);
+        assert_eq!(sql("slug:a+description:-~^x"), None);
+        assert_eq!(sql("name:x"), None, "not a column");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Tag queries.
 
+mod public;
 mod rows;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use broadsheet_domain::time::Timestamp;
 use diesel::dsl::AsSelect;
 use diesel::prelude::*;
 
+pub use public::public_page;
 use rows::{TagCount, TagFields, TagLink, TagRow};
 
 use crate::articles::walk_limit;
@@ -242,8 +244,8 @@ pub fn merge(
     })
 }
 
-/// Every tag of one visibility (or all), by name: for the JSON API, which filters and pages
-/// tags itself (a publication has hundreds or thousands, not millions).
+/// Every tag of one visibility (or all), by name: for the JSON API's slow path, the filters
+/// it evaluates in memory (see [`public_page`] for the rest).
 pub fn all(
     conn: &mut AnyConnection,
     visibility: Option<Visibility>,

@@ -1,5 +1,6 @@
 //! User queries: accounts for the editorial API, authors for the public.
 
+mod public;
 mod rows;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use broadsheet_domain::time::Timestamp;
 use diesel::dsl::AsSelect;
 use diesel::prelude::*;
 
+pub use public::public_page;
 use rows::{AuthorCount, AuthorLink, AuthorRow, NewUserRow, ProfileFields, UserRow};
 
 use crate::articles::walk_limit;

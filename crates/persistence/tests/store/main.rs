@@ -9,6 +9,7 @@ mod filters;
 mod fuzz;
 mod listing;
 mod pruning;
+mod public_lists;
 mod related;
 mod search;
 mod secrets;

@@ -1,0 +1,127 @@
+//! The public's tags as the JSON Content API pages them: filtered, ordered, counted and
+//! paged in SQL, so that a page costs what its rows cost, not what the whole table does.
+
+use std::collections::HashMap;
+
+use broadsheet_domain::ids::TagId;
+use broadsheet_domain::listing::records::{RecordList, RecordOrder, RecordPage};
+use broadsheet_domain::tag::{Tag, Visibility};
+use broadsheet_domain::time::Timestamp;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::rows::TagRow;
+use super::select;
+use crate::StoreError;
+use crate::db::stored::Stored;
+use crate::db::{AnyConnection, static_sql};
+use crate::records::{Predicate, by_count, compile, constant, equals};
+use crate::schema::tags;
+
+/// One equality test on the column of a tag property (see `records::TAG_COLUMNS`).
+fn column(property: &str, texts: Vec<String>, null: bool) -> Predicate<tags::table> {
+    match property {
+        "slug" => equals!(tags::slug, texts, null),
+        "name" => equals!(tags::name, texts, null),
+        "description" => equals!(tags::description, texts, null),
+        "visibility" => equals!(tags::visibility, texts, null),
+        // Resolved against the same list of columns: nothing else reaches here.
+        _ => constant(false),
+    }
+}
+
+fn public(page: &RecordPage) -> tags::BoxedQuery<'static, crate::db::MultiBackend> {
+    let mut q = tags::table
+        .filter(tags::visibility.eq(Stored(Visibility::Public)))
+        .into_boxed();
+    if let Some(condition) = &page.condition {
+        q = q.filter(compile(condition, &column));
+    }
+    q
+}
+
+/// One page of the public tags `page` asks for, how many there are in all, and,
+/// when `counted`, the page's live article counts.
+pub fn public_page(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+    counted: bool,
+) -> Result<RecordList<Tag, TagId>, StoreError> {
+    let q = public(page).select(select());
+    let q = match (page.order, page.descending) {
+        (RecordOrder::Name, false) => q.order((tags::sort_name.asc(), tags::id.asc())),
+        (RecordOrder::Name, true) => q.order((tags::sort_name.desc(), tags::id.desc())),
+        (RecordOrder::Slug, descending) => {
+            // Bytewise, as in memory: PostgreSQL's default collation may skip hyphens.
+            let slug = static_sql::<Text>(match conn {
+                AnyConnection::Postgres(_) => "tags.slug COLLATE \"C\"",
+                AnyConnection::Sqlite(_) => "tags.slug",
+            });
+            if descending {
+                q.order(slug.desc())
+            } else {
+                q.order(slug.asc())
+            }
+        }
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now, counted),
+    };
+    let total: i64 = public(page).count().get_result(conn)?;
+    let limit = page
+        .limit
+        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let rows: Vec<TagRow> = q.limit(limit).offset(offset).load(conn)?;
+    let tags = rows
+        .into_iter()
+        .map(Tag::try_from)
+        .collect::<Result<Vec<Tag>, _>>()?;
+    let counts = if counted {
+        let ids: Vec<TagId> = tags.iter().map(|r| r.id).collect();
+        super::article_counts(conn, &ids, Some(now))?
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows: tags,
+        total,
+        counts,
+    })
+}
+
+/// [`public_page`] in the order of live article counts.
+fn by_article_count(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+    counted: bool,
+) -> Result<RecordList<Tag, TagId>, StoreError> {
+    let keys: Vec<(i64, String)> = public(page)
+        .select((tags::id, tags::sort_name))
+        .load(conn)?;
+    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    let ids: Vec<TagId> = keys.iter().map(|(id, _)| TagId(*id)).collect();
+    let counts = super::article_counts(conn, &ids, Some(now))?;
+    let chosen = by_count(
+        keys,
+        |id| counts.get(&TagId(id)).copied().unwrap_or(0),
+        page,
+    );
+    let wanted: Vec<TagId> = chosen.into_iter().map(TagId).collect();
+    let mut found = super::by_ids(conn, &wanted)?;
+    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
+    // The page's counts are among those the order was made from.
+    let counts = if counted {
+        wanted
+            .iter()
+            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows,
+        total,
+        counts,
+    })
+}

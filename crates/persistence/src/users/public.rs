@@ -1,0 +1,124 @@
+//! The public's authors as the JSON Content API pages them: filtered, ordered, counted and
+//! paged in SQL (see `tags::public_page`), among those [`super::public_authors`] admits.
+
+use std::collections::HashMap;
+
+use broadsheet_domain::author::Author;
+use broadsheet_domain::ids::AuthorId;
+use broadsheet_domain::listing::records::{RecordList, RecordOrder, RecordPage};
+use broadsheet_domain::time::Timestamp;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::rows::AuthorRow;
+use super::{public_authors, select_author};
+use crate::StoreError;
+use crate::db::{AnyConnection, MultiBackend, static_sql};
+use crate::records::{Predicate, by_count, compile, constant, equals};
+use crate::schema::users;
+
+/// One equality test on the column of an author property (see `records::AUTHOR_COLUMNS`).
+fn column(property: &str, texts: Vec<String>, null: bool) -> Predicate<users::table> {
+    match property {
+        "slug" => equals!(users::slug, texts, null),
+        "name" => equals!(users::name, texts, null),
+        "bio" => equals!(users::bio, texts, null),
+        "location" => equals!(users::location, texts, null),
+        // Resolved against the same list of columns: nothing else reaches here.
+        _ => constant(false),
+    }
+}
+
+fn public(page: &RecordPage, now: Timestamp) -> users::BoxedQuery<'static, MultiBackend> {
+    let mut q = public_authors(now);
+    if let Some(condition) = &page.condition {
+        q = q.filter(compile(condition, &column));
+    }
+    q
+}
+
+/// One page of the public authors `page` asks for at `now`, how many there are in
+/// all, and, when `counted`, the page's live article counts.
+pub fn public_page(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+    counted: bool,
+) -> Result<RecordList<Author, AuthorId>, StoreError> {
+    let q = public(page, now).select(select_author());
+    let q = match (page.order, page.descending) {
+        (RecordOrder::Name, false) => q.order((users::sort_name.asc(), users::id.asc())),
+        (RecordOrder::Name, true) => q.order((users::sort_name.desc(), users::id.desc())),
+        (RecordOrder::Slug, descending) => {
+            // Bytewise, as in memory: PostgreSQL's default collation may skip hyphens.
+            let slug = static_sql::<Text>(match conn {
+                AnyConnection::Postgres(_) => "users.slug COLLATE \"C\"",
+                AnyConnection::Sqlite(_) => "users.slug",
+            });
+            if descending {
+                q.order(slug.desc())
+            } else {
+                q.order(slug.asc())
+            }
+        }
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now, counted),
+    };
+    let total: i64 = public(page, now).count().get_result(conn)?;
+    let limit = page
+        .limit
+        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let rows: Vec<AuthorRow> = q.limit(limit).offset(offset).load(conn)?;
+    let authors = rows
+        .into_iter()
+        .map(Author::try_from)
+        .collect::<Result<Vec<Author>, _>>()?;
+    let counts = if counted {
+        let ids: Vec<AuthorId> = authors.iter().map(|r| r.id).collect();
+        super::article_counts(conn, &ids, Some(now))?
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows: authors,
+        total,
+        counts,
+    })
+}
+
+/// [`public_page`] in the order of live article counts.
+fn by_article_count(
+    conn: &mut AnyConnection,
+    page: &RecordPage,
+    now: Timestamp,
+    counted: bool,
+) -> Result<RecordList<Author, AuthorId>, StoreError> {
+    let keys: Vec<(i64, String)> = public(page, now)
+        .select((users::id, users::sort_name))
+        .load(conn)?;
+    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    let ids: Vec<AuthorId> = keys.iter().map(|(id, _)| AuthorId(*id)).collect();
+    let counts = super::article_counts(conn, &ids, Some(now))?;
+    let chosen = by_count(
+        keys,
+        |id| counts.get(&AuthorId(id)).copied().unwrap_or(0),
+        page,
+    );
+    let wanted: Vec<AuthorId> = chosen.into_iter().map(AuthorId).collect();
+    let mut found = super::authors_by_ids(conn, &wanted)?;
+    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
+    // The page's counts are among those the order was made from.
+    let counts = if counted {
+        wanted
+            .iter()
+            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(RecordList {
+        rows,
+        total,
+        counts,
+    })
+}
