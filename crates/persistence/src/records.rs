@@ -14,6 +14,14 @@ use crate::db::MultiBackend;
 pub(crate) type Predicate<T> =
     Box<dyn BoxableExpression<T, MultiBackend, SqlType = Nullable<Bool>>>;
 
+/// A page's `LIMIT` and `OFFSET` as SQL takes them (no limit: the largest there is).
+pub(crate) fn limit_offset(page: &RecordPage) -> (i64, i64) {
+    let limit = page
+        .limit
+        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+    (limit, i64::try_from(page.offset).unwrap_or(i64::MAX))
+}
+
 /// `1 = 1` or `1 = 0`.
 pub(crate) fn constant<T: 'static>(holds: bool) -> Predicate<T> {
     Box::new(crate::db::static_sql::<Nullable<Bool>>(if holds {

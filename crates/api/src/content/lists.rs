@@ -148,7 +148,34 @@ fn page_of<T: records::Record + Clone>(
 
 /// A page of rows, how many there are in all, and the live article counts of (at least)
 /// the page's rows, keyed by row id.
-type Listed<T> = (Vec<T>, i64, HashMap<i64, i64>);
+struct Listed<T> {
+    page: Vec<T>,
+    total: i64,
+    counts: HashMap<i64, i64>,
+}
+
+impl<T> Listed<T> {
+    /// `{ "<name>": [...], "meta": { "pagination": ... } }`, each row rendered by `render`
+    /// with its count when `with_count`, and cut to the asked-for fields.
+    fn json(
+        self,
+        name: &str,
+        p: &Params,
+        with_count: bool,
+        id: impl Fn(&T) -> i64,
+        render: impl Fn(&T, Option<i64>) -> Value,
+    ) -> Value {
+        let rows: Vec<Value> = self
+            .page
+            .iter()
+            .map(|row| {
+                let count = with_count.then(|| self.counts.get(&id(row)).copied().unwrap_or(0));
+                render::select(render(row, count), p.fields.as_deref(), &["id"])
+            })
+            .collect();
+        json!({ name: rows, "meta": { "pagination": pagination(p.page, p.limit, self.total) } })
+    }
+}
 
 fn raw<K>(counts: HashMap<K, i64>, id: impl Fn(K) -> i64) -> HashMap<i64, i64> {
     counts.into_iter().map(|(k, v)| (id(k), v)).collect()
@@ -170,7 +197,11 @@ pub(super) async fn browse_tags(
                 .read(move |c| {
                     let list = tags::public_page(c, &plan.page, now, with_count)?;
                     let rows = keep_order(list.rows, &plan, &for_query, |t| t.slug.as_str());
-                    Ok((rows, list.total, raw(list.counts, |k| k.0)))
+                    Ok(Listed {
+                        page: rows,
+                        total: list.total,
+                        counts: raw(list.counts, |k| k.0),
+                    })
                 })
                 .await?;
             return Ok(tags_json(state, &p, listed, with_count));
@@ -185,26 +216,24 @@ pub(super) async fn browse_tags(
                 })
                 .await?;
             let (page, total) = page_of(all, &p, &counts, |t| t.id.0, now)?;
-            (page, total, counts)
+            Listed {
+                page,
+                total,
+                counts,
+            }
         }
     };
     Ok(tags_json(state, &p, listed, with_count))
 }
 
 fn tags_json(state: &AppState, p: &Params, listed: Listed<Tag>, with_count: bool) -> Value {
-    let (page, total, counts) = listed;
-    let rows: Vec<Value> = page
-        .iter()
-        .map(|t| {
-            let count = with_count.then(|| counts.get(&t.id.0).copied().unwrap_or(0));
-            render::select(
-                render::tag(t, state.site(), count),
-                p.fields.as_deref(),
-                &["id"],
-            )
-        })
-        .collect();
-    json!({ "tags": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } })
+    listed.json(
+        "tags",
+        p,
+        with_count,
+        |t| t.id.0,
+        |t, count| render::tag(t, state.site(), count),
+    )
 }
 
 /// `GET …/tags/{id}/` and `…/tags/slug/{slug}/`: a public tag.
@@ -280,7 +309,11 @@ pub(super) async fn browse_authors(
                     .read(move |c| {
                         let list = users::public_page(c, &plan.page, now, with_count)?;
                         let rows = keep_order(list.rows, &plan, &for_query, |a| a.slug.as_str());
-                        Ok((rows, list.total, raw(list.counts, |k| k.0)))
+                        Ok(Listed {
+                            page: rows,
+                            total: list.total,
+                            counts: raw(list.counts, |k| k.0),
+                        })
                     })
                     .await?;
                 return Ok(authors_json(state, &p, listed, with_count));
@@ -291,26 +324,24 @@ pub(super) async fn browse_authors(
                     .read(move |c| published_authors(c, now))
                     .await?;
                 let (page, total) = page_of(all, &p, &counts, |a| a.id.0, now)?;
-                (page, total, counts)
+                Listed {
+                    page,
+                    total,
+                    counts,
+                }
             }
         };
     Ok(authors_json(state, &p, listed, with_count))
 }
 
 fn authors_json(state: &AppState, p: &Params, listed: Listed<Author>, with_count: bool) -> Value {
-    let (page, total, counts) = listed;
-    let rows: Vec<Value> = page
-        .iter()
-        .map(|a| {
-            let count = with_count.then(|| counts.get(&a.id.0).copied().unwrap_or(0));
-            render::select(
-                render::author(a, state.site(), count),
-                p.fields.as_deref(),
-                &["id"],
-            )
-        })
-        .collect();
-    json!({ "authors": rows, "meta": { "pagination": pagination(p.page, p.limit, total) } })
+    listed.json(
+        "authors",
+        p,
+        with_count,
+        |a| a.id.0,
+        |a, count| render::author(a, state.site(), count),
+    )
 }
 
 /// `GET …/authors/{id}/` and `…/authors/slug/{slug}/`: an author the public may see.

@@ -67,10 +67,7 @@ pub fn public_page(
         (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now, counted),
     };
     let total: i64 = public(page).count().get_result(conn)?;
-    let limit = page
-        .limit
-        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
-    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let (limit, offset) = crate::records::limit_offset(page);
     let rows: Vec<TagRow> = q.limit(limit).offset(offset).load(conn)?;
     let tags = rows
         .into_iter()
