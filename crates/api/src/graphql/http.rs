@@ -728,7 +728,8 @@ fn check(
     let format = ex.format;
     // Kept for the persisted-query store, which takes it only once it has validated.
     let to_persist = op.to_persist.map(|hash| (hash, op.query.clone()));
-    let mut request = Request::new(op.query).variables(op.variables.clone());
+    // The variables join the request once they are checked against the parsed document.
+    let mut request = Request::new(op.query);
     if let Some(name) = &op.operation_name {
         request = request.operation_name(name.clone());
     }
@@ -754,7 +755,7 @@ fn check(
     }
     let document = document.clone();
     Ok((
-        request,
+        request.variables(op.variables),
         Plan {
             document,
             kind,
