@@ -2,7 +2,7 @@
 //! the only SQL text written here is fixed.
 
 use broadsheet_domain::filter::records::Condition;
-use broadsheet_domain::listing::records::RecordPage;
+use broadsheet_domain::listing::records::{RecordList, RecordPage};
 use diesel::dsl::not;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
@@ -13,6 +13,34 @@ use crate::db::MultiBackend;
 /// A boolean SQL expression over table `T`.
 pub(crate) type Predicate<T> =
     Box<dyn BoxableExpression<T, MultiBackend, SqlType = Nullable<Bool>>>;
+
+/// The page of rows `wanted` (in that order) out of `found`, with their counts from `counts`
+/// when `counted` (the page's counts are among those the order was made from).
+pub(crate) fn page_in_order<K, T>(
+    wanted: &[K],
+    mut found: std::collections::HashMap<K, T>,
+    counts: &std::collections::HashMap<K, i64>,
+    counted: bool,
+    total: i64,
+) -> RecordList<T, K>
+where
+    K: Copy + Eq + std::hash::Hash,
+{
+    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
+    let counts = if counted {
+        wanted
+            .iter()
+            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
+    RecordList {
+        rows,
+        total,
+        counts,
+    }
+}
 
 /// A page's `LIMIT` and `OFFSET` as SQL takes them (no limit: the largest there is).
 pub(crate) fn limit_offset(page: &RecordPage) -> (i64, i64) {

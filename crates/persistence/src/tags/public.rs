@@ -105,20 +105,8 @@ fn by_article_count(
         page,
     );
     let wanted: Vec<TagId> = chosen.into_iter().map(TagId).collect();
-    let mut found = super::by_ids(conn, &wanted)?;
-    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
-    // The page's counts are among those the order was made from.
-    let counts = if counted {
-        wanted
-            .iter()
-            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    Ok(RecordList {
-        rows,
-        total,
-        counts,
-    })
+    let found = super::by_ids(conn, &wanted)?;
+    Ok(crate::records::page_in_order(
+        &wanted, found, &counts, counted, total,
+    ))
 }

@@ -102,20 +102,8 @@ fn by_article_count(
         page,
     );
     let wanted: Vec<AuthorId> = chosen.into_iter().map(AuthorId).collect();
-    let mut found = super::authors_by_ids(conn, &wanted)?;
-    let rows = wanted.iter().filter_map(|id| found.remove(id)).collect();
-    // The page's counts are among those the order was made from.
-    let counts = if counted {
-        wanted
-            .iter()
-            .filter_map(|id| counts.get(id).map(|n| (*id, *n)))
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    Ok(RecordList {
-        rows,
-        total,
-        counts,
-    })
+    let found = super::authors_by_ids(conn, &wanted)?;
+    Ok(crate::records::page_in_order(
+        &wanted, found, &counts, counted, total,
+    ))
 }
