@@ -589,6 +589,8 @@ pub fn load(store: &Store, plan: &Plan) -> anyhow::Result<Loaded> {
         use diesel::RunQueryDsl as _;
         diesel::sql_query("UPDATE content_version SET version = version + 1 WHERE id = 1")
             .execute(c)?;
+        // and the article counts per tag and author they would have kept.
+        broadsheet_persistence::tallies::recount(c)?;
         Ok(())
     })?;
     Ok(Loaded {

@@ -25,6 +25,7 @@ pub mod settings;
 mod slugs;
 mod store;
 pub mod tags;
+pub mod tallies;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;

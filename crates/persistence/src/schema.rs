@@ -190,6 +190,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Published articles per tag, kept by triggers (see `tallies`).
+    tag_counts (tag_id) {
+        tag_id -> BigInt,
+        published -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Published articles per author, kept by triggers (see `tallies`).
+    author_counts (user_id) {
+        user_id -> BigInt,
+        published -> BigInt,
+    }
+}
+
+diesel::joinable!(tag_counts -> tags (tag_id));
+diesel::joinable!(author_counts -> users (user_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_authors -> articles (article_id));
@@ -284,6 +302,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     article_tags,
     article_authors,
+    tag_counts,
+    author_counts,
     related_articles,
     article_revisions,
     article_slug_aliases,

@@ -160,6 +160,8 @@ fn schema() -> BTreeMap<&'static str, BTreeMap<&'static str, Declared>> {
         webhook_deliveries,
         webhook_attempts,
         content_version,
+        tag_counts,
+        author_counts,
     )
 }
 

@@ -20,7 +20,6 @@ use crate::articles::walk_limit;
 use crate::db::sql_types::DbTime;
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend};
-use crate::live::live_at;
 use crate::schema::{article_tags, articles, tags};
 use crate::{StoreError, keyset, slugs};
 
@@ -181,16 +180,17 @@ pub fn article_counts(
     live: Option<Timestamp>,
 ) -> Result<HashMap<TagId, i64>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
-    let mut q = article_tags::table
+    if let Some(now) = live {
+        // Kept by triggers: one row per tag rather than a walk over its links.
+        let counts = crate::tallies::tags(conn, Some(&raw), now)?;
+        return Ok(counts.into_iter().map(|(id, n)| (TagId(id), n)).collect());
+    }
+    let rows: Vec<TagCount> = article_tags::table
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(raw))
         .group_by(article_tags::tag_id)
         .select(TagCount::as_select())
-        .into_boxed();
-    if let Some(now) = live {
-        q = q.filter(live_at(DbTime(now)));
-    }
-    let rows: Vec<TagCount> = q.load(conn)?;
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| (TagId(r.tag_id), r.articles))

@@ -97,8 +97,12 @@ fn by_article_count(
         .select((tags::id, tags::sort_name))
         .load(conn)?;
     let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
-    let ids: Vec<TagId> = keys.iter().map(|(id, _)| TagId(*id)).collect();
-    let counts = super::article_counts(conn, &ids, Some(now))?;
+    // Every count at once (kept by triggers: one short table), rather than a list of
+    // every id as bound values.
+    let counts: HashMap<TagId, i64> = crate::tallies::tags(conn, None, now)?
+        .into_iter()
+        .map(|(id, n)| (TagId(id), n))
+        .collect();
     let chosen = by_count(
         keys,
         |id| counts.get(&TagId(id)).copied().unwrap_or(0),

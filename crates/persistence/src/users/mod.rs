@@ -20,7 +20,6 @@ use crate::articles::walk_limit;
 use crate::db::sql_types::DbTime;
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend};
-use crate::live::live_at;
 use crate::schema::{article_authors, articles, users};
 use crate::{StoreError, keyset, slugs};
 
@@ -367,16 +366,20 @@ pub fn article_counts(
     live: Option<Timestamp>,
 ) -> Result<HashMap<AuthorId, i64>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
-    let mut q = article_authors::table
+    if let Some(now) = live {
+        // Kept by triggers: one row per author rather than a walk over its links.
+        let counts = crate::tallies::authors(conn, Some(&raw), now)?;
+        return Ok(counts
+            .into_iter()
+            .map(|(id, n)| (AuthorId(id), n))
+            .collect());
+    }
+    let rows: Vec<AuthorCount> = article_authors::table
         .inner_join(articles::table)
         .filter(article_authors::user_id.eq_any(raw))
         .group_by(article_authors::user_id)
         .select(AuthorCount::as_select())
-        .into_boxed();
-    if let Some(now) = live {
-        q = q.filter(live_at(DbTime(now)));
-    }
-    let rows: Vec<AuthorCount> = q.load(conn)?;
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| (AuthorId(r.user_id), r.articles))

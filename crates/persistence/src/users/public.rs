@@ -94,8 +94,12 @@ fn by_article_count(
         .select((users::id, users::sort_name))
         .load(conn)?;
     let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
-    let ids: Vec<AuthorId> = keys.iter().map(|(id, _)| AuthorId(*id)).collect();
-    let counts = super::article_counts(conn, &ids, Some(now))?;
+    // Every count at once (kept by triggers: one short table), rather than a list of
+    // every id as bound values.
+    let counts: HashMap<AuthorId, i64> = crate::tallies::authors(conn, None, now)?
+        .into_iter()
+        .map(|(id, n)| (AuthorId(id), n))
+        .collect();
     let chosen = by_count(
         keys,
         |id| counts.get(&AuthorId(id)).copied().unwrap_or(0),

@@ -15,6 +15,7 @@ mod search;
 mod secrets;
 mod slugs;
 mod tags;
+mod tallies;
 mod timeouts;
 mod tls;
 mod users;

@@ -1,0 +1,109 @@
+//! How many live articles each tag and each author has, without walking their links.
+//!
+//! Triggers keep the number of *published* articles per tag and per author (tables
+//! `tag_counts` and `author_counts`, migration `article_counts`). A scheduled article that
+//! has come due is live too, with no write (see [`crate::live`]); those are few (the
+//! scheduler publishes them on its next pass) and are added at the instant of reading, found
+//! through the partial index on scheduled articles. A count is then one row by key, whatever
+//! the size of the archive, where counting links took a scan of every article of the tag.
+
+use std::collections::HashMap;
+
+use broadsheet_domain::time::Timestamp;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::StoreError;
+use crate::db::sql_types::DbTime;
+use crate::db::{AnyConnection, static_sql};
+use crate::schema::{article_authors, article_tags, articles, author_counts, tag_counts};
+
+/// Adds `extra` to `counts`, and keeps only the counts above zero (the maps' contract:
+/// a tag or author with nothing live is absent).
+fn merged(
+    mut counts: HashMap<i64, i64>,
+    extra: Vec<(i64, i64)>,
+    ids: Option<&[i64]>,
+) -> HashMap<i64, i64> {
+    for (id, n) in extra {
+        if ids.is_none_or(|ids| ids.contains(&id)) {
+            *counts.entry(id).or_default() += n;
+        }
+    }
+    counts.retain(|_, n| *n > 0);
+    counts
+}
+
+/// Live articles per tag at `now` (the scheduled ones due at `now` are those the triggers
+/// have not counted): of the tags in `ids`, or of every tag when `None`.
+pub(crate) fn tags(
+    conn: &mut AnyConnection,
+    ids: Option<&[i64]>,
+    now: Timestamp,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let mut stored = tag_counts::table
+        .select((tag_counts::tag_id, tag_counts::published))
+        .into_boxed();
+    if let Some(ids) = ids {
+        stored = stored.filter(tag_counts::tag_id.eq_any(ids.to_vec()));
+    }
+    let stored: HashMap<i64, i64> = stored.load::<(i64, i64)>(conn)?.into_iter().collect();
+    let due: Vec<(i64, i64)> = article_tags::table
+        .inner_join(articles::table)
+        .filter(static_sql::<Bool>(crate::live::SCHEDULED_ARTICLES))
+        .filter(articles::published_at.le(DbTime(now)))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, count_star()))
+        .into_boxed()
+        .load(conn)?;
+    Ok(merged(stored, due, ids))
+}
+
+/// Live articles per author at `now`: of the authors in `ids`, or of every user when `None`.
+pub(crate) fn authors(
+    conn: &mut AnyConnection,
+    ids: Option<&[i64]>,
+    now: Timestamp,
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let mut stored = author_counts::table
+        .select((author_counts::user_id, author_counts::published))
+        .into_boxed();
+    if let Some(ids) = ids {
+        stored = stored.filter(author_counts::user_id.eq_any(ids.to_vec()));
+    }
+    let stored: HashMap<i64, i64> = stored.load::<(i64, i64)>(conn)?.into_iter().collect();
+    let due: Vec<(i64, i64)> = article_authors::table
+        .inner_join(articles::table)
+        .filter(static_sql::<Bool>(crate::live::SCHEDULED_ARTICLES))
+        .filter(articles::published_at.le(DbTime(now)))
+        .group_by(article_authors::user_id)
+        .select((article_authors::user_id, count_star()))
+        .into_boxed()
+        .load(conn)?;
+    Ok(merged(stored, due, ids))
+}
+
+/// Counts every tag's and author's published articles again from their links. For loaders
+/// that write with triggers switched off (PostgreSQL's `session_replication_role = replica`,
+/// as `pg_restore --disable-triggers` does), once they are done; the triggers keep the counts
+/// from then on.
+pub fn recount(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    conn.transaction(|c| {
+        for statement in [
+            "INSERT INTO tag_counts (tag_id) SELECT id FROM tags \
+             WHERE id NOT IN (SELECT tag_id FROM tag_counts)",
+            "INSERT INTO author_counts (user_id) SELECT id FROM users \
+             WHERE id NOT IN (SELECT user_id FROM author_counts)",
+            "UPDATE tag_counts SET published = (SELECT count(*) FROM article_tags l \
+             JOIN articles a ON a.id = l.article_id \
+             WHERE l.tag_id = tag_counts.tag_id AND a.status = 'published')",
+            "UPDATE author_counts SET published = (SELECT count(*) FROM article_authors l \
+             JOIN articles a ON a.id = l.article_id \
+             WHERE l.user_id = author_counts.user_id AND a.status = 'published')",
+        ] {
+            diesel::sql_query(statement).execute(c)?;
+        }
+        Ok(())
+    })
+}

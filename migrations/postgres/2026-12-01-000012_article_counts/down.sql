@@ -1,0 +1,15 @@
+DROP TRIGGER article_counts_delete ON articles;
+DROP TRIGGER article_counts_status ON articles;
+DROP FUNCTION article_counts_status();
+DROP FUNCTION article_counts_move(BIGINT, BIGINT);
+DROP TRIGGER author_counts_link ON article_authors;
+DROP FUNCTION author_counts_link();
+DROP TRIGGER tag_counts_link ON article_tags;
+DROP FUNCTION tag_counts_link();
+DROP FUNCTION article_is_published(BIGINT);
+DROP TRIGGER author_counts_row ON users;
+DROP FUNCTION author_counts_row();
+DROP TRIGGER tag_counts_row ON tags;
+DROP FUNCTION tag_counts_row();
+DROP TABLE author_counts;
+DROP TABLE tag_counts;

@@ -1,0 +1,12 @@
+DROP TRIGGER article_counts_delete;
+DROP TRIGGER article_counts_status;
+DROP TRIGGER author_counts_relink;
+DROP TRIGGER author_counts_unlink;
+DROP TRIGGER author_counts_link;
+DROP TRIGGER tag_counts_relink;
+DROP TRIGGER tag_counts_unlink;
+DROP TRIGGER tag_counts_link;
+DROP TRIGGER author_counts_row;
+DROP TRIGGER tag_counts_row;
+DROP TABLE author_counts;
+DROP TABLE tag_counts;
