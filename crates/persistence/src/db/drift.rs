@@ -160,6 +160,7 @@ fn schema() -> BTreeMap<&'static str, BTreeMap<&'static str, Declared>> {
         webhook_deliveries,
         webhook_attempts,
         content_version,
+        content_changes,
     )
 }
 
