@@ -119,7 +119,6 @@ struct World {
     authors: Vec<AuthorId>,
     /// An instant an hour ahead, as the database writes it.
     later: String,
-    sqlite: bool,
 }
 
 /// How many articles the fixture has: more than any list shows, so that a change can move
@@ -186,7 +185,6 @@ fn world(db: &TestDb) -> World {
         tags,
         authors,
         later,
-        sqlite,
     }
 }
 
