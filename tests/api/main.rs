@@ -15,6 +15,7 @@ mod fuzz;
 mod graphql;
 mod health;
 mod helpers;
+mod invalidation;
 mod keys;
 mod logs;
 mod pages;

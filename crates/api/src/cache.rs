@@ -3,17 +3,24 @@
 //!
 //! Every entry records the content version it was built at (see
 //! [`broadsheet_persistence::content`]: a counter that triggers move with every change to what
-//! readers can be shown). An entry is served only while the version is unchanged, and only
-//! until the next scheduled article comes due (from then on it reads as published, with no
-//! write). The version is re-read after every mutation this process answers, before the
-//! mutation's response goes out (so a client that writes and then reads sees its write), after
-//! each scheduler pass, and every `--cache-refresh` milliseconds (so writes made by other
-//! replicas or by the CLI are seen within that time).
+//! readers can be shown) and what it depends on: the surrogate keys of what it shows, and the
+//! hidden keys of what it read without showing (see [`Dependencies`]). The same triggers
+//! journal, with each change, the keys it touched, before and after. An entry is served while
+//! no change since the version it was last known fresh at touched one of its keys (it is then
+//! known fresh at the current version), and only until the next scheduled article comes due
+//! (from then on it reads as published, with no write). The version and the journal are
+//! re-read after every mutation this process answers, before the mutation's response goes
+//! out (so a client that writes and then reads sees its write), after each scheduler pass,
+//! and every `--cache-refresh` milliseconds (so writes made by other replicas or by the CLI
+//! are seen within that time). When the journal cannot say what changed (first sync, a gap
+//! it has pruned, a change to everything), every entry goes.
 //!
 //! A response is stored under the version read *before* it was built: a write that lands
-//! while it is being built makes it stale at once rather than letting old content live on.
+//! while it is being built, and touches what it depends on, keeps it out rather than letting
+//! old content live on.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use actix_web::http::header::{
@@ -22,10 +29,11 @@ use actix_web::http::header::{
 use actix_web::web::Bytes;
 use broadsheet_domain::clock::Clock;
 use broadsheet_domain::time::Timestamp;
-use broadsheet_persistence::content::{self, ContentState};
+use broadsheet_persistence::content::{self, Changes, ContentState};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
 
+use self::journal::Known;
 use crate::background::Pulse;
 
 /// A response as cached: everything needed to answer it again, byte for byte. Its headers are
@@ -49,6 +57,8 @@ pub struct Cached {
     surrogate_keys: Option<HeaderValue>,
     /// The same keys as `Cache-Tag` wants them, comma-separated.
     cache_tag: Option<HeaderValue>,
+    /// Every key it depends on, shown or hidden, sorted: a change to one drops it.
+    deps: Box<[Box<str>]>,
 }
 
 /// `s` as a header value; `None` when empty or not a valid header value.
@@ -73,10 +83,12 @@ impl Cached {
         body: Bytes,
         etag: EntityTag,
         last_modified: Option<String>,
-        surrogate_keys: String,
+        deps: Dependencies,
     ) -> Self {
         let gzip_etag = EntityTag::new(etag.weak, format!("{}{GZIP_ETAG_SUFFIX}", etag.tag()));
+        let (surrogate_keys, deps) = deps.split();
         Self {
+            deps,
             body,
             gzip: OnceLock::new(),
             etag: header_value(&etag.to_string()),
@@ -108,6 +120,7 @@ impl Cached {
             + header(&self.last_modified)
             + header(&self.surrogate_keys)
             + header(&self.cache_tag)
+            + self.deps.iter().map(|d| d.len() + 16).sum::<usize>()
             + 128
     }
 }
@@ -115,7 +128,9 @@ impl Cached {
 #[derive(Clone)]
 struct Entry {
     response: Arc<Cached>,
-    version: i64,
+    /// The latest version it is known fresh at: moved forward by the lookups that find none
+    /// of its keys changed since (shared by the clones the shelves hand out).
+    checked: Arc<AtomicI64>,
     built_at: Timestamp,
 }
 
@@ -141,7 +156,9 @@ pub struct ResponseCache {
     max_bytes: usize,
     /// Tells when an entry has outlived [`MAX_AGE`] or a scheduled article has come due.
     clock: Clock,
-    state: Mutex<ContentState>,
+    known: RwLock<Known>,
+    /// One refresh at a time: each learns the changes after the version the last one saw.
+    refreshing: tokio::sync::Mutex<()>,
     found: moka::sync::Cache<String, Entry>,
     nothing: moka::sync::Cache<String, Entry>,
 }
@@ -156,6 +173,9 @@ impl std::fmt::Debug for ResponseCache {
 
 /// The longest an entry is kept, however fresh: a safety net, not the mechanism.
 const MAX_AGE: TimeDelta = TimeDelta::minutes(10);
+
+/// The most journal rows one refresh reads; past that, starting over is cheaper.
+const MAX_JOURNAL_ROWS: usize = 50_000;
 
 /// What a lookup found.
 pub enum Lookup {
@@ -191,10 +211,8 @@ impl ResponseCache {
         Self {
             max_bytes,
             clock,
-            state: Mutex::new(ContentState {
-                version: i64::MIN,
-                next_due: None,
-            }),
+            known: RwLock::new(Known::unsynced()),
+            refreshing: tokio::sync::Mutex::new(()),
             found: shelf(max_bytes - nothing),
             nothing: shelf(nothing),
         }
@@ -205,16 +223,27 @@ impl ResponseCache {
         self.max_bytes > 0
     }
 
-    fn state(&self) -> ContentState {
-        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn known(&self) -> std::sync::RwLockReadGuard<'_, Known> {
+        self.known.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn fresh(entry: &Entry, state: ContentState, now: Timestamp) -> bool {
-        entry.version == state.version
-            && now - entry.built_at < MAX_AGE
-            && !state
+    fn fresh(entry: &Entry, known: &Known, now: Timestamp) -> bool {
+        if now - entry.built_at >= MAX_AGE
+            || known
                 .next_due
                 .is_some_and(|due| due <= now && entry.built_at < due)
+        {
+            return false;
+        }
+        let since = entry.checked.load(Ordering::Acquire);
+        if since == known.version {
+            return true;
+        }
+        let fresh = known.unchanged(since, &entry.response.deps);
+        if fresh {
+            entry.checked.fetch_max(known.version, Ordering::AcqRel);
+        }
+        fresh
     }
 
     /// The fresh response for `key`, if there is one.
@@ -222,19 +251,19 @@ impl ResponseCache {
         if !self.enabled() {
             return Lookup::Off;
         }
-        let state = self.state();
+        let known = self.known();
         let at = self.clock.now();
         let ticket = Ticket {
-            version: state.version,
+            version: known.version,
             at,
         };
-        if state.version == i64::MIN {
+        if known.version == i64::MIN {
             // Not synchronised yet: nothing can be trusted, and nothing stored.
             return Lookup::Miss(ticket);
         }
         for shelf in [&self.found, &self.nothing] {
             if let Some(entry) = shelf.get(key) {
-                if Self::fresh(&entry, state, at) {
+                if Self::fresh(&entry, &known, at) {
                     return Lookup::Hit(entry.response);
                 }
                 shelf.invalidate(key);
@@ -261,15 +290,20 @@ impl ResponseCache {
             Shelf::Found => (&self.found, self.max_bytes - self.max_bytes / NOTHING_SHARE),
             Shelf::Nothing => (&self.nothing, self.max_bytes / NOTHING_SHARE),
         };
-        let state = self.state();
-        if ticket.version != state.version || ticket.version == i64::MIN || size > room / 4 {
+        // Held until it is in: a refresh learning of a change meanwhile waits, then drops it
+        // if the change touches it.
+        let known = self.known();
+        if ticket.version == i64::MIN
+            || size > room / 4
+            || !known.unchanged(ticket.version, &response.deps)
+        {
             return;
         }
         cache.insert(
             key,
             Entry {
                 response,
-                version: ticket.version,
+                checked: Arc::new(AtomicI64::new(known.version)),
                 built_at: ticket.at,
             },
         );
@@ -286,24 +320,48 @@ impl ResponseCache {
             .sum()
     }
 
-    /// Re-reads the content version (and next scheduled instant) from the database; when the
-    /// version moved, every entry goes.
+    /// Re-reads the content version (and next scheduled instant) from the database, and the
+    /// journal of what the changes since the last refresh touched; the entries depending on
+    /// any of it stop being served. When the journal cannot say, every entry goes.
     pub async fn refresh(&self, store: &Store) -> Result<(), StoreError> {
         if !self.enabled() {
             return Ok(());
         }
+        let _one_at_a_time = self.refreshing.lock().await;
         let state = store.read(content::state).await?;
-        self.set_state(state);
+        let from = self.known().version;
+        let changes = if from == i64::MIN || state.version < from {
+            Changes::Unknown
+        } else {
+            let upto = state.version;
+            store
+                .read(move |c| content::changes(c, from, upto, MAX_JOURNAL_ROWS))
+                .await?
+        };
+        self.learn(state, changes);
         Ok(())
     }
 
-    fn set_state(&self, state: ContentState) {
-        let mut current = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if current.version != state.version {
+    /// Takes in what changed up to `state` since the version known last.
+    fn learn(&self, state: ContentState, changes: Changes) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        let learnt = match changes {
+            Changes::Keys(keys) => known.learn(state, keys),
+            Changes::Unknown => false,
+        };
+        if !learnt {
+            known.restart(state);
             self.found.invalidate_all();
             self.nothing.invalidate_all();
         }
-        *current = state;
+    }
+
+    /// Trusts nothing until the next refresh.
+    fn forget(&self) {
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        *known = Known::unsynced();
+        self.found.invalidate_all();
+        self.nothing.invalidate_all();
     }
 
     /// Re-reads the version every `interval` (or when `pulse` asks), for as long as the
@@ -316,10 +374,7 @@ impl ResponseCache {
             let pass = pulse.begin();
             if let Err(error) = self.refresh(&store).await {
                 // Unknown state: trust nothing until the database answers again.
-                self.set_state(ContentState {
-                    version: i64::MIN,
-                    next_due: None,
-                });
+                self.forget();
                 tracing::warn!(%error, "could not read the content version; not caching");
             }
             pulse.finish(pass);
@@ -509,21 +564,67 @@ pub fn etag_of(body: &[u8]) -> EntityTag {
     EntityTag::new_strong(crate::hex::encode(&sha2::Sha256::digest(body)[..16]))
 }
 
-/// What a GraphQL response shows, gathered while it is built.
+/// What a response depends on: the keys of what it shows (its public `Surrogate-Key`), and
+/// the hidden keys of what it read without showing (a draft behind a curated link, an
+/// internal tag, the suggestion pools of its tags, every article for a search...), which a
+/// change must drop it for all the same, but which the public header does not name.
 #[derive(Debug, Clone, Default)]
-pub struct Surrogates(Arc<Mutex<Vec<String>>>);
+pub struct Dependencies {
+    shown: Vec<String>,
+    hidden: Vec<String>,
+}
+
+impl Dependencies {
+    /// A response showing `keys`.
+    pub fn shown<I: IntoIterator<Item = String>>(keys: I) -> Self {
+        Self {
+            shown: keys.into_iter().collect(),
+            hidden: Vec::new(),
+        }
+    }
+
+    /// Records that the response shows `key`.
+    pub fn show(&mut self, key: String) {
+        self.shown.push(key);
+    }
+
+    /// Records that the response read what `key` names without showing it.
+    pub fn read(&mut self, key: String) {
+        self.hidden.push(key);
+    }
+
+    /// The `Surrogate-Key` value, and every key, sorted and deduplicated.
+    fn split(self) -> (String, Box<[Box<str>]>) {
+        let mut all: Vec<Box<str>> = self
+            .shown
+            .iter()
+            .chain(&self.hidden)
+            .map(|k| k.as_str().into())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        (surrogate_keys(self.shown), all.into_boxed_slice())
+    }
+}
+
+/// What a GraphQL response depends on, gathered while it is built.
+#[derive(Debug, Clone, Default)]
+pub struct Surrogates(Arc<Mutex<Dependencies>>);
 
 impl Surrogates {
     /// Records that the response shows `key` (`article:<uuid>`, `tag:<id>`, `articles`...).
     pub fn add(&self, key: String) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(key);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).show(key);
     }
 
-    /// Everything recorded, as a `Surrogate-Key` value.
-    pub fn header(&self) -> String {
-        surrogate_keys(std::mem::take(
-            &mut *self.0.lock().unwrap_or_else(|p| p.into_inner()),
-        ))
+    /// Records that the response read what `key` names without showing it.
+    pub fn depend(&self, key: String) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).read(key);
+    }
+
+    /// Everything recorded.
+    pub fn take(&self) -> Dependencies {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -626,6 +727,7 @@ pub fn normalize_query(query: &str) -> String {
 
 #[cfg(test)]
 mod fuzz;
+mod journal;
 pub mod surrogate;
 
 #[cfg(test)]
@@ -633,16 +735,89 @@ mod tests {
     use super::*;
 
     fn cached(body: &str) -> Cached {
+        depending(body, &[])
+    }
+
+    fn depending(body: &str, keys: &[&str]) -> Cached {
+        let mut deps = Dependencies::shown(keys.iter().map(|k| (*k).to_owned()));
+        deps.read("hidden".into());
         Cached::new(
             Bytes::from(body.to_owned()),
             EntityTag::new_strong("x".into()),
             None,
-            String::new(),
+            deps,
         )
     }
 
+    /// Synchronised at `version`, not knowing what changed: everything goes.
     fn synced(cache: &ResponseCache, version: i64, next_due: Option<Timestamp>) {
-        cache.set_state(ContentState { version, next_due });
+        cache.learn(ContentState { version, next_due }, Changes::Unknown);
+    }
+
+    /// The changes up to `version` touched `keys`.
+    fn changed(cache: &ResponseCache, version: i64, keys: &[&str]) {
+        let rows = keys.iter().map(|k| (version, (*k).to_owned())).collect();
+        cache.learn(
+            ContentState {
+                version,
+                next_due: None,
+            },
+            Changes::Keys(rows),
+        );
+    }
+
+    fn hit(cache: &ResponseCache, key: &str) -> bool {
+        matches!(cache.get(key), Lookup::Hit(_))
+    }
+
+    #[test]
+    fn a_change_drops_only_what_depends_on_it() {
+        let cache = ResponseCache::new(1 << 20, Clock::system());
+        synced(&cache, 1, None);
+        for (key, deps) in [
+            ("a", &["article:a", "tag:1"][..]),
+            ("b", &["article:b", "tag:2"][..]),
+        ] {
+            let t = ticket(&cache, key);
+            cache.put(key.into(), t, Shelf::Found, depending(key, deps));
+        }
+        changed(&cache, 2, &["article:a", "articles:any"]);
+        assert!(!hit(&cache, "a"));
+        assert!(hit(&cache, "b"), "untouched");
+        // Known fresh at 2 now: a change at 3 to what `b` does not show leaves it.
+        changed(&cache, 3, &["tag:1"]);
+        assert!(hit(&cache, "b"));
+        // A hidden dependency counts too, though the header does not name it.
+        changed(&cache, 4, &["hidden"]);
+        assert!(!hit(&cache, "b"));
+        // A change to everything, or one the journal cannot tell: everything goes.
+        let t = ticket(&cache, "c");
+        cache.put("c".into(), t, Shelf::Found, depending("c", &["tag:9"]));
+        changed(&cache, 5, &["*"]);
+        assert!(!hit(&cache, "c"));
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn a_response_built_across_a_change_to_it_is_not_kept() {
+        let cache = ResponseCache::new(1 << 20, Clock::system());
+        synced(&cache, 1, None);
+        let (ta, tb) = (ticket(&cache, "a"), ticket(&cache, "b"));
+        changed(&cache, 2, &["article:a"]);
+        cache.put("a".into(), ta, Shelf::Found, depending("a", &["article:a"]));
+        cache.put("b".into(), tb, Shelf::Found, depending("b", &["article:b"]));
+        assert!(!hit(&cache, "a"), "built while it changed");
+        assert!(hit(&cache, "b"), "built while something else changed");
+    }
+
+    #[test]
+    fn the_surrogate_key_header_names_only_what_is_shown() {
+        let c = depending("x", &["article:a", "tag:1"]);
+        assert_eq!(text(c.surrogate_keys.as_ref()), "article:a tag:1");
+        assert_eq!(
+            &*c.deps,
+            &["article:a".into(), "hidden".into(), "tag:1".into()]
+        );
     }
 
     fn ticket(cache: &ResponseCache, key: &str) -> Ticket {

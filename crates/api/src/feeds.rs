@@ -280,7 +280,7 @@ fn render(feed: &Feed, format: Format) -> Cached {
         body.into(),
         etag,
         last_modified(feed).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
-        crate::cache::surrogate_keys(keys),
+        crate::cache::Dependencies::shown(keys),
     )
 }
 

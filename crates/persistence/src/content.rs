@@ -55,3 +55,58 @@ struct StateRow {
     version: i64,
     next_due: Option<DbTime>,
 }
+
+/// What changed after one version, up to another: the dependency keys each change touched
+/// (see the `content_changes` migration for what each key means).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// Every key touched in the range, each with the latest version that touched it.
+    Keys(Vec<(i64, String)>),
+    /// The journal no longer covers the range (pruned), or the range holds more than asked
+    /// for: what changed is unknown.
+    Unknown,
+}
+
+/// The keys touched by changes in `(after, upto]`, when the journal holds them all and they
+/// are at most `limit` rows.
+///
+/// `upto` must be a version read before (by [`state`]): changes commit in version order (each
+/// takes the lock on the version's row), so every change up to it is visible now.
+pub fn changes(
+    conn: &mut AnyConnection,
+    after: i64,
+    upto: i64,
+    limit: usize,
+) -> Result<Changes, StoreError> {
+    use crate::schema::content_changes;
+
+    if upto <= after {
+        return Ok(Changes::Keys(Vec::new()));
+    }
+    let pruned: i64 = content_version::table
+        .find(1)
+        .select(content_version::pruned)
+        .first(conn)?;
+    if after < pruned {
+        return Ok(Changes::Unknown);
+    }
+    let rows: Vec<(i64, String)> = content_changes::table
+        .filter(content_changes::version.gt(after))
+        .filter(content_changes::version.le(upto))
+        .select((content_changes::version, content_changes::key))
+        .order(content_changes::version)
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1))
+        .load(conn)?;
+    if rows.len() > limit {
+        return Ok(Changes::Unknown);
+    }
+    // Pruned meanwhile (between the two statements)? Then rows may be missing.
+    let pruned_after: i64 = content_version::table
+        .find(1)
+        .select(content_version::pruned)
+        .first(conn)?;
+    if after < pruned_after {
+        return Ok(Changes::Unknown);
+    }
+    Ok(Changes::Keys(rows))
+}

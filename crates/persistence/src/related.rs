@@ -198,6 +198,26 @@ pub const CANDIDATES_PER_TAG: usize = 200;
 /// How far a tag's articles are counted to weigh it: beyond this a tag is simply common.
 pub const CARRIERS_COUNTED: usize = 1000;
 
+/// The tags whose articles [`suggestions`] for `sources` are drawn from (a superset: internal
+/// tags too): what a page of suggestions depends on besides the articles it shows.
+pub fn pools_of(
+    conn: &mut AnyConnection,
+    sources: &[ArticleId],
+) -> Result<Vec<broadsheet_domain::ids::TagId>, StoreError> {
+    use crate::schema::article_tags;
+    let raw: Vec<i64> = sources.iter().map(|a| a.0).collect();
+    let mut tags: Vec<i64> = article_tags::table
+        .filter(article_tags::article_id.eq_any(raw))
+        .select(article_tags::tag_id)
+        .load(conn)?;
+    tags.sort_unstable();
+    tags.dedup();
+    Ok(tags
+        .into_iter()
+        .map(broadsheet_domain::ids::TagId)
+        .collect())
+}
+
 /// For each of `sources`, up to `per_source` other articles the public may read at `now`
 /// that share its public tags, best first: shared tags weighted by how rare each tag is
 /// (1 / the number of articles that carry it, counted up to [`CARRIERS_COUNTED`]), then

@@ -298,6 +298,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     content_version,
+    content_changes,
     tags,
     users,
     article_tags,
@@ -320,5 +321,13 @@ diesel::table! {
     content_version (id) {
         id -> Integer,
         version -> BigInt,
+        pruned -> BigInt,
+    }
+}
+
+diesel::table! {
+    content_changes (version, key) {
+        version -> BigInt,
+        key -> Text,
     }
 }

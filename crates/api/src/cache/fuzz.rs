@@ -96,7 +96,7 @@ proptest! {
             Bytes::from(body),
             etag_of(b"x"),
             last_modified.then(|| "Thu, 26 Jun 2014 09:00:00 GMT".to_owned()),
-            "articles article:a".into(),
+            Dependencies::shown(["articles".to_owned(), "article:a".to_owned()]),
         );
         let control = cache_control(60, 30);
         let res = respond(&req, &cached, &Served {

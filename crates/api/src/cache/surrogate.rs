@@ -6,6 +6,10 @@
 //! - `tag:<row id>`, `author:<row id>`: a response showing that tag or author;
 //! - `articles`, `tags`, `authors`: a response listing them (a new one may enter the list);
 //! - `settings`: a response showing the publication's settings.
+//!
+//! A response may also depend on keys it does not show (see [`crate::cache::Dependencies`]):
+//! those are internal, and may change shape freely; they are written here and in the
+//! `content_changes` migrations' triggers.
 
 use broadsheet_domain::ids::{AuthorId, TagId};
 use uuid::Uuid;
@@ -18,6 +22,17 @@ pub const TAGS: &str = "tags";
 pub const AUTHORS: &str = "authors";
 /// The publication's settings.
 pub const SETTINGS: &str = "settings";
+
+/// Hidden (never in a `Surrogate-Key` header): any change to any article, for what reads
+/// articles by more than what places them in lists (searches, lists filtered or ordered by
+/// title or dates of change).
+pub const ARTICLES_ANY: &str = "articles:any";
+
+/// Hidden: the pool that articles carrying a tag are suggested from (its articles, their
+/// publication, their dates).
+pub fn related(id: TagId) -> String {
+    format!("related:{}", id.0)
+}
 
 /// The key of an article.
 pub fn article(uuid: Uuid) -> String {

@@ -64,12 +64,13 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         Ok(body) => {
             let bytes = body.to_string();
             let etag = EntityTag::new_weak(cache::etag_of(bytes.as_bytes()).tag().to_owned());
-            let cached = Cached::new(
-                bytes.into(),
-                etag,
-                None,
-                cache::surrogate_keys(surrogates(&body)),
-            );
+            let mut deps = cache::Dependencies::shown(surrogates(&body));
+            if browses_posts(&path) {
+                // Filtered and ordered by any column (title, dates, reading time...): any
+                // change to any article may move it.
+                deps.read(surrogate::ARTICLES_ANY.to_owned());
+            }
+            let cached = Cached::new(bytes.into(), etag, None, deps);
             let cached = match ticket {
                 Some(ticket) => state.cache().put(key, ticket, shelf(&body), cached),
                 None => std::sync::Arc::new(cached),
@@ -91,6 +92,11 @@ fn shelf(body: &Value) -> cache::Shelf {
     } else {
         cache::Shelf::Found
     }
+}
+
+/// Whether `path` lists posts or pages (rather than reading one, or other things).
+fn browses_posts(path: &str) -> bool {
+    matches!(target(path), Some(Target::Browse(r)) if r == "posts" || r == "pages")
 }
 
 /// What a Content API answer shows, by the ids in it.

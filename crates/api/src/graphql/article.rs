@@ -741,6 +741,17 @@ impl ArticleConnection {
             .read(move |c| articles::list_summaries(c, &for_query, order, &page))
             .await?;
         req.shows(crate::cache::surrogate::ARTICLES);
+        if filter.condition.is_some()
+            || matches!(
+                order,
+                ArticleOrder::TitleAsc | ArticleOrder::RecentlyUpdated
+            )
+        {
+            // Placed by more than status, dates, slug, featured, tags and authors: any
+            // article's edit may move it.
+            req.surrogates
+                .depend(crate::cache::surrogate::ARTICLES_ANY.to_owned());
+        }
         if page.items.is_empty() {
             req.found_nothing();
         }

@@ -924,7 +924,7 @@ async fn respond(ex: &Exchange<'_>, ran: Ran, plan: Plan) -> Answer {
             answer.body.clone(),
             crate::cache::etag_of(&answer.body),
             None,
-            surrogates.header(),
+            surrogates.take(),
         );
         let shelf = if nothing.load(std::sync::atomic::Ordering::Relaxed) {
             Shelf::Nothing

@@ -251,8 +251,14 @@ impl Loader<SuggestedFor> for StoreLoader {
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[SuggestedFor]) -> LoadResult<SuggestedFor, Vec<ArticleId>> {
-        let now = self.now;
+        let (now, seen) = (self.now, self.seen.clone());
         self.read(keys, move |c, keys| {
+            // Which articles are suggested moves with the pools of the sources' tags: what
+            // the page depends on, unseen.
+            let sources: Vec<ArticleId> = keys.iter().map(|k| k.0).collect();
+            for tag in related::pools_of(c, &sources)? {
+                seen.depend(surrogate::related(tag));
+            }
             // One statement per distinct size asked for; a page asks for one size.
             let mut sizes: Vec<usize> = keys.iter().map(|k| k.1).collect();
             sizes.sort_unstable();
@@ -382,8 +388,12 @@ impl ArticleBundle {
     ) {
         let Some(id) = self.id else { return };
         if let Some(tags) = self.tags {
-            for t in tags.iter().filter(|t| t.visibility() == Visibility::Public) {
-                seen.add(surrogate::tag(t.id));
+            for t in &tags {
+                match t.visibility() {
+                    Visibility::Public => seen.add(surrogate::tag(t.id)),
+                    // Not shown while internal; shown once public.
+                    _ => seen.depend(surrogate::tag(t.id)),
+                }
             }
             loader.feed_one(TagsOf(id), tags).await;
         }
@@ -394,8 +404,12 @@ impl ArticleBundle {
             loader.feed_one(AuthorsOf(id), authors).await;
         }
         if let Some((links, summaries)) = self.curated {
-            for a in summaries.values().filter(|a| a.publication.is_live_at(now)) {
-                seen.add(surrogate::article(a.uuid));
+            for a in summaries.values() {
+                match a.publication.is_live_at(now) {
+                    true => seen.add(surrogate::article(a.uuid)),
+                    // A draft behind a curated link: not shown until published.
+                    false => seen.depend(surrogate::article(a.uuid)),
+                }
             }
             loader.feed_one(CuratedOf(id), links).await;
             loader

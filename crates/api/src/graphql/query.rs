@@ -49,6 +49,8 @@ fn slug(field: &'static str, value: &str) -> ApiResult<Slug> {
 }
 
 async fn visible_article(req: &RequestContext, uuid: Uuid) -> ApiResult<Option<ArticleNode>> {
+    // Found or not, visible or not: the answer changes with this article.
+    req.surrogates.depend(surrogate::article(uuid));
     match req.loader.load_one(uuid).await? {
         Some(article) if ArticleNode::visible(req, &article).await? => {
             Ok(Some(ArticleNode::new(article)))
@@ -68,14 +70,18 @@ async fn resolve_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<No
 async fn find_node(req: &RequestContext, id: GlobalId) -> ApiResult<Option<Node>> {
     Ok(match id {
         GlobalId::Article(uuid) => visible_article(req, uuid).await?.map(Node::Article),
-        GlobalId::Tag(tag) => req
-            .loader
-            .load_one(tag)
-            .await?
-            .map(TagNode)
-            .filter(TagNode::is_public)
-            .map(Node::Tag),
+        GlobalId::Tag(tag) => {
+            req.surrogates.depend(surrogate::tag(tag));
+            req.loader
+                .load_one(tag)
+                .await?
+                .map(TagNode)
+                .filter(TagNode::is_public)
+                .map(Node::Tag)
+        }
         GlobalId::Author(author) => {
+            // An author is public once an article of theirs is: the answer changes with them.
+            req.surrogates.depend(surrogate::author(author));
             let now = req.now;
             let found = req
                 .store
@@ -414,6 +420,8 @@ impl Query {
             .await
             .map_err(ApiError::from)?;
         req.shows(surrogate::ARTICLES);
+        // Matches title and body: any article's edit may move it.
+        req.surrogates.depend(surrogate::ARTICLES_ANY.to_owned());
         let has_next_page = hits.len() > size;
         let ids: Vec<ArticleId> = hits.iter().take(size).map(|h| h.article).collect();
         let found: std::collections::HashMap<

@@ -162,6 +162,7 @@ fn schema() -> BTreeMap<&'static str, BTreeMap<&'static str, Declared>> {
         content_version,
         tag_counts,
         author_counts,
+        content_changes,
     )
 }
 

@@ -33,7 +33,12 @@ pub struct TestDb {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, schema: String },
+    Postgres {
+        admin_url: String,
+        schema: String,
+    },
+    /// Another handle's database: the first cleans up.
+    Borrowed,
 }
 
 impl TestDb {
@@ -72,6 +77,16 @@ impl TestDb {
             url,
             cleanup: Cleanup::Postgres { admin_url, schema },
         })
+    }
+
+    /// Another handle on the same database (for a second server on it, as another replica
+    /// would be); the database lives as long as `self`, which the caller keeps.
+    pub fn another(&self) -> Self {
+        Self {
+            store: Store::open(&self.url, &options()).expect("open the test database again"),
+            url: self.url.clone(),
+            cleanup: Cleanup::Borrowed,
+        }
     }
 
     /// Where the database is, for starting the server or the command line on it.

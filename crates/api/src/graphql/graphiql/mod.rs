@@ -104,7 +104,12 @@ static GRAPHIQL: LazyLock<Graphiql> = LazyLock::new(|| {
                 name,
                 content_type,
                 version,
-                cached: Cached::new(Bytes::from_static(body), etag, None, String::new()),
+                cached: Cached::new(
+                    Bytes::from_static(body),
+                    etag,
+                    None,
+                    crate::cache::Dependencies::default(),
+                ),
             }
         })
         .collect();
