@@ -106,12 +106,13 @@ async fn a_page_costs_a_constant_number_of_statements(app: TestApp) {
     let large = statements_for(&app, 25).await;
     assert_eq!(first, small + 1, "the count is remembered");
     assert_eq!(small, large, "statements must not grow with the page size");
-    // Articles, count, tag counts, authors, curated links, curated articles, suggestions,
-    // suggested articles, their tags: one each, except that tags and authors are two (the
-    // links, then the rows they name). PostgreSQL checks each pooled connection with one more
-    // statement when it is lent.
+    // Articles, count, authors, curated links, curated articles, suggestions, suggested
+    // articles, their tags: one each, except that tags and authors are two (the links, then
+    // the rows they name), and tag counts two (the counts kept by triggers, then the
+    // scheduled articles come due since, which the triggers cannot have counted).
+    // PostgreSQL checks each pooled connection with one more statement when it is lent.
     let bound = match app.server_store.backend() {
-        Backend::Sqlite => 14,
+        Backend::Sqlite => 15,
         Backend::Postgres => 28,
     };
     assert!(large <= bound, "{large} statements for a page of 25");
