@@ -37,7 +37,7 @@ fn ensure_articles_exist(c: &mut AnyConnection, ids: &[ArticleId]) -> Result<(),
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
     let found: Vec<i64> = articles::table
         .select(articles::id)
-        .filter(articles::id.eq_any(&raw))
+        .filter(crate::db::in_ids(articles::id, raw.iter().copied()))
         .load(c)?;
     match raw.iter().find(|id| !found.contains(id)) {
         Some(_) => Err(StoreError::not_found("article")),
@@ -168,7 +168,7 @@ pub fn of_articles(
 ) -> Result<HashMap<ArticleId, Vec<RelatedLink>>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
     let rows: Vec<LinkRow> = related_articles::table
-        .filter(related_articles::article_id.eq_any(raw))
+        .filter(crate::db::in_ids(related_articles::article_id, raw))
         .order((
             related_articles::article_id,
             related_articles::position,
@@ -207,7 +207,7 @@ pub fn pools_of(
     use crate::schema::article_tags;
     let raw: Vec<i64> = sources.iter().map(|a| a.0).collect();
     let mut tags: Vec<i64> = article_tags::table
-        .filter(article_tags::article_id.eq_any(raw))
+        .filter(crate::db::in_ids(article_tags::article_id, raw))
         .select(article_tags::tag_id)
         .load(conn)?;
     tags.sort_unstable();

@@ -28,28 +28,30 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
+use super::GraphqlConfig;
 use super::context::{RequestContext, SiteUrl};
 use super::extension::REQUEST_ERROR_CODES;
 use super::persisted::PersistedQueries;
-use super::{BroadsheetSchema, GraphqlConfig};
 use crate::cache::{Cached, Lookup, Served, Shelf};
 use crate::keys::{self, KeyRefusal};
 use crate::{AppState, auth};
 
 /// The schema and its settings, built once and shared by every worker.
 pub struct GraphqlService {
-    schema: BroadsheetSchema,
+    schemas: super::Schemas,
     config: GraphqlConfig,
     site: SiteUrl,
     persisted: PersistedQueries,
+    documents: super::documents::Documents,
 }
 
 impl GraphqlService {
     /// Builds the schema, for a publication at `site`.
     pub fn new(config: GraphqlConfig, site: SiteUrl) -> Self {
         Self {
-            schema: super::schema(&config),
+            schemas: super::schemas(&config),
             persisted: PersistedQueries::new(config.persisted_queries_bytes),
+            documents: super::documents::Documents::default(),
             config,
             site,
         }
@@ -594,7 +596,7 @@ struct Operation<'a> {
 /// A parsed operation that passed the transport's checks: what answering it needs besides
 /// running it.
 struct Plan {
-    document: ExecutableDocument,
+    document: Arc<ExecutableDocument>,
     kind: OperationType,
     operation_name: Option<String>,
     /// The document and the hash to keep it under once it has validated.
@@ -733,10 +735,12 @@ fn check(
     if let Some(name) = &op.operation_name {
         request = request.operation_name(name.clone());
     }
-    let document = request
-        .parsed_query()
+    let document = ex
+        .graphql
+        .documents
+        .parse(&request.query)
         .map_err(|e| document_error(format, &e.message, "GRAPHQL_PARSE_FAILED"))?;
-    let operation = select_operation(document, op.operation_name.as_deref())
+    let operation = select_operation(&document, op.operation_name.as_deref())
         .map_err(|refusal| refusal.answer(format))?;
     let kind = operation.ty;
     if let Err(message) = required_variables(operation, &op.variables) {
@@ -750,10 +754,10 @@ fn check(
         )
         .answer(format));
     }
-    if let Err(message) = check_size(document, &ex.graphql.config) {
+    if let Err(message) = check_size(&document, &ex.graphql.config) {
         return Err(document_error(format, &message, "QUERY_TOO_COMPLEX"));
     }
-    let document = document.clone();
+    request.set_parsed_query(document.as_ref().clone());
     Ok((
         request.variables(op.variables),
         Plan {
@@ -810,38 +814,68 @@ async fn run(
     // time, not the clock's, as it bounds the work the request may cost.
     let timeout = state.request_timeout();
     let deadline = std::time::Instant::now() + timeout;
-    let context = RequestContext::new(
-        state
-            .service()
-            .as_of(state.store().with_deadline(deadline), now),
-        ex.graphql.site.clone(),
-        viewer,
-        state.jwt().clone(),
-        Arc::clone(state.limiter()),
-        state.clients().address(ex.req),
+    let context = || {
+        let context = RequestContext::new(
+            state
+                .service()
+                .as_of(state.store().with_deadline(deadline), now),
+            ex.graphql.site.clone(),
+            viewer.clone(),
+            state.jwt().clone(),
+            Arc::clone(state.limiter()),
+            state.clients().address(ex.req),
+        );
+        if kind != OperationType::Query {
+            // A mutation's later fields must see its earlier writes, not what was loaded before.
+            context.loader.enable_all_cache(false);
+        }
+        context
+    };
+    let first = context();
+    let (mut surrogates, mut private, mut nothing) = (
+        first.surrogates.clone(),
+        Arc::clone(&first.private),
+        Arc::clone(&first.found_nothing),
     );
-    if kind != OperationType::Query {
-        // A mutation's later fields must see its earlier writes, not what was loaded before.
-        context.loader.enable_all_cache(false);
+    // Kept to ask again should the document be refused (see `super::Schemas`).
+    let again = (
+        request.query.clone(),
+        request.operation_name.clone(),
+        request.variables.clone(),
+    );
+    let timed_out = || {
+        tracing::warn!(?timeout, "query timed out");
+        Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TIMEOUT",
+            format!("the query took longer than {}", seconds(timeout)),
+        )
+    };
+    let schemas = &ex.graphql.schemas;
+    let mut response =
+        tokio::time::timeout_at(deadline.into(), schemas.run.execute(request.data(first)))
+            .await
+            .map_err(|_| timed_out())?;
+    if refused_before_running(&response) {
+        // Nothing ran: the explaining schema refuses it again, saying why with a code.
+        let (query, operation_name, variables) = again;
+        let mut request = Request::new(query).variables(variables);
+        if let Some(name) = operation_name {
+            request = request.operation_name(name);
+        }
+        let second = context();
+        (surrogates, private, nothing) = (
+            second.surrogates.clone(),
+            Arc::clone(&second.private),
+            Arc::clone(&second.found_nothing),
+        );
+        response = tokio::time::timeout_at(
+            deadline.into(),
+            schemas.explain.execute(request.data(second)),
+        )
+        .await
+        .map_err(|_| timed_out())?;
     }
-    let (surrogates, private, nothing) = (
-        context.surrogates.clone(),
-        Arc::clone(&context.private),
-        Arc::clone(&context.found_nothing),
-    );
-    let request = request.data(context);
-    let response =
-        match tokio::time::timeout_at(deadline.into(), ex.graphql.schema.execute(request)).await {
-            Ok(response) => response,
-            Err(_) => {
-                tracing::warn!(?timeout, "query timed out");
-                return Err(Refusal::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "TIMEOUT",
-                    format!("the query took longer than {}", seconds(timeout)),
-                ));
-            }
-        };
     Ok(Ran {
         response,
         anonymous,
@@ -849,6 +883,14 @@ async fn run(
         private,
         nothing,
     })
+}
+
+/// Whether async-graphql refused the document before running any of it: no data, and errors
+/// that belong to no field.
+fn refused_before_running(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// Turns the response into the answer: request errors as such, the persisted query kept, the

@@ -5,6 +5,7 @@ mod article;
 mod author;
 mod connection;
 pub mod context;
+mod documents;
 pub mod error;
 mod extension;
 pub mod graphiql;
@@ -77,24 +78,46 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation::default(), EmptySubscription)
 }
 
-/// Builds the schema once, at startup.
-pub fn schema(config: &GraphqlConfig) -> BroadsheetSchema {
-    // Depth and complexity are held to their limits by `RequestErrors`, which gives each its
-    // own code (async-graphql's own limits say only an English message).
-    let mut b = builder()
-        .limit_recursive_depth(64)
-        .limit_directives(10)
-        .extension(extension::RequestErrors {
-            max_depth: config.max_depth,
-            max_complexity: config.max_complexity,
-        });
-    if !config.introspection {
-        b = b.disable_introspection();
+/// The schema, built once at startup, twice over.
+///
+/// Any extension puts every field of every response through async-graphql's extension
+/// chain (a type lookup, a boxed future and a formatted type name per field: about a tenth
+/// of an uncached request). So `run` has none, and holds documents to the depth and
+/// complexity limits with async-graphql's own checks, which say only an English message.
+/// A document it refuses before running is asked again of `explain`, the same schema with
+/// [`extension::RequestErrors`], which refuses it with the same rules, its own code and the
+/// figures (see `http::run`).
+pub struct Schemas {
+    /// Answers every request.
+    pub run: BroadsheetSchema,
+    /// Explains a refusal of `run`.
+    pub explain: BroadsheetSchema,
+}
+
+/// Builds both schemas.
+pub fn schemas(config: &GraphqlConfig) -> Schemas {
+    let base = || {
+        let mut b = builder().limit_recursive_depth(64).limit_directives(10);
+        if !config.introspection {
+            b = b.disable_introspection();
+        }
+        if !config.suggestions {
+            b = b.disable_suggestions();
+        }
+        b
+    };
+    Schemas {
+        run: base()
+            .limit_depth(config.max_depth)
+            .limit_complexity(config.max_complexity)
+            .finish(),
+        explain: base()
+            .extension(extension::RequestErrors {
+                max_depth: config.max_depth,
+                max_complexity: config.max_complexity,
+            })
+            .finish(),
     }
-    if !config.suggestions {
-        b = b.disable_suggestions();
-    }
-    b.finish()
 }
 
 /// The schema in SDL, as `schema.graphql` holds it.

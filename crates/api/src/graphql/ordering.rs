@@ -32,28 +32,44 @@ pub fn order_like_selection(data: &mut Value, doc: &ExecutableDocument, operatio
     }
 }
 
+/// Where each response key goes, with the selection sets beneath it.
+type Order<'a> = Vec<(Name, Vec<&'a SelectionSet>)>;
+
 fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
+    if !matches!(value, Value::List(_) | Value::Object(_)) {
+        return;
+    }
+    // Worked out once for a list: every item of it has the same selection.
+    let mut order = Vec::new();
+    let mut spread = Vec::new();
+    for set in sets {
+        collect(set, fragments, &mut order, &mut spread);
+    }
+    place(value, &order, fragments);
+}
+
+fn place(value: &mut Value, order: &Order<'_>, fragments: &Fragments) {
     match value {
         Value::List(items) => {
             for item in items {
-                reorder(item, sets, fragments);
+                place(item, order, fragments);
             }
         }
         Value::Object(map) => {
-            let mut order: Vec<(Name, Vec<&SelectionSet>)> = Vec::new();
-            let mut spread = Vec::new();
-            for set in sets {
-                collect(set, fragments, &mut order, &mut spread);
-            }
-            let mut old = std::mem::take(map);
             for (key, subsets) in order {
-                if let Some(mut v) = old.shift_remove(&key) {
-                    reorder(&mut v, &subsets, fragments);
-                    map.insert(key, v);
+                if let Some(v) = map.get_mut(key) {
+                    reorder(v, subsets, fragments);
                 }
             }
-            // Anything not named in the document (there should be nothing) goes last.
-            map.extend(old);
+            // Fields that finished in the order they were selected (the common case) stay
+            // where they are; anything not named in the document (there should be nothing)
+            // goes last.
+            let mut expected = order.iter();
+            if !map.keys().all(|k| expected.any(|(o, _)| o == k)) {
+                map.sort_by_cached_key(|k, _| {
+                    order.iter().position(|(o, _)| o == k).unwrap_or(usize::MAX)
+                });
+            }
         }
         _ => {}
     }
@@ -62,7 +78,7 @@ fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
 fn collect<'a>(
     set: &'a SelectionSet,
     fragments: &'a Fragments,
-    order: &mut Vec<(Name, Vec<&'a SelectionSet>)>,
+    order: &mut Order<'a>,
     spread: &mut Vec<&'a Name>,
 ) {
     for item in &set.items {

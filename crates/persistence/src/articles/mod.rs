@@ -205,7 +205,7 @@ pub fn by_ids(
 ) -> Result<HashMap<ArticleId, Article>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
     articles::table
-        .filter(articles::id.eq_any(raw))
+        .filter(crate::db::in_ids(articles::id, raw))
         .select(select())
         .load::<ArticleRow>(conn)?
         .into_iter()
@@ -220,7 +220,7 @@ pub fn summaries_by_ids(
 ) -> Result<HashMap<ArticleId, Article>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
     articles::table
-        .filter(articles::id.eq_any(raw))
+        .filter(crate::db::in_ids(articles::id, raw))
         .select(ArticleHead::as_select())
         .load::<ArticleHead>(conn)?
         .into_iter()
@@ -732,7 +732,7 @@ pub fn contents(
 ) -> Result<HashMap<ArticleId, Bodies>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
     let rows: Vec<BodiesRow> = articles::table
-        .filter(articles::id.eq_any(&raw))
+        .filter(crate::db::in_ids(articles::id, raw.iter().copied()))
         .select(BodiesRow::as_select())
         .load(conn)?;
     Ok(rows

@@ -4,6 +4,7 @@ mod connection;
 pub(crate) mod deadline;
 #[cfg(all(test, feature = "testing"))]
 mod drift;
+mod id_list;
 pub mod sql_types;
 mod static_sql;
 pub(crate) mod stored;
@@ -21,6 +22,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub(crate) use connection::on_inner;
 pub use connection::{AnyConnection, MultiBackend};
+pub(crate) use id_list::in_ids;
 pub(crate) use static_sql::static_sql;
 pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
 

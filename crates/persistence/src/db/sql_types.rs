@@ -72,9 +72,71 @@ impl ToSql<Instant, Sqlite> for DbTime {
 impl FromSql<Instant, Sqlite> for DbTime {
     fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        if let Some(at) = stored_instant(&text) {
+            return Ok(Self(at));
+        }
         let parsed = DateTime::parse_from_rfc3339(&text)
             .map_err(|e| format!("invalid stored instant {text:?}: {e}"))?;
         Ok(Self(parsed.with_timezone(&Utc)))
+    }
+}
+
+/// An instant in the form this module writes (`SQLITE_TIME_FORMAT`:
+/// `2026-12-01T19:49:17.123456Z`), read without a general RFC 3339 parser: every row of a
+/// page carries two or three. `None` for anything else, which the general parser then reads.
+fn stored_instant(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 27
+        || (b[4], b[7], b[10], b[13], b[16], b[19], b[26])
+            != (b'-', b'-', b'T', b':', b':', b'.', b'Z')
+    {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_micro_opt(
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+        num(20..26)?,
+    )?;
+    Some(date.and_time(time).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_instants_read_as_the_general_parser_reads_them() {
+        for text in [
+            "2026-12-01T19:49:17.123456Z",
+            "1970-01-01T00:00:00.000000Z",
+            "2024-02-29T23:59:59.999999Z",
+        ] {
+            let general = DateTime::parse_from_rfc3339(text)
+                .expect("valid")
+                .with_timezone(&Utc);
+            assert_eq!(stored_instant(text), Some(general), "{text}");
+            let written = general.format(SQLITE_TIME_FORMAT).to_string();
+            assert_eq!(written, text, "the form this module writes");
+        }
+        for text in [
+            "2026-12-01T19:49:17Z",
+            "2026-12-01 19:49:17.123456Z",
+            "2026-13-01T19:49:17.123456Z",
+            "2025-02-29T19:49:17.123456Z",
+            "2026-12-01T24:00:00.000000Z",
+            "2026-12-01T19:49:17.12345aZ",
+            "2026-12-01T19:49:17.123456+00:00",
+        ] {
+            assert_eq!(stored_instant(text), None, "{text}");
+        }
     }
 }
 

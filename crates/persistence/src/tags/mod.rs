@@ -81,7 +81,7 @@ pub fn by_slug(conn: &mut AnyConnection, slug: &Slug) -> Result<Option<Tag>, Sto
 pub fn by_ids(conn: &mut AnyConnection, ids: &[TagId]) -> Result<HashMap<TagId, Tag>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|t| t.0).collect();
     tags::table
-        .filter(tags::id.eq_any(raw))
+        .filter(crate::db::in_ids(tags::id, raw))
         .select(select())
         .load::<TagRow>(conn)?
         .into_iter()
@@ -153,7 +153,7 @@ pub fn of_articles(
     // and PostgreSQL is not tempted to hash the whole tags table for a page of twenty).
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
     let links: Vec<TagLink> = article_tags::table
-        .filter(article_tags::article_id.eq_any(raw))
+        .filter(crate::db::in_ids(article_tags::article_id, raw))
         .order((article_tags::article_id, article_tags::position))
         .select(TagLink::as_select())
         .load(conn)?;

@@ -107,7 +107,7 @@ pub fn authors_by_ids(
 ) -> Result<HashMap<AuthorId, Author>, StoreError> {
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
     users::table
-        .filter(users::id.eq_any(raw))
+        .filter(crate::db::in_ids(users::id, raw))
         .select(select_author())
         .load::<AuthorRow>(conn)?
         .into_iter()
@@ -339,7 +339,7 @@ pub fn of_articles(
     // Two index lookups rather than one join (see `tags::of_articles`).
     let raw: Vec<i64> = ids.iter().map(|a| a.0).collect();
     let links: Vec<AuthorLink> = article_authors::table
-        .filter(article_authors::article_id.eq_any(raw))
+        .filter(crate::db::in_ids(article_authors::article_id, raw))
         .order((article_authors::article_id, article_authors::position))
         .select(AuthorLink::as_select())
         .load(conn)?;

@@ -42,4 +42,23 @@ fn many_articles_at_once(db: &TestDb) {
     let by = users::of_articles(&mut c, &ids[..3]).expect("authors");
     assert_eq!(by[&ids[0]][0].id, ann);
     bulk::insert_related(&mut c, &[(ids[0], vec![ids[1], ids[2]])]).expect("related");
+
+    // Lookups by a list of ids take any number of them as one parameter: all of these, none,
+    // and ids that name nothing.
+    let all = tags::of_articles(&mut c, &ids).expect("tags of all");
+    assert_eq!(all.len(), 1_203);
+    assert!(all.values().all(|t| t.len() == 1 && t[0].id == news));
+    let found = articles::by_ids(&mut c, &ids).expect("articles by id");
+    assert_eq!(found.len(), 1_203);
+    assert!(tags::of_articles(&mut c, &[]).expect("none").is_empty());
+    assert!(users::of_articles(&mut c, &[]).expect("none").is_empty());
+    let unknown = broadsheet_domain::ids::ArticleId(i64::MAX);
+    assert!(
+        articles::by_ids(&mut c, &[unknown])
+            .expect("unknown")
+            .is_empty()
+    );
+    let mixed = users::of_articles(&mut c, &[unknown, ids[7]]).expect("mixed");
+    assert_eq!(mixed.len(), 1);
+    assert_eq!(mixed[&ids[7]][0].id, ann);
 }

@@ -1,0 +1,101 @@
+//! `column IN (ids)` as one statement text whatever the number of ids.
+//!
+//! diesel writes `eq_any` as `IN ($1, $2, …)`, one parameter an id: each page size is a new
+//! statement, which diesel does not cache, so a page's tag and author lookups were prepared
+//! again on every request (on SQLite, preparing cost more than running them). Here the ids
+//! are one parameter: a JSON array read by `json_each` on SQLite, an array compared with
+//! `= ANY` on PostgreSQL. The statement text never changes, so it is prepared once per
+//! connection.
+
+use std::fmt::Write as _;
+
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::result::QueryResult;
+use diesel::sql_types::{Array, BigInt, Bool, Text};
+use diesel::sqlite::Sqlite;
+
+use super::MultiBackend;
+
+/// `column` is one of `ids`.
+#[derive(Debug, Clone)]
+pub struct InIds<C> {
+    column: C,
+    ids: Vec<i64>,
+    /// `ids` as a JSON array, for SQLite.
+    json: String,
+}
+
+/// `column` is one of `ids` (see the module docs).
+pub fn in_ids<C>(column: C, ids: impl IntoIterator<Item = i64>) -> InIds<C> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut json = String::with_capacity(ids.len() * 8 + 2);
+    json.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(json, "{id}");
+    }
+    json.push(']');
+    InIds { column, ids, json }
+}
+
+impl<C: Expression> Expression for InIds<C> {
+    type SqlType = Bool;
+}
+
+impl<C, QS> AppearsOnTable<QS> for InIds<C>
+where
+    C: AppearsOnTable<QS>,
+    Self: Expression,
+{
+}
+
+impl<C, QS> SelectableExpression<QS> for InIds<C>
+where
+    C: SelectableExpression<QS>,
+    Self: AppearsOnTable<QS>,
+{
+}
+
+impl<C: ValidGrouping<GB>, GB> ValidGrouping<GB> for InIds<C> {
+    type IsAggregate = C::IsAggregate;
+}
+
+impl<C: QueryId> QueryId for InIds<C> {
+    // The text depends on the column only: the ids are one parameter.
+    type QueryId = InIds<C::QueryId>;
+    const HAS_STATIC_QUERY_ID: bool = C::HAS_STATIC_QUERY_ID;
+}
+
+impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for InIds<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (SELECT value FROM json_each(");
+        out.push_bind_param::<Text, String>(&self.json)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+impl<C: QueryFragment<Pg>> QueryFragment<Pg> for InIds<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" = ANY(");
+        out.push_bind_param::<Array<BigInt>, Vec<i64>>(&self.ids)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<C> QueryFragment<MultiBackend> for InIds<C>
+where
+    C: QueryFragment<Sqlite> + QueryFragment<Pg>,
+{
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        MultiBackend::walk_variant_ast(self, pass)
+    }
+}
