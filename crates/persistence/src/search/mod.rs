@@ -40,11 +40,11 @@ pub const MAX_RESULTS: usize = 200;
 /// How many of the newest articles a backend looks through for each result wanted before it
 /// turns to the search index (see `postgres.rs`): words in more than about one article in
 /// this many fill a page from the newest articles alone.
-pub const WALK_PER_RESULT: usize = 16;
+pub const WALK_PER_RESULT: usize = 4;
 
-/// Among how many of the newest ids a backend asks the search index for each result wanted,
-/// before it asks for every match (see `postgres.rs`).
-pub const WINDOW_PER_RESULT: usize = 1_000;
+/// Among how many of the newest ids a backend first asks the search index for each result
+/// wanted (a window that then grows; see `postgres.rs`).
+pub const WINDOW_PER_RESULT: usize = 64;
 
 /// One result: the article, and a passage of it with the matches in `<mark>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
