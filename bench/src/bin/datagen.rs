@@ -36,6 +36,21 @@ struct Args {
     lists: Option<std::path::PathBuf>,
 }
 
+/// PostgreSQL's full-text indexes, as the search migrations define them: dropped before a
+/// load and built after it.
+const SEARCH_INDEXES: [(&str, &str); 2] = [
+    (
+        "articles_search_idx",
+        "CREATE INDEX articles_search_idx ON articles USING GIN (search) \
+         WITH (fastupdate = off)",
+    ),
+    (
+        "articles_title_search_idx",
+        "CREATE INDEX articles_title_search_idx ON articles USING GIN (title_search) \
+         WITH (fastupdate = off)",
+    ),
+];
+
 fn recreate(url: &DatabaseUrl) -> anyhow::Result<()> {
     match url {
         DatabaseUrl::Sqlite(path) => {
@@ -102,7 +117,9 @@ fn main() -> anyhow::Result<()> {
         store.write_blocking(|c| {
             use diesel::RunQueryDsl as _;
             if let broadsheet_persistence::AnyConnection::Postgres(pg) = c {
-                diesel::sql_query("DROP INDEX IF EXISTS articles_search_idx").execute(pg)?;
+                for index in SEARCH_INDEXES {
+                    diesel::sql_query(format!("DROP INDEX IF EXISTS {}", index.0)).execute(pg)?;
+                }
             }
             Ok(())
         })?;
@@ -121,11 +138,9 @@ fn main() -> anyhow::Result<()> {
             use diesel::RunQueryDsl as _;
             if let broadsheet_persistence::AnyConnection::Postgres(pg) = c {
                 diesel::sql_query("SET maintenance_work_mem = '512MB'").execute(pg)?;
-                // As the search migration defines it.
-                diesel::sql_query(
-                    "CREATE INDEX articles_search_idx ON articles USING GIN (search)",
-                )
-                .execute(pg)?;
+                for index in SEARCH_INDEXES {
+                    diesel::sql_query(index.1).execute(pg)?;
+                }
             }
             Ok(())
         })?;

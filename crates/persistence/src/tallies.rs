@@ -90,6 +90,12 @@ pub(crate) fn authors(
 /// from then on.
 pub fn recount(conn: &mut AnyConnection) -> Result<(), StoreError> {
     conn.transaction(|c| {
+        if let AnyConnection::Postgres(_) = c {
+            // Statistics first: right after a bulk load the planner has none, and it counted
+            // each tag by reading every published article (over 15 minutes for 2,000 tags and
+            // 100k articles, against 7.5 s after ANALYZE).
+            diesel::sql_query("ANALYZE articles, article_tags, article_authors").execute(c)?;
+        }
         for statement in [
             "INSERT INTO tag_counts (tag_id) SELECT id FROM tags \
              WHERE id NOT IN (SELECT tag_id FROM tag_counts)",

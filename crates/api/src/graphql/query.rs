@@ -376,10 +376,10 @@ impl Query {
         Ok(NameConnection { page, total })
     }
 
-    /// Full-text search over titles, excerpts and bodies of published articles, best match
-    /// first (a title holding every word ranks above body-only matches) among the newest
-    /// 200 articles that hold every word. The query is taken as plain words: quotes, `*`,
-    /// `OR` and the like have no special meaning.
+    /// Full-text search over titles, excerpts and bodies of published articles that hold
+    /// every word: those whose title holds every word first, then the others, each newest
+    /// first; at most 200 results. The query is taken as plain words: quotes, `*`, `OR` and
+    /// the like have no special meaning.
     #[graphql(complexity = "crate::graphql::pagination::page_cost(first, None, child_complexity)")]
     async fn search(
         &self,
@@ -405,20 +405,14 @@ impl Query {
         let offset = offset_after(after.as_deref())?;
         let req = request(ctx);
         let now = req.now;
-        // Counting is a second walk of the matches: only when asked for.
+        // Counting reads every result up to the bound: only when asked for.
         let counted = ctx.look_ahead().field("totalCount").exists();
-        let (hits, total) = req
+        let found = req
             .store
-            .read(move |c| {
-                let hits = search::search(c, &query, now, offset, size + 1)?;
-                let total = match counted {
-                    true => search::count(c, &query, now)?,
-                    false => 0,
-                };
-                Ok((hits, total))
-            })
+            .read(move |c| search::search(c, &query, now, offset, size + 1, counted))
             .await
             .map_err(ApiError::from)?;
+        let (hits, total) = (found.hits, found.total.unwrap_or(0));
         req.shows(surrogate::ARTICLES);
         // Matches title and body: any article's edit may move it.
         req.surrogates.depend(surrogate::ARTICLES_ANY.to_owned());

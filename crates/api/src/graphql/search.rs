@@ -43,7 +43,7 @@ impl SearchEdge {
     }
 }
 
-/// A page of search results, best first.
+/// A page of search results: title matches first, then the others, each newest first.
 pub struct SearchConnection {
     /// The results.
     pub edges: Vec<SearchEdge>,
@@ -79,7 +79,7 @@ impl SearchConnection {
         }
     }
 
-    /// Results in all (at most 200: search ranks the newest 200 matches).
+    /// Results in all (at most 200: search shows the first 200).
     async fn total_count(&self) -> i32 {
         int(self.total)
     }

@@ -26,13 +26,15 @@ const NOT_IN_SCHEMA: &[&str] = &[
 
 /// Tables the migrations create on SQLite only that `schema.rs` leaves out on purpose: the
 /// full-text index (an FTS5 virtual table, and the shadow tables SQLite keeps for it), read
-/// by hand-written SQL only (see `search.rs`).
+/// by hand-written SQL only (see `search/sqlite.rs`).
 const SQLITE_ONLY_PREFIX: &str = "articles_fts";
 
 /// Columns the migrations create on PostgreSQL only that `schema.rs` leaves out on purpose.
 const POSTGRES_ONLY: &[(&str, &str)] = &[
-    // The generated full-text vector, read by hand-written SQL only (see `search.rs`).
+    // The generated full-text vectors (the whole article's, and its title's), read by
+    // hand-written SQL only (see `search/postgres.rs`).
     ("articles", "search"),
+    ("articles", "title_search"),
 ];
 
 /// A column as `schema.rs` declares it.

@@ -14,13 +14,17 @@ backend_tests!(
     only_live_articles_are_found,
     the_index_follows_edits_and_deletes,
     pages_and_counts,
-    only_the_newest_matches_are_ranked,
+    title_matches_first_then_the_rest_each_newest_first,
+    pages_run_across_the_tiers,
+    more_matches_than_the_first_steps_read,
+    at_most_max_results,
 );
 
 fn ids(c: &mut AnyConnection, q: &str) -> Vec<ArticleId> {
     let query = SearchQuery::parse(q).expect("valid query");
-    search::search(c, &query, now(), 0, 50)
+    search::search(c, &query, now(), 0, 50, false)
         .expect("search")
+        .hits
         .into_iter()
         .map(|h| h.article)
         .collect()
@@ -59,7 +63,9 @@ fn snippets_mark_matches_and_escape_text(db: &TestDb) {
         .body("Spending <script>alert(1)</script> & the council's budget vote went ahead.")
         .create(&mut c);
     let q = SearchQuery::parse("vote").expect("valid");
-    let hits = search::search(&mut c, &q, now(), 0, 5).expect("search");
+    let hits = search::search(&mut c, &q, now(), 0, 5, false)
+        .expect("search")
+        .hits;
     let snippet = &hits.first().expect("one hit").snippet;
     assert!(snippet.contains("<mark>vote</mark>"), "{snippet}");
     assert!(!snippet.contains("<script>"), "{snippet}");
@@ -148,54 +154,162 @@ fn pages_and_counts(db: &TestDb) {
         ArticleBuilder::new(&format!("Housing story {i}"), w).create(&mut c);
     }
     let q = SearchQuery::parse("housing").expect("valid");
-    assert_eq!(search::count(&mut c, &q, now()).expect("count"), 5);
-    let first = search::search(&mut c, &q, now(), 0, 3).expect("page");
-    let rest = search::search(&mut c, &q, now(), 3, 3).expect("page");
-    assert_eq!((first.len(), rest.len()), (3, 2));
-    let mut all: Vec<ArticleId> = first.iter().chain(&rest).map(|h| h.article).collect();
+    let first = search::search(&mut c, &q, now(), 0, 3, true).expect("page");
+    assert_eq!(first.total, Some(5));
+    let rest = search::search(&mut c, &q, now(), 3, 3, false).expect("page");
+    assert_eq!(rest.total, None, "counted only when asked");
+    assert_eq!((first.hits.len(), rest.hits.len()), (3, 2));
+    let mut all: Vec<ArticleId> = first
+        .hits
+        .iter()
+        .chain(&rest.hits)
+        .map(|h| h.article)
+        .collect();
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 5, "no hit twice across pages");
 }
 
-fn only_the_newest_matches_are_ranked(db: &TestDb) {
+/// Title matches, newest first, then body matches, newest first; drafts nowhere. Returns the
+/// expected order of "tram".
+fn tram_fixture(c: &mut AnyConnection) -> Vec<ArticleId> {
+    let w = UserBuilder::new("Writer").create(c).id();
+    let mut titles = Vec::new();
+    let mut bodies = Vec::new();
+    for i in 0..40 {
+        // Every fifth article names trams in its title, every third in its body only, and
+        // the rest not at all: matches spread among articles that do not match.
+        let b = match (i % 5, i % 3) {
+            (0, _) => ArticleBuilder::new(&format!("Tram news {i}"), w).body("Timetables."),
+            (_, 0) => ArticleBuilder::new(&format!("Story {i}"), w).body("The tram was late."),
+            _ => ArticleBuilder::new(&format!("Story {i}"), w).body("Buses and bikes."),
+        };
+        let b = if i == 15 || i == 9 { b.draft() } else { b };
+        let a = b.create(c);
+        match (i % 5, i % 3, i == 15 || i == 9) {
+            (_, _, true) => {}
+            (0, _, _) => titles.push(a.id),
+            (_, 0, _) => bodies.push(a.id),
+            _ => {}
+        }
+    }
+    // Newer articles that do not match at all: a walk from the newest finds nothing first.
+    for i in 0..12 {
+        ArticleBuilder::new(&format!("Weather {i}"), w)
+            .body("Rain.")
+            .create(c);
+    }
+    titles.reverse();
+    bodies.reverse();
+    titles.into_iter().chain(bodies).collect()
+}
+
+fn page(
+    c: &mut AnyConnection,
+    q: &str,
+    offset: usize,
+    limit: usize,
+    steps: search::Steps,
+) -> search::Found {
+    let query = SearchQuery::parse(q).expect("valid query");
+    search::search_in_steps(c, &query, now(), offset, limit, true, steps).expect("search")
+}
+
+fn article_ids(found: &search::Found) -> Vec<ArticleId> {
+    found.hits.iter().map(|h| h.article).collect()
+}
+
+fn title_matches_first_then_the_rest_each_newest_first(db: &TestDb) {
+    let mut c = db.store.conn().expect("connection");
+    let expected = tram_fixture(&mut c);
+    assert_eq!(expected.len(), 7 + 10, "fixture");
+    let all = page(&mut c, "tram", 0, 50, search::Steps::default());
+    assert_eq!(article_ids(&all), expected);
+    assert_eq!(all.total, Some(17));
+    // A passage of the body (or, on SQLite, of whichever column matches best): the body
+    // matches' passages hold the word.
+    assert!(
+        all.hits[7..]
+            .iter()
+            .all(|h| h.snippet.contains("<mark>tram</mark>")),
+        "{:?}",
+        all.hits
+    );
+}
+
+fn pages_run_across_the_tiers(db: &TestDb) {
+    let mut c = db.store.conn().expect("connection");
+    let expected = tram_fixture(&mut c);
+    for size in [1, 2, 3, 5, 7, 16] {
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        loop {
+            let found = page(&mut c, "tram", offset, size, search::Steps::default());
+            assert_eq!(found.total, Some(17));
+            if found.hits.is_empty() {
+                break;
+            }
+            seen.extend(article_ids(&found));
+            offset += size;
+        }
+        assert_eq!(seen, expected, "pages of {size}");
+    }
+}
+
+/// Bounds far below the fixture make every later step run: step 1 reads only as many rows as
+/// results wanted, step 2 asks the index among as many ids, and what they miss the last step
+/// finds. Every bound gives the same pages.
+fn more_matches_than_the_first_steps_read(db: &TestDb) {
+    let mut c = db.store.conn().expect("connection");
+    let expected = tram_fixture(&mut c);
+    for (walk, window) in [(1, 1), (1, 2), (2, 1), (3, 4), (1, 1_000)] {
+        let steps = search::Steps {
+            walk_per_result: walk,
+            window_per_result: window,
+        };
+        for size in [1, 3, 10, 50] {
+            let mut seen = Vec::new();
+            let mut offset = 0;
+            while offset < expected.len() + size {
+                let found = page(&mut c, "tram", offset, size, steps);
+                assert_eq!(found.total, Some(17), "walk {walk}, window {window}");
+                seen.extend(article_ids(&found));
+                offset += size;
+            }
+            assert_eq!(
+                seen, expected,
+                "walk {walk}, window {window}, pages of {size}"
+            );
+        }
+        let titles = page(&mut c, "tram news", 0, 10, steps);
+        assert_eq!(
+            article_ids(&titles),
+            expected[..7],
+            "two words, title tier only"
+        );
+    }
+}
+
+fn at_most_max_results(db: &TestDb) {
     let mut c = db.store.conn().expect("connection");
     let w = UserBuilder::new("Writer").create(&mut c).id();
-    let oldest = ArticleBuilder::new("Tram fares rise", w)
-        .body("Tram fares.")
-        .create(&mut c);
-    let middle = ArticleBuilder::new("Council budget", w)
-        .body("The tram line is late.")
-        .create(&mut c);
-    ArticleBuilder::new("Draft", w)
-        .draft()
-        .body("Tram tram tram.")
-        .create(&mut c);
-    let newest = ArticleBuilder::new("Weather", w)
-        .body("Rain stopped the tram.")
-        .create(&mut c);
-    let q = SearchQuery::parse("tram").expect("valid");
-    let all: Vec<ArticleId> = search::search(&mut c, &q, now(), 0, 10)
-        .expect("all")
-        .into_iter()
-        .map(|h| h.article)
+    let over = search::MAX_RESULTS + 3;
+    let mut made: Vec<ArticleId> = (0..over)
+        .map(|i| {
+            ArticleBuilder::new(&format!("Note {i}"), w)
+                .body("Ferry times.")
+                .create(&mut c)
+                .id
+        })
         .collect();
-    assert_eq!(all[0], oldest.id, "the title match first");
-    assert_eq!(all.len(), 3);
-    let two: Vec<ArticleId> = search::search_among(&mut c, &q, now(), 0, 10, 2)
-        .expect("newest two")
-        .into_iter()
-        .map(|h| h.article)
-        .collect();
-    let mut sorted = two.clone();
-    sorted.sort();
-    assert_eq!(sorted, [middle.id, newest.id], "drafts take no place");
-    assert_eq!(search::count_among(&mut c, &q, now(), 2).expect("count"), 2);
-    assert_eq!(search::count(&mut c, &q, now()).expect("count"), 3);
-    let page: Vec<ArticleId> = search::search_among(&mut c, &q, now(), 1, 10, 2)
-        .expect("second page")
-        .into_iter()
-        .map(|h| h.article)
-        .collect();
-    assert_eq!(page, two[1..], "pages within the bound");
+    made.reverse();
+    let q = SearchQuery::parse("ferry").expect("valid");
+    let first = search::search(&mut c, &q, now(), 0, 10, true).expect("first");
+    assert_eq!(first.total, Some(200));
+    assert_eq!(article_ids(&first), made[..10]);
+    let last = search::search(&mut c, &q, now(), 195, 10, false).expect("last");
+    assert_eq!(article_ids(&last), made[195..200]);
+    let past = search::search(&mut c, &q, now(), 200, 10, true).expect("past");
+    assert!(past.hits.is_empty());
+    assert_eq!(past.total, Some(200));
 }

@@ -1,0 +1,198 @@
+//! Search on PostgreSQL: a tier is read in bounded steps, each taken only when the one before
+//! could not fill the page, so that neither a rare word nor a common one makes the planner
+//! rank or sort every match.
+//!
+//! 1. **The newest articles, in id order**, each tested against the query, up to
+//!    [`WALK_PER_RESULT`](super::WALK_PER_RESULT) articles per result wanted: a common word
+//!    fills the page here after a few rows.
+//! 2. **A window of recent ids through the search index**: the matches among the
+//!    [`WINDOW_PER_RESULT`](super::WINDOW_PER_RESULT) newest ids per result wanted (a
+//!    bitmap of the index's matches and of the id range), newest first; if the page is not
+//!    full, a window eight times larger (once). Reading a match from the table is what
+//!    costs here (its page is seldom in shared buffers: ~20 µs measured at 100k articles),
+//!    and the window keeps those reads near the page's size rather than the word's count.
+//! 3. **Every match through the search index**, newest first: only a word rare enough that
+//!    its matches are few.
+//!
+//! Steps 2 and 3 run with index scans and sequential scans off, in a transaction of their own
+//! (`SET LOCAL`): left to itself the planner walks the id index for a word it guesses common,
+//! and for a word that is common only long ago that walk reads the archive. The title tier
+//! reads `title_search`, a small vector of the title alone with a GIN index of its own; the
+//! body tier reads `search` (title, excerpt and body), minus the title matches.
+
+use std::collections::HashMap;
+
+use broadsheet_domain::search::SearchQuery;
+use broadsheet_domain::time::Timestamp;
+use diesel::Connection as _;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::{CLOSE, OPEN, Steps, Tier, to_i64};
+use crate::db::AnyConnection;
+use crate::db::sql_types::{DbTime, Instant};
+use crate::raw::{self, Prepared};
+use crate::{StoreError, live};
+
+/// How many windows step 2 tries, each eight times the one before: past them a word is rare
+/// enough that reading all its matches costs less than another bitmap of the id range (that
+/// bitmap costs about 0.06 µs an id).
+const WINDOWS: usize = 2;
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(QueryableByName)]
+struct SnippetRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+}
+
+/// The query, computed once per statement (a scalar subquery: an init plan), whatever plan
+/// the statement gets. One placeholder: the words.
+const QUERY: &str = "(SELECT plainto_tsquery('english', ?))";
+
+/// The tier's test on the articles under `alias`, with its placeholders (the words, once or
+/// twice).
+fn matches(alias: &str, tier: Tier) -> String {
+    match tier {
+        Tier::Title => format!("{alias}.title_search @@ {QUERY}"),
+        Tier::Body => {
+            format!("{alias}.search @@ {QUERY} AND NOT ({alias}.title_search @@ {QUERY})")
+        }
+    }
+}
+
+fn bind_words<'f>(q: Prepared<'f>, words: &str, tier: Tier) -> Prepared<'f> {
+    let q = q.bind::<Text, _>(words.to_owned());
+    match tier {
+        Tier::Title => q,
+        Tier::Body => q.bind::<Text, _>(words.to_owned()),
+    }
+}
+
+pub(super) fn tier(
+    conn: &mut AnyConnection,
+    query: &SearchQuery,
+    now: Timestamp,
+    tier: Tier,
+    wanted: usize,
+    steps: Steps,
+) -> Result<Vec<i64>, StoreError> {
+    let words = query.words().join(" ");
+    let walk = wanted.saturating_mul(steps.walk_per_result.max(1));
+    // Step 1. The subquery's `ORDER BY id DESC LIMIT` fixes the plan (a backward walk of the
+    // primary key, read lazily): the tests run on at most `walk` rows, and a dense match stops
+    // the walk after a few.
+    let sql = format!(
+        "SELECT w.id FROM ( \
+             SELECT a.id, a.status, a.published_at, a.title_search, a.search \
+             FROM articles a ORDER BY a.id DESC LIMIT ? \
+         ) w \
+         WHERE {live} AND {matches} \
+         ORDER BY w.id DESC LIMIT ?",
+        live = live::sql("w"),
+        matches = matches("w", tier),
+    );
+    let q = Prepared::new(sql)
+        .bind::<BigInt, _>(to_i64(walk))
+        .bind::<Instant, _>(DbTime(now));
+    let found: Vec<IdRow> = bind_words(q, &words, tier)
+        .bind::<BigInt, _>(to_i64(wanted))
+        .load(conn)?;
+    if found.len() >= wanted {
+        return Ok(found.into_iter().map(|r| r.id).collect());
+    }
+    conn.transaction(|c| {
+        // The newest id, read before the index scans are turned off (a maximum is read from
+        // the primary key by an index scan), and then `SET LOCAL` both: undone when the
+        // transaction ends. The statement is planned before it runs, so in one statement.
+        let top: Vec<IdRow> = diesel::sql_query(
+            "SELECT (SELECT coalesce(max(id), 0) FROM articles) AS id, \
+                    set_config('enable_indexscan', 'off', true) AS indexscan, \
+                    set_config('enable_seqscan', 'off', true) AS seqscan",
+        )
+        .load(c)?;
+        let top = top.first().map_or(0, |r| r.id);
+        // Step 2: the newest ids only, in windows of eightfold size (see [`WINDOWS`])
+        // (an id range, so that a bitmap of the primary key is intersected with the search
+        // index's and only the matches inside it are read from the table).
+        let sql = format!(
+            "SELECT a.id FROM articles a \
+             WHERE a.id > ? AND {live} AND {matches} \
+             ORDER BY a.id DESC LIMIT ?",
+            live = live::sql("a"),
+            matches = matches("a", tier),
+        );
+        let mut window = to_i64(wanted.saturating_mul(steps.window_per_result.max(1)));
+        for _ in 0..WINDOWS {
+            if window >= top {
+                break;
+            }
+            let q = Prepared::new(sql.clone())
+                .bind::<BigInt, _>(top - window)
+                .bind::<Instant, _>(DbTime(now));
+            let found: Vec<IdRow> = bind_words(q, &words, tier)
+                .bind::<BigInt, _>(to_i64(wanted))
+                .load(c)?;
+            if found.len() >= wanted {
+                return Ok(found.into_iter().map(|r| r.id).collect());
+            }
+            window = window.saturating_mul(8);
+        }
+        // Step 3: every match.
+        let sql = format!(
+            "SELECT a.id FROM articles a WHERE {live} AND {matches} \
+             ORDER BY a.id DESC LIMIT ?",
+            live = live::sql("a"),
+            matches = matches("a", tier),
+        );
+        let q = Prepared::new(sql).bind::<Instant, _>(DbTime(now));
+        let found: Vec<IdRow> = bind_words(q, &words, tier)
+            .bind::<BigInt, _>(to_i64(wanted))
+            .load(c)?;
+        Ok(found.into_iter().map(|r| r.id).collect())
+    })
+}
+
+pub(super) fn snippets(
+    conn: &mut AnyConnection,
+    query: &SearchQuery,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, StoreError> {
+    // `ts_headline` parses and stems all the text it is given (about a millisecond for a
+    // 4 KB body), so it is given a passage of 500 characters around the first place the
+    // longest word is written as typed (stop words are short; a stemmed form written
+    // otherwise is not found, and the passage then starts the body).
+    let sql = format!(
+        "SELECT a.id, ts_headline('english', \
+                    substr(a.plaintext, greatest(strpos(lower(a.plaintext), ?) - 200, 1), 500), \
+                    {QUERY}, ?) AS snippet \
+         FROM articles a WHERE a.id IN ({})",
+        raw::list(ids.len())
+    );
+    let longest = query
+        .words()
+        .iter()
+        .max_by_key(|w| w.chars().count())
+        .cloned()
+        .unwrap_or_default();
+    let options = format!(
+        "StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, \
+         MaxFragments=1, ShortWord=2"
+    );
+    let q = Prepared::new(sql)
+        .bind::<Text, _>(longest)
+        .bind::<Text, _>(query.words().join(" "))
+        .bind::<Text, _>(options);
+    let rows: Vec<SnippetRow> = ids
+        .iter()
+        .fold(q, |q, id| q.bind::<BigInt, _>(*id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
+}
