@@ -108,38 +108,6 @@ fn stored_instant(text: &str) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_instants_read_as_the_general_parser_reads_them() {
-        for text in [
-            "2026-12-01T19:49:17.123456Z",
-            "1970-01-01T00:00:00.000000Z",
-            "2024-02-29T23:59:59.999999Z",
-        ] {
-            let general = DateTime::parse_from_rfc3339(text)
-                .expect("valid")
-                .with_timezone(&Utc);
-            assert_eq!(stored_instant(text), Some(general), "{text}");
-            let written = general.format(SQLITE_TIME_FORMAT).to_string();
-            assert_eq!(written, text, "the form this module writes");
-        }
-        for text in [
-            "2026-12-01T19:49:17Z",
-            "2026-12-01 19:49:17.123456Z",
-            "2026-13-01T19:49:17.123456Z",
-            "2025-02-29T19:49:17.123456Z",
-            "2026-12-01T24:00:00.000000Z",
-            "2026-12-01T19:49:17.12345aZ",
-            "2026-12-01T19:49:17.123456+00:00",
-        ] {
-            assert_eq!(stored_instant(text), None, "{text}");
-        }
-    }
-}
-
 impl HasSqlType<Instant> for MultiBackend {
     fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
         MultiBackend::lookup_sql_type::<Instant>(lookup)
@@ -208,5 +176,37 @@ impl ToSql<PublicUuid, MultiBackend> for DbUuid {
 impl From<DateTime<Utc>> for DbTime {
     fn from(t: DateTime<Utc>) -> Self {
         Self(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_instants_read_as_the_general_parser_reads_them() {
+        for text in [
+            "2026-12-01T19:49:17.123456Z",
+            "1970-01-01T00:00:00.000000Z",
+            "2024-02-29T23:59:59.999999Z",
+        ] {
+            let general = DateTime::parse_from_rfc3339(text)
+                .expect("valid")
+                .with_timezone(&Utc);
+            assert_eq!(stored_instant(text), Some(general), "{text}");
+            let written = general.format(SQLITE_TIME_FORMAT).to_string();
+            assert_eq!(written, text, "the form this module writes");
+        }
+        for text in [
+            "2026-12-01T19:49:17Z",
+            "2026-12-01 19:49:17.123456Z",
+            "2026-13-01T19:49:17.123456Z",
+            "2025-02-29T19:49:17.123456Z",
+            "2026-12-01T24:00:00.000000Z",
+            "2026-12-01T19:49:17.12345aZ",
+            "2026-12-01T19:49:17.123456+00:00",
+        ] {
+            assert_eq!(stored_instant(text), None, "{text}");
+        }
     }
 }
