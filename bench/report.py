@@ -1,16 +1,44 @@
 """Turns bench/run's results (one JSON object a line) into bench/RESULTS.md.
 
-usage: python3 bench/report.py RESULTS.jsonl COMMAND > bench/RESULTS.md
+usage: python3 bench/report.py RESULTS.jsonl COMMAND [PREVIOUS-RESULTS.md] > bench/RESULTS.md
+
+The sections it writes are made anew from the figures; any other `## ` section of
+PREVIOUS-RESULTS.md (written by hand: the first build, instructions per request...) is kept,
+word for word, after them.
 """
 
 import datetime
 import json
 import os
 import platform
+import re
 import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 command = sys.argv[2] if len(sys.argv) > 2 else "bash bench/run"
+previous = sys.argv[3] if len(sys.argv) > 3 else None
+
+# The headings of the sections this script writes; every other section of the previous
+# report is someone's writing, and is kept.
+GENERATED = re.compile(
+    r"^## (Bulk load|(sqlite|postgres), \S+ articles|Against PostGraphile.*|Scale: .*|Newsroom.*|Targets)\s*$")
+
+
+def hand_written(path):
+    """The sections of the report at `path` that this script did not write, as text."""
+    try:
+        text = open(path).read()
+    except OSError:
+        return ""
+    kept, keep = [], False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            keep = not GENERATED.match(line)
+        elif line.startswith("# "):
+            keep = False
+        if keep:
+            kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def cpu_model():
@@ -120,7 +148,12 @@ w("Scenarios: **home** 20 latest with tags and authors (GraphQL); **slug** an ar
   "fewer), by cursor; **search** full text, 10 results with snippets, for one of 700 names "
   "each found in roughly 0.2-3% of the articles; **search-common** the same for a word found in "
   "nearly every article; **json** the Content API's "
-  "posts browse with tags and authors; **json-slug** one post by slug from the Content API.")
+  "posts browse with tags and authors; **json-slug** one post by slug from the Content API; "
+  "**json-tags** the Content API's first 15 tags with their post counts (`include=count.posts`); "
+  "**json-tags-by-count** the same ordered by count (`order=count.posts desc`); **json-tag** one of "
+  "the 200 most used tags by slug with its count; **json-authors** the authors with their counts; "
+  "**json-filter** the posts browse filtered by two of the 50 most used tags and featured "
+  "(`filter=tag:[a,b]+featured:true`).")
 w("")
 
 loads = [r for r in rows if r["kind"] == "load"]
@@ -186,6 +219,35 @@ if len(sizes) > 1:
             w(f"| {backend} | {s} | " + " | ".join(cells) + " |")
     w("")
 
+newsroom = [r for r in rows if r["kind"] == "newsroom"]
+newsroom_pairs = []
+for busy in (r for r in newsroom if r.get("writes")):
+    quiet = find("newsroom", writes=False, size=busy["size"], backend=busy["backend"],
+                 scenario=busy["scenario"])
+    newsroom_pairs.append((busy, quiet))
+if newsroom_pairs:
+    w("## Newsroom: cached reads while the newsroom writes")
+    w("")
+    w("Each cached scenario twice in a row on the same warm server (64 MB cache): without writes, "
+      "then while `bench/newsroom-writer` updates a published article (one of the newest 1,000) "
+      "every second and publishes a new one (two of the most used tags) every ten seconds, "
+      "through GraphQL mutations with an editor's token. \"hits\": the share of responses with "
+      "`X-Cache: HIT`.")
+    w("")
+    w("| backend | articles | scenario | quiet req/s | hits | p99 | writing req/s | hits | p99 | writing / quiet | updates | publishes | write p50 ms | errors |")
+    w("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for busy, quiet in newsroom_pairs:
+        b = busy["figures"]
+        wr = busy.get("writer", {})
+        hit = lambda f: f"{f['cache_hit_ratio']:.1%}" if f and "cache_hit_ratio" in f else "–"
+        write_errors = f" (writes: {wr['write_errors']})" if wr.get("write_errors") else ""
+        w(f"| {busy['backend']} | {size_label(busy['size'])} | {busy['scenario']} "
+          f"| {rps(quiet)} | {hit(quiet)} | {ms(quiet, 'p99_ms')} "
+          f"| {rps(b)} | {hit(b)} | {ms(b, 'p99_ms')} | {ratio(b, quiet)} "
+          f"| {wr.get('updates', '–')} | {wr.get('publishes', '–')} | {wr.get('write_p50_ms', '–')} "
+          f"| {errors(quiet, b)}{write_errors} |")
+    w("")
+
 # The targets, checked against the figures above.
 w("## Targets")
 w("")
@@ -245,7 +307,41 @@ def ceiling(name, candidates, figure, limit, unit, strict=False):
     checks.append((name, not broken and within, detail))
 
 
+if newsroom_pairs:
+    hits = [(b["figures"].get("cache_hit_ratio", 0), b) for b, _ in newsroom_pairs]
+    shares = [(b["figures"]["rps"] / q["rps"], b) for b, q in newsroom_pairs
+              if q and q.get("rps") and b["figures"].get("rps")]
+    low_hit = min(hits, key=lambda x: x[0])
+    broken = [b for b, q in newsroom_pairs if failed(b) or b.get("writer", {}).get("write_errors")]
+    checks.append((
+        "Newsroom: hit share ≥ 90% while writing",
+        low_hit[0] >= 0.9 and not broken,
+        f"lowest {low_hit[0]:.1%} ({label(low_hit[1])})"
+        + ("; failed runs or writes: " + ", ".join(label(b) for b in broken) if broken else ""),
+    ))
+    if shares:
+        low = min(shares, key=lambda x: x[0])
+        checks.append((
+            "Newsroom: throughput while writing ≥ 70% of the same scenario without writes",
+            low[0] >= 0.7,
+            f"lowest {low[0]:.0%} ({label(low[1])})",
+        ))
+
 ours = [r for r in rows if r["kind"] == "ours"]
+for size in sizes:
+    for backend in backends:
+        home = find("ours", size=size, backend=backend, scenario="home", cache=False)
+        lists = [r for r in ours if not r["cache"] and r["size"] == size and r["backend"] == backend
+                 and r["scenario"] in ("json-tags", "json-tags-by-count", "json-authors", "json-filter")]
+        if size != 100_000 or not home or not home.get("p99_ms") or not lists:
+            continue
+        worst = max(lists, key=lambda r: r["figures"].get("p99_ms", 0) if not failed(r) else float("inf"))
+        x = worst["figures"].get("p99_ms", 0) / home["p99_ms"]
+        checks.append((
+            f"Uncached Content API lists p99 within 2× the GraphQL home page's ({backend}, 100k)",
+            x <= 2 and not any(failed(r) for r in lists),
+            f"worst {worst['scenario']} {worst['figures'].get('p99_ms', 0):.1f} ms = {x:.2f}× home's {home['p99_ms']:.1f} ms",
+        ))
 over = [r for r in ours if not is_search(r) and (failed(r) or r["figures"].get("p99_ms", 0) > 10)]
 if any(not is_search(r) for r in ours):
     checks.append((
@@ -266,4 +362,9 @@ w("|---|---|---|")
 for name, ok, detail in checks:
     w(f"| {name} | {'yes' if ok else '**no**'} | {detail} |")
 w("")
+kept = hand_written(previous) if previous else ""
+if kept:
+    w("")
+    w(kept)
+    w("")
 print("\n".join(out))

@@ -21,6 +21,7 @@ e2e_tests!(
     staff_and_previews_are_never_cached,
     requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_count,
     clients_that_take_gzip_get_it_compressed_once_and_kept,
+    clients_that_take_brotli_get_it_before_gzip_compressed_once_and_kept,
 );
 
 /// Servers whose cache refreshes only when the test says (its own interval is a minute), on
@@ -388,6 +389,15 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    brotli::Decompressor::new(bytes, 4096)
+        .read_to_end(&mut out)
+        .expect("a Brotli body");
+    out
+}
+
 /// GETs `path` as the cache answers it: at once if it holds it, else the second time.
 async fn hit(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Reply {
     for _ in 0..2 {
@@ -409,7 +419,8 @@ async fn clients_that_take_gzip_get_it_compressed_once_and_kept(app: TestApp) {
     let key = content_key(&app);
     app.refresh_cache().await;
     let json = ("accept", "application/json");
-    let gzip = [json, ("accept-encoding", "br, gzip")];
+    // Not Brotli, which a client taking both gets (see the next test).
+    let gzip = [json, ("accept-encoding", "gzip, deflate")];
     for path in paths(&key) {
         let identity = hit(&app, &path, &[json]).await;
         assert_eq!(identity.header("content-encoding"), None, "{path}");
@@ -453,4 +464,104 @@ async fn clients_that_take_gzip_get_it_compressed_once_and_kept(app: TestApp) {
     assert_eq!(posted.header("x-cache"), Some("HIT"));
     assert_eq!(posted.header("content-encoding"), Some("gzip"));
     assert_eq!(gunzip(&posted.body), first.body);
+}
+
+/// Phones and browsers send `Accept-Encoding: gzip, deflate, br`: a cached response is kept
+/// Brotli-compressed too, made once when stored, and a client that takes both gets Brotli:
+/// the same bytes every time, decoding to the identity body byte for byte, under their own
+/// entity tag that revalidates like the identity and gzip ones. Weights count: `br;q=0`
+/// refuses it, and a client weighing gzip higher gets gzip. `HEAD` says what `GET` would
+/// send, without the body.
+async fn clients_that_take_brotli_get_it_before_gzip_compressed_once_and_kept(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = content_key(&app);
+    app.refresh_cache().await;
+    let json = ("accept", "application/json");
+    let browser = [json, ("accept-encoding", "gzip, deflate, br")];
+    for path in paths(&key) {
+        let identity = hit(&app, &path, &[json]).await;
+        let gzipped = hit(&app, &path, &[json, ("accept-encoding", "gzip")]).await;
+        let a = hit(&app, &path, &browser).await;
+        let b = hit(&app, &path, &browser).await;
+        assert_eq!(a.header("content-encoding"), Some("br"), "{path}");
+        assert_eq!(a.body, b.body, "{path}: compressed once, kept");
+        assert_eq!(unbrotli(&a.body), identity.body, "{path}: byte for byte");
+        assert!(
+            a.body.len() < gzipped.body.len(),
+            "{path}: smaller than gzip"
+        );
+        assert_eq!(
+            a.header("content-length"),
+            Some(a.body.len().to_string().as_str()),
+            "{path}"
+        );
+        assert!(
+            a.header("vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{path}: {:?}",
+            a.header("vary")
+        );
+        let br_tag = a.header("etag").expect("an entity tag").to_owned();
+        let identity_tag = identity.header("etag").expect("an entity tag").to_owned();
+        let gzip_tag = gzipped.header("etag").expect("an entity tag").to_owned();
+        assert!(br_tag.ends_with("-br\""), "{br_tag}");
+        assert_eq!(
+            br_tag.replace("-br\"", "\""),
+            identity_tag,
+            "{path}: the identity tag, marked"
+        );
+        // Any representation's tag revalidates; the 304 names the one the client would get.
+        for tag in [&br_tag, &identity_tag, &gzip_tag] {
+            let held = app
+                .get_with(&path, &[browser[0], browser[1], ("if-none-match", tag)])
+                .await;
+            assert_eq!(held.status, StatusCode::NOT_MODIFIED, "{path} {tag}");
+            assert!(held.body.is_empty(), "{path}");
+            assert_eq!(held.header("etag"), Some(br_tag.as_str()), "{path}");
+            assert_eq!(held.header("x-cache"), Some("HIT"), "{path}");
+        }
+        // Refused, or weighed below gzip: gzip; refused with gzip: the identity body.
+        for (header, coding) in [
+            ("gzip, br;q=0", Some("gzip")),
+            ("br;q=0, *", Some("gzip")),
+            ("br;q=0.5, gzip", Some("gzip")),
+            ("br;q=0", None),
+            ("br;q=0, gzip;q=0", None),
+            ("identity, br;q=0.5", None),
+        ] {
+            let reply = app
+                .get_with(&path, &[json, ("accept-encoding", header)])
+                .await;
+            assert_eq!(reply.header("content-encoding"), coding, "{path} {header}");
+            let expected = if coding.is_some() {
+                &gzipped
+            } else {
+                &identity
+            };
+            assert_eq!(reply.body, expected.body, "{path} {header}");
+            assert_eq!(reply.header("etag"), expected.header("etag"), "{path}");
+        }
+        // HEAD: GET's headers, no body.
+        let head = app
+            .request(actix_web::http::Method::HEAD, &path, &browser, Vec::new())
+            .await;
+        assert_eq!(head.status, StatusCode::OK, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+        assert_eq!(head.header("content-encoding"), Some("br"), "{path}");
+        assert_eq!(head.header("etag"), Some(br_tag.as_str()), "{path}");
+        assert_eq!(head.header("x-cache"), Some("HIT"), "{path}");
+        assert_eq!(
+            head.header("content-length"),
+            Some(a.body.len().to_string().as_str()),
+            "{path}"
+        );
+    }
+    // A POST answered from the cache is sent in Brotli too.
+    let body =
+        json!({ "query": format!("{{ article(slug: \"{SLUG}\") {{ title html }} }}") }).to_string();
+    let first = post(&app, "/graphql", "application/json", &body).await;
+    let posted = app.post_json("/graphql", &browser, &body).await;
+    assert_eq!(posted.header("x-cache"), Some("HIT"));
+    assert_eq!(posted.header("content-encoding"), Some("br"));
+    assert_eq!(unbrotli(&posted.body), first.body);
 }

@@ -33,6 +33,7 @@ use broadsheet_persistence::content::{self, Changes, ContentState};
 use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
 
+pub use self::encoding::Coding;
 use self::journal::Known;
 use crate::background::Pulse;
 
@@ -43,14 +44,16 @@ use crate::background::Pulse;
 pub struct Cached {
     /// The body.
     pub body: Bytes,
-    /// The body gzip-compressed, made once (when the response is cached, or the first time a
-    /// client that takes gzip asks) and kept: compressing per request cut cached throughput
-    /// sevenfold. `None` inside when gzip does not make it smaller.
-    gzip: OnceLock<Option<Bytes>>,
+    /// The body in each [`Coding`] (indexed by [`Coding::index`]), made once (when the
+    /// response is cached, or the first time a client that takes it asks) and kept:
+    /// compressing per request cut cached throughput sevenfold. `None` inside when the coding
+    /// does not make it smaller.
+    encoded: [OnceLock<Option<Bytes>>; 2],
     /// Its entity tag (with the quotes, and `W/` when weak).
     etag: Option<HeaderValue>,
-    /// The entity tag of the gzip representation: [`GZIP_ETAG_SUFFIX`] added inside the quotes.
-    gzip_etag: Option<HeaderValue>,
+    /// The entity tag of each encoded representation: its [`Coding::etag_suffix`] added
+    /// inside the quotes.
+    encoded_etags: [Option<HeaderValue>; 2],
     /// `Last-Modified`, when the representation has one.
     last_modified: Option<HeaderValue>,
     /// `Surrogate-Key`: the articles, tags and authors (and lists) it shows, for CDN purges.
@@ -85,24 +88,37 @@ impl Cached {
         last_modified: Option<String>,
         deps: Dependencies,
     ) -> Self {
-        let gzip_etag = EntityTag::new(etag.weak, format!("{}{GZIP_ETAG_SUFFIX}", etag.tag()));
+        let encoded_etags = Coding::ALL.map(|coding| {
+            let tag = format!("{}{}", etag.tag(), coding.etag_suffix());
+            header_value(&EntityTag::new(etag.weak, tag).to_string())
+        });
         let (surrogate_keys, deps) = deps.split();
         Self {
             deps,
             body,
-            gzip: OnceLock::new(),
+            encoded: Default::default(),
             etag: header_value(&etag.to_string()),
-            gzip_etag: header_value(&gzip_etag.to_string()),
+            encoded_etags,
             last_modified: last_modified.as_deref().and_then(header_value),
             cache_tag: header_value(&surrogate_keys.replace(' ', ",")),
             surrogate_keys: header_value(&surrogate_keys),
         }
     }
 
-    /// The gzip representation, compressed on first use; `None` when gzip does not make the
-    /// body smaller.
-    pub fn gzip(&self) -> Option<&Bytes> {
-        self.gzip.get_or_init(|| gzip(&self.body)).as_ref()
+    /// The representation in `coding`, compressed on first use; `None` when the coding does
+    /// not make the body smaller.
+    pub fn encoded(&self, coding: Coding) -> Option<&Bytes> {
+        self.encoded[coding.index()]
+            .get_or_init(|| coding.encode(&self.body))
+            .as_ref()
+    }
+
+    /// Makes every representation now, so that what is kept is counted in full and no hit
+    /// compresses.
+    fn encode_all(&self) {
+        for coding in Coding::ALL {
+            self.encoded(coding);
+        }
     }
 
     fn size(&self, key: &str) -> usize {
@@ -111,12 +127,13 @@ impl Cached {
         key.len()
             + self.body.len()
             + self
-                .gzip
-                .get()
-                .and_then(Option::as_ref)
-                .map_or(0, Bytes::len)
+                .encoded
+                .iter()
+                .filter_map(|e| e.get().and_then(Option::as_ref))
+                .map(Bytes::len)
+                .sum::<usize>()
             + header(&self.etag)
-            + header(&self.gzip_etag)
+            + self.encoded_etags.iter().map(header).sum::<usize>()
             + header(&self.last_modified)
             + header(&self.surrogate_keys)
             + header(&self.cache_tag)
@@ -284,7 +301,7 @@ impl ResponseCache {
     /// on the side of holding less.
     pub fn put_shared(&self, key: String, ticket: Ticket, shelf: Shelf, response: Arc<Cached>) {
         // Compressed now, once, so that what is kept is counted in full.
-        response.gzip();
+        response.encode_all();
         let size = response.size(&key);
         let (cache, room) = match shelf {
             Shelf::Found => (&self.found, self.max_bytes - self.max_bytes / NOTHING_SHARE),
@@ -383,46 +400,6 @@ impl ResponseCache {
     }
 }
 
-/// Marks the entity tag of a gzip representation (as Apache does): it differs from the
-/// identity one's, as RFC 9110 wants of a different representation, and `If-None-Match`
-/// compares them as one.
-const GZIP_ETAG_SUFFIX: &str = "-gzip";
-
-/// `body` gzip-compressed (at the level actix's own compression uses), when that makes it
-/// smaller.
-fn gzip(body: &[u8]) -> Option<Bytes> {
-    use std::io::Write as _;
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(body.len() / 3 + 32),
-        flate2::Compression::fast(),
-    );
-    encoder.write_all(body).ok()?;
-    let out = encoder.finish().ok()?;
-    (out.len() < body.len()).then(|| Bytes::from(out))
-}
-
-/// Whether the client takes gzip (`Accept-Encoding: gzip`, `x-gzip` or `*`, with a quality
-/// above zero; an explicit `gzip;q=0` refuses it whatever `*` says).
-pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let mut wildcard = false;
-    for (coding, q) in crate::weights::items(value) {
-        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-            return q > 0.0;
-        }
-        if coding == "*" {
-            wildcard = q > 0.0;
-        }
-    }
-    wildcard
-}
-
 /// The `Cache-Control` of a public response: browsers and CDNs may keep it `max_age` seconds,
 /// and CDNs may serve it `stale_while_revalidate` seconds longer while they fetch a new one.
 pub fn cache_control(max_age: u32, stale_while_revalidate: u32) -> HeaderValue {
@@ -455,7 +432,7 @@ pub struct Served<'a> {
 }
 
 fn etag_matches(header: &str, etag: &str) -> bool {
-    // Weak comparison, as `If-None-Match` asks: `W/"x"` matches `"x"`; and the gzip
+    // Weak comparison, as `If-None-Match` asks: `W/"x"` matches `"x"`; and an encoded
     // representation's tag matches the identity one's.
     let bare = |t: &str| {
         let t = t.trim().trim_start_matches("W/");
@@ -463,8 +440,9 @@ fn etag_matches(header: &str, etag: &str) -> bool {
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .unwrap_or(t);
-        inner
-            .strip_suffix(GZIP_ETAG_SUFFIX)
+        Coding::ALL
+            .into_iter()
+            .find_map(|coding| inner.strip_suffix(coding.etag_suffix()))
             .unwrap_or(inner)
             .to_owned()
     };
@@ -511,11 +489,10 @@ pub fn respond(
     } else {
         actix_web::HttpResponse::Ok()
     };
-    let gzip = gzip_for(req, cached);
-    let etag = if gzip.is_some() {
-        &cached.gzip_etag
-    } else {
-        &cached.etag
+    let encoded = encoded_for(req, cached);
+    let etag = match encoded {
+        Some((coding, _)) => &cached.encoded_etags[coding.index()],
+        None => &cached.etag,
     };
     res.insert_header((header::CACHE_CONTROL, how.cache_control.clone()))
         .insert_header((header::VARY, HeaderValue::from_static(how.vary)))
@@ -543,19 +520,26 @@ pub fn respond(
         header::CONTENT_TYPE,
         HeaderValue::from_static(how.content_type),
     ));
-    match gzip {
-        Some(body) => {
-            res.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+    match encoded {
+        Some((coding, body)) => {
+            res.insert_header((header::CONTENT_ENCODING, coding.header_value()));
             res.body(body.clone())
         }
         None => res.body(cached.body.clone()),
     }
 }
 
-/// `cached`'s gzip representation, when the client takes gzip and it is worth it. Sent with
-/// `Content-Encoding: gzip`, which also keeps the compression middleware off it.
-pub fn gzip_for<'c>(req: &actix_web::HttpRequest, cached: &'c Cached) -> Option<&'c Bytes> {
-    accepts_gzip(req).then(|| cached.gzip()).flatten()
+/// The representation of `cached` to send for `req` (see [`encoding::choose`]), `None` for
+/// the identity body. Sent with its `Content-Encoding`, which also keeps the compression
+/// middleware off it.
+pub fn encoded_for<'c>(
+    req: &actix_web::HttpRequest,
+    cached: &'c Cached,
+) -> Option<(Coding, &'c Bytes)> {
+    let coding = encoding::choose(encoding::accept_encoding(req), |c| {
+        cached.encoded(c).is_some()
+    })?;
+    Some((coding, cached.encoded(coding)?))
 }
 
 /// The strong entity tag of a body: a hash of its bytes.
@@ -727,6 +711,7 @@ pub fn normalize_query(query: &str) -> String {
     out
 }
 
+pub mod encoding;
 #[cfg(test)]
 mod fuzz;
 mod journal;
@@ -932,56 +917,80 @@ mod tests {
         assert!(cache.bytes() <= 64_000);
     }
 
-    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    fn decode(coding: Coding, bytes: &[u8]) -> Vec<u8> {
         use std::io::Read as _;
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .expect("gzip");
+        match coding {
+            Coding::Gzip => flate2::read::GzDecoder::new(bytes).read_to_end(&mut out),
+            Coding::Brotli => brotli::Decompressor::new(bytes, 4096).read_to_end(&mut out),
+        }
+        .expect("decodes");
         out
     }
 
     #[test]
-    fn a_kept_response_is_compressed_once_and_counted() {
+    fn a_kept_response_is_compressed_once_in_each_coding_and_counted() {
         let cache = ResponseCache::new(1 << 20, Clock::system());
         synced(&cache, 1, None);
         let body = "{\"data\":{\"title\":\"A headline\"}}".repeat(40);
         let t = ticket(&cache, "a");
         let kept = cache.put("a".into(), t, Shelf::Found, cached(&body));
-        let gz = kept.gzip().expect("compressed when kept").clone();
-        assert!(gz.len() < body.len() / 4, "{} of {}", gz.len(), body.len());
-        assert_eq!(gunzip(&gz), body.as_bytes());
-        assert!(cache.bytes() >= body.len() + gz.len(), "counted in full");
-        // The same bytes every time, not compressed again.
         let Lookup::Hit(again) = cache.get("a") else {
             panic!("kept")
         };
-        assert_eq!(again.gzip().map(|b| b.as_ptr()), Some(gz.as_ptr()));
-        assert_eq!(text(kept.gzip_etag.as_ref()), "\"x-gzip\"");
+        let mut encoded_bytes = 0;
+        for (coding, tag) in [(Coding::Gzip, "\"x-gzip\""), (Coding::Brotli, "\"x-br\"")] {
+            // Made when kept: already there, without asking for it first.
+            let made = kept.encoded[coding.index()].get().cloned().flatten();
+            let made = made.expect("compressed when kept");
+            assert!(
+                made.len() < body.len() / 4,
+                "{coding:?}: {} of {}",
+                made.len(),
+                body.len()
+            );
+            assert_eq!(decode(coding, &made), body.as_bytes(), "{coding:?}");
+            // The same bytes every time, not compressed again.
+            assert_eq!(
+                again.encoded(coding).map(|b| b.as_ptr()),
+                Some(made.as_ptr())
+            );
+            assert_eq!(text(kept.encoded_etags[coding.index()].as_ref()), tag);
+            encoded_bytes += made.len();
+        }
+        assert!(
+            cache.bytes() >= body.len() + encoded_bytes,
+            "counted in full: {} < {} + {encoded_bytes}",
+            cache.bytes(),
+            body.len()
+        );
         // Nothing gained, nothing kept.
-        assert!(cached("{}").gzip().is_none());
+        for coding in Coding::ALL {
+            assert!(cached("{}").encoded(coding).is_none(), "{coding:?}");
+        }
     }
 
     #[test]
-    fn accept_encoding_is_read_with_its_qualities() {
+    fn the_encoding_is_chosen_by_accept_encoding_and_what_is_kept() {
         use actix_web::test::TestRequest;
-        let takes = |value: Option<&str>| {
+        let body = "{\"data\":{\"title\":\"A headline\"}}".repeat(40);
+        let big = cached(&body);
+        let sent = |value: Option<&str>, c: &Cached| {
             let req = match value {
                 Some(v) => TestRequest::default().insert_header(("accept-encoding", v)),
                 None => TestRequest::default(),
             };
-            accepts_gzip(&req.to_http_request())
+            encoded_for(&req.to_http_request(), c).map(|(coding, _)| coding)
         };
-        assert!(takes(Some("gzip")));
-        assert!(takes(Some("br, gzip;q=0.5, deflate")));
-        assert!(takes(Some("GZIP")));
-        assert!(takes(Some("x-gzip")));
-        assert!(takes(Some("*")));
-        assert!(!takes(None));
-        assert!(!takes(Some("br, deflate")));
-        assert!(!takes(Some("gzip;q=0")));
-        assert!(!takes(Some("*, gzip;q=0")));
-        assert!(!takes(Some("identity")));
+        assert_eq!(sent(Some("gzip, deflate, br"), &big), Some(Coding::Brotli));
+        assert_eq!(sent(Some("br;q=0, gzip"), &big), Some(Coding::Gzip));
+        assert_eq!(sent(Some("GZIP"), &big), Some(Coding::Gzip));
+        assert_eq!(sent(Some("*, br;q=0.5"), &big), Some(Coding::Gzip));
+        assert_eq!(sent(Some("br;q=0, gzip;q=0"), &big), None);
+        assert_eq!(sent(Some("identity"), &big), None);
+        assert_eq!(sent(None, &big), None);
+        // Too small to gain: the identity body, whatever is asked.
+        assert_eq!(sent(Some("br, gzip"), &cached("{}")), None);
     }
 
     #[test]
@@ -993,6 +1002,9 @@ mod tests {
         assert!(etag_matches("*", "\"abc\""));
         assert!(!etag_matches("\"abd\"", "\"abc\""));
         assert!(!etag_matches("\"abc-gzip-gzip\"", "\"abc\""));
+        assert!(etag_matches("\"abc-br\"", "\"abc\""));
+        assert!(etag_matches("W/\"abc\"", "W/\"abc-br\""));
+        assert!(!etag_matches("\"abc-br-gzip\"", "\"abc\""));
     }
 
     #[test]

@@ -104,13 +104,19 @@ fn any_origin_everywhere(config: &Cors) -> Condition<DefaultHeaders> {
     )
 }
 
+/// `GET`, or `HEAD`: what `GET` would answer, without the body (actix leaves it out), which
+/// every HTTP server must support for what it serves by `GET` (RFC 9110, 9.1).
+fn get_or_head() -> guard::AnyGuard {
+    guard::Any(guard::Get()).or(guard::Head())
+}
+
 /// Every feed: the publication's, and each tag's and author's, in three formats.
 fn feed_routes(cfg: &mut web::ServiceConfig) {
     for scope in ["", "/tag/{slug}", "/author/{slug}"] {
         for format in ["/rss/", "/atom/", "/feed.json"] {
             cfg.route(
                 &format!("{scope}{format}"),
-                web::get().to(crate::feeds::handle),
+                web::route().guard(get_or_head()).to(crate::feeds::handle),
             );
         }
     }
@@ -147,12 +153,13 @@ pub fn server(
             .service(
                 web::resource("/graphql")
                     .route(web::get().to(graphql::http::get))
+                    .route(web::head().to(graphql::http::get))
                     .route(web::post().to(graphql::http::post))
                     .default_service(web::to(graphql::http::other_method)),
             )
             .service(
                 web::scope("/ghost/api")
-                    .guard(guard::Get())
+                    .guard(get_or_head())
                     .default_service(web::to(crate::content::handle)),
             )
             .route("/healthz", web::get().to(health::healthz))

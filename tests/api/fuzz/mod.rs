@@ -218,6 +218,7 @@ async fn send(client: &awc::Client, address: &str, req: &Request) -> Result<Answ
     let mut body = Vec::new();
     let decoded = match encoding.as_str() {
         "gzip" => flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut body),
+        "br" => brotli::Decompressor::new(&raw[..], 4096).read_to_end(&mut body),
         "deflate" => flate2::read::ZlibDecoder::new(&raw[..]).read_to_end(&mut body),
         _ => {
             body = raw.to_vec();

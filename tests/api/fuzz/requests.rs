@@ -98,6 +98,9 @@ fn headers(known: &Known) -> impl Strategy<Value = Vec<(&'static str, String)>> 
         "gzip",
         "gzip;q=0",
         "br, gzip;q=0.5",
+        "gzip, deflate, br",
+        "br;q=0, gzip",
+        "br;q=0",
         "deflate",
         "*",
         "identity",
@@ -106,7 +109,7 @@ fn headers(known: &Known) -> impl Strategy<Value = Vec<(&'static str, String)>> 
     let if_none_match = prop_oneof![
         Just("*".to_owned()),
         "\"[0-9a-f]{32}\"",
-        "W/\"[0-9a-f]{32}(-gzip)?\"",
+        "W/\"[0-9a-f]{32}(-gzip|-br)?\"",
         "[ -~]{0,20}",
     ];
     let authorization = prop_oneof![

@@ -10,15 +10,16 @@ use proptest::sample::select;
 use super::*;
 use crate::fuzzing::{accept_encoding, document};
 
-/// An entity tag as this server writes it: strong or weak, identity or gzip.
+/// An entity tag as this server writes it: strong or weak, identity or encoded.
 fn etag() -> impl Strategy<Value = (String, String)> {
-    ("[0-9a-f]{1,8}", any::<bool>(), any::<bool>()).prop_map(|(inner, weak, gzip)| {
+    let suffix = select(vec![
+        "",
+        Coding::Gzip.etag_suffix(),
+        Coding::Brotli.etag_suffix(),
+    ]);
+    ("[0-9a-f]{1,8}", any::<bool>(), suffix).prop_map(|(inner, weak, suffix)| {
         let tag = format!("\"{inner}\"");
-        let written = format!(
-            "{}\"{inner}{}\"",
-            if weak { "W/" } else { "" },
-            if gzip { GZIP_ETAG_SUFFIX } else { "" }
-        );
+        let written = format!("{}\"{inner}{suffix}\"", if weak { "W/" } else { "" });
         (tag, written)
     })
 }
@@ -62,7 +63,8 @@ proptest! {
         let _ = etag_matches(&tag, &junk);
     }
 
-    /// Any request headers get a 200 with the body (gzip only when taken) or a 304 with none.
+    /// Any request headers get a 200 with the body (encoded only as the client takes it, under
+    /// that representation's tag) or a 304 with none.
     #[test]
     fn fuzz_conditional_responses(
         if_none_match in proptest::option::of(prop_oneof![
@@ -108,9 +110,21 @@ proptest! {
         });
         let status = res.status();
         prop_assert!(status == StatusCode::OK || status == StatusCode::NOT_MODIFIED, "{status}");
-        let gzipped = res.headers().get(actix_web::http::header::CONTENT_ENCODING).is_some();
-        prop_assert!(!gzipped || accepts_gzip(&req));
-        prop_assert!(res.headers().contains_key(actix_web::http::header::ETAG));
+        let sent = res
+            .headers()
+            .get(actix_web::http::header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("?").to_owned());
+        let tag = res.headers().get(actix_web::http::header::ETAG).and_then(|v| v.to_str().ok());
+        prop_assert!(tag.is_some());
+        if let Some(sent) = sent {
+            let coding = Coding::ALL.into_iter().find(|c| c.name() == sent);
+            prop_assert!(coding.is_some(), "{sent}");
+            let coding = coding.unwrap_or(Coding::Gzip);
+            let header = encoding::accept_encoding(&req).unwrap_or("");
+            prop_assert!(encoding::quality(header, coding) > 0.0, "{sent} for {header:?}");
+            let marked = format!("{}\"", coding.etag_suffix());
+            prop_assert!(tag.is_some_and(|t| t.ends_with(&marked)), "{tag:?} for {sent}");
+        }
     }
 
     /// A normalized document means what the document means: it parses exactly when the
@@ -135,14 +149,21 @@ proptest! {
         }
     }
 
-    /// Any `Accept-Encoding` is read without a panic, and gzip is taken only when named.
+    /// Any `Accept-Encoding` is read without a panic; a coding is taken only when named (or
+    /// `*` is), never one the client weighs below another it takes.
     #[test]
     fn fuzz_accept_encoding(value in accept_encoding(), kind in select(vec![0u8, 1])) {
         let Ok(header) = HeaderValue::from_str(&value) else { return Ok(()) };
         let name = if kind == 0 { "accept-encoding" } else { "Accept-Encoding" };
         let req = TestRequest::default().insert_header((name, header)).to_http_request();
-        if accepts_gzip(&req) {
-            prop_assert!(value.to_ascii_lowercase().contains("gzip") || value.contains('*'));
+        let read = encoding::accept_encoding(&req);
+        if let Some(coding) = encoding::choose(read, |_| true) {
+            let lower = value.to_ascii_lowercase();
+            prop_assert!(lower.contains(coding.name()) || value.contains('*'), "{coding:?} {value:?}");
+            let header = read.unwrap_or("");
+            for other in Coding::ALL {
+                prop_assert!(encoding::quality(header, other) <= encoding::quality(header, coding));
+            }
         }
     }
 }

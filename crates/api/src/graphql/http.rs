@@ -423,17 +423,18 @@ pub async fn post(
     // Shared caches do not keep POST responses; GET (or persisted queries) is for caching.
     answer.cacheable = false;
     let hit = answer.cached.as_ref().map(|(_, hit)| *hit);
-    let gzip = answer
-        .cached
-        .as_ref()
-        .and_then(|(cached, _)| crate::cache::gzip_for(&req, cached).cloned());
-    if let Some(body) = &gzip {
+    let encoded = answer.cached.as_ref().and_then(|(cached, _)| {
+        crate::cache::encoded_for(&req, cached).map(|(coding, body)| (coding, body.clone()))
+    });
+    if let Some((_, body)) = &encoded {
         answer.body = body.clone();
     }
     let mut res = answer.into_response();
-    if gzip.is_some() {
-        res.headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some((coding, _)) = encoded {
+        let headers = res.headers_mut();
+        headers.insert(header::CONTENT_ENCODING, coding.header_value());
+        // As the compression middleware says when it compresses.
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if let Some(hit) = hit {
         res.headers_mut().insert(
@@ -448,7 +449,7 @@ pub async fn post(
 pub async fn other_method(req: HttpRequest) -> HttpResponse {
     let _ = req;
     HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "GET, POST"))
+        .insert_header((header::ALLOW, "GET, HEAD, POST"))
         .content_type(Format::Json.content_type())
         .body(
             json!({ "errors": [{ "message": "use GET or POST", "extensions": { "code": "METHOD_NOT_ALLOWED" } }] })

@@ -72,7 +72,8 @@ struct Asset {
     content_type: &'static str,
     /// The first 16 hex digits of its SHA-256: the `v` in its URL.
     version: String,
-    /// The body, its entity tag, and its gzip form once a client has asked for it.
+    /// The body, its entity tag, and its Brotli and gzip forms once a client has asked for
+    /// them.
     cached: Cached,
 }
 
