@@ -153,6 +153,22 @@ pub fn search_in_steps(
     Ok(Found { hits, total })
 }
 
+/// An article id, as both backends' search statements return them.
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// An article id with its snippet.
+#[derive(diesel::QueryableByName)]
+struct SnippetRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    snippet: String,
+}
+
 /// The first `wanted` live articles of `tier`, newest first.
 fn tier(
     conn: &mut AnyConnection,

@@ -28,6 +28,8 @@ use diesel::Connection as _;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+use super::{IdRow, SnippetRow};
+
 use super::{CLOSE, OPEN, Steps, Tier, to_i64};
 use crate::db::AnyConnection;
 use crate::db::sql_types::{DbTime, Instant};
@@ -38,20 +40,6 @@ use crate::{StoreError, live};
 /// enough that reading all its matches costs less than another bitmap of the id range (that
 /// bitmap costs about 0.06 µs an id).
 const WINDOWS: usize = 2;
-
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-#[derive(QueryableByName)]
-struct SnippetRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    snippet: String,
-}
 
 /// The query, computed once per statement (a scalar subquery: an init plan), whatever plan
 /// the statement gets. One placeholder: the words.

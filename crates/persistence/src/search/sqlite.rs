@@ -13,24 +13,12 @@ use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+use super::{IdRow, SnippetRow};
+
 use super::{Tier, to_i64};
 use crate::db::sql_types::{DbTime, Instant};
 use crate::raw::{self, Prepared};
 use crate::{StoreError, live};
-
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-#[derive(QueryableByName)]
-struct SnippetRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    snippet: String,
-}
 
 /// Every word, each quoted: an FTS5 string, never an operator. Words hold only letters and
 /// digits, so there is no quote to escape.
