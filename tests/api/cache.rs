@@ -22,6 +22,7 @@ e2e_tests!(
     requests_repeated_byte_for_byte_are_answered_at_once_but_keys_still_count,
     clients_that_take_gzip_get_it_compressed_once_and_kept,
     clients_that_take_brotli_get_it_before_gzip_compressed_once_and_kept,
+    clients_asking_at_once_for_what_is_not_cached_share_one_build,
 );
 
 /// Servers whose cache refreshes only when the test says (its own interval is a minute), on
@@ -564,4 +565,25 @@ async fn clients_that_take_brotli_get_it_before_gzip_compressed_once_and_kept(ap
     assert_eq!(posted.header("x-cache"), Some("HIT"));
     assert_eq!(posted.header("content-encoding"), Some("br"));
     assert_eq!(unbrotli(&posted.body), first.body);
+}
+
+/// Many clients asking at once for a response the cache does not hold (just invalidated by a
+/// write, say) are answered by one build: the first builds it, the others wait for it and are
+/// answered from the cache, on every API.
+async fn clients_asking_at_once_for_what_is_not_cached_share_one_build(app: TestApp) {
+    demo::load(&app.db.store).expect("demo");
+    let key = content_key(&app);
+    app.refresh_cache().await;
+    for path in paths(&key) {
+        let replies = futures_util::future::join_all((0..16).map(|_| read(&app, &path))).await;
+        let misses = replies
+            .iter()
+            .filter(|r| r.header("x-cache") == Some("MISS"))
+            .count();
+        assert_eq!(misses, 1, "{path}: built {misses} times for 16 clients");
+        assert!(
+            replies.iter().all(|r| r.body == replies[0].body),
+            "{path}: the answers differ"
+        );
+    }
 }

@@ -34,6 +34,8 @@ use broadsheet_persistence::{Store, StoreError};
 use chrono::TimeDelta;
 
 pub use self::encoding::Coding;
+pub use self::flight::Flight;
+use self::flight::{Flights, Joined};
 use self::journal::Known;
 use crate::background::Pulse;
 
@@ -178,6 +180,8 @@ pub struct ResponseCache {
     refreshing: tokio::sync::Mutex<()>,
     found: moka::sync::Cache<String, Entry>,
     nothing: moka::sync::Cache<String, Entry>,
+    /// The responses being built, so that each is built once however many ask at a time.
+    flights: Flights,
 }
 
 impl std::fmt::Debug for ResponseCache {
@@ -195,6 +199,7 @@ const MAX_AGE: TimeDelta = TimeDelta::minutes(10);
 const MAX_JOURNAL_ROWS: usize = 50_000;
 
 /// What a lookup found.
+#[derive(Debug)]
 pub enum Lookup {
     /// A fresh response.
     Hit(Arc<Cached>),
@@ -204,11 +209,14 @@ pub enum Lookup {
     Off,
 }
 
-/// The content version and instant a response is being built at.
-#[derive(Debug, Clone, Copy)]
+/// The content version and instant a response is being built at; from
+/// [`ResponseCache::lookup`], also the lead of its build (see [`flight`]): others asking for
+/// the same response wait until the ticket is dropped, after the response is kept.
+#[derive(Debug)]
 pub struct Ticket {
     version: i64,
     at: Timestamp,
+    flight: Option<Flight>,
 }
 
 fn shelf(max_bytes: usize) -> moka::sync::Cache<String, Entry> {
@@ -232,6 +240,7 @@ impl ResponseCache {
             refreshing: tokio::sync::Mutex::new(()),
             found: shelf(max_bytes - nothing),
             nothing: shelf(nothing),
+            flights: Flights::default(),
         }
     }
 
@@ -273,6 +282,7 @@ impl ResponseCache {
         let ticket = Ticket {
             version: known.version,
             at,
+            flight: None,
         };
         if known.version == i64::MIN {
             // Not synchronised yet: nothing can be trusted, and nothing stored.
@@ -289,17 +299,38 @@ impl ResponseCache {
         Lookup::Miss(ticket)
     }
 
+    /// The fresh response for `key`, as [`get`](Self::get) finds it, except that when
+    /// another client is building it, this one waits for that build (see [`flight`]). On a
+    /// miss, the ticket leads the build: keep the response with it, or drop it.
+    pub async fn lookup(&self, key: &str) -> Lookup {
+        let ticket = match self.get(key) {
+            Lookup::Miss(ticket) if ticket.version != i64::MIN => ticket,
+            // Hit, off, or not synchronised (nothing would be kept for anyone to wait for).
+            found => return found,
+        };
+        match self.flights.join(key).await {
+            Joined::Lead(flight) => Lookup::Miss(Ticket {
+                flight: Some(flight),
+                ..ticket
+            }),
+            // Kept by the build waited for, or built alone now under a ticket of its own.
+            Joined::Waited => self.get(key),
+        }
+    }
+
     /// Keeps `response` for `key` on `shelf`, as built under `ticket`; returns it shared.
+    /// Ends the ticket's build: those waiting for it look again.
     pub fn put(&self, key: String, ticket: Ticket, shelf: Shelf, response: Cached) -> Arc<Cached> {
         let response = Arc::new(response);
-        self.put_shared(key, ticket, shelf, Arc::clone(&response));
+        self.put_shared(key, &ticket, shelf, Arc::clone(&response));
+        drop(ticket);
         response
     }
 
     /// Keeps a response already kept under another key under `key` too (a request's raw
     /// form, say, besides its normalized one). Its bytes are counted again: the cache errs
     /// on the side of holding less.
-    pub fn put_shared(&self, key: String, ticket: Ticket, shelf: Shelf, response: Arc<Cached>) {
+    pub fn put_shared(&self, key: String, ticket: &Ticket, shelf: Shelf, response: Arc<Cached>) {
         // Compressed now, once, so that what is kept is counted in full.
         response.encode_all();
         let size = response.size(&key);
@@ -712,6 +743,7 @@ pub fn normalize_query(query: &str) -> String {
 }
 
 pub mod encoding;
+pub mod flight;
 #[cfg(test)]
 mod fuzz;
 mod journal;
@@ -813,6 +845,82 @@ mod tests {
             Lookup::Hit(_) => panic!("{key}: unexpected hit"),
             Lookup::Off => panic!("off"),
         }
+    }
+
+    /// Looks `key` up from `n` tasks at once, while `lead` (a ticket leading its build) is
+    /// held; then `finish` ends the build. Returns what each task found.
+    async fn waiting_on(
+        cache: &Arc<ResponseCache>,
+        key: &'static str,
+        n: usize,
+        finish: impl FnOnce(),
+    ) -> Vec<Lookup> {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let cache = Arc::clone(cache);
+                tokio::spawn(async move { cache.lookup(key).await })
+            })
+            .collect();
+        // Every task is waiting on the build (none can finish while it runs).
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(tasks.iter().all(|t| !t.is_finished()), "none waited");
+        finish();
+        let mut found = Vec::new();
+        for task in tasks {
+            found.push(task.await.expect("the task ran"));
+        }
+        found
+    }
+
+    #[tokio::test]
+    async fn clients_asking_for_a_response_being_built_wait_for_it() {
+        let cache = Arc::new(ResponseCache::new(1 << 20, Clock::system()));
+        synced(&cache, 1, None);
+        let Lookup::Miss(lead) = cache.lookup("home").await else {
+            panic!("a miss")
+        };
+        assert!(lead.flight.is_some(), "the first leads the build");
+        let found = waiting_on(&cache, "home", 16, || {
+            cache.put("home".into(), lead, Shelf::Found, cached("page"));
+        })
+        .await;
+        assert!(
+            found
+                .iter()
+                .all(|f| matches!(f, Lookup::Hit(r) if r.body == "page")),
+            "all answered by the one build: {found:?}"
+        );
+        assert_eq!(cache.flights.in_progress(), 0);
+        // Another key is not held up by it.
+        assert!(matches!(cache.lookup("other").await, Lookup::Miss(t) if t.flight.is_some()));
+    }
+
+    #[tokio::test]
+    async fn when_the_build_keeps_nothing_the_waiters_build_at_once_not_in_turn() {
+        let cache = Arc::new(ResponseCache::new(1 << 20, Clock::system()));
+        synced(&cache, 1, None);
+        let Lookup::Miss(lead) = cache.lookup("private").await else {
+            panic!("a miss")
+        };
+        // An answer that cannot be kept (an error, a private answer): the ticket is dropped.
+        let found = waiting_on(&cache, "private", 8, || drop(lead)).await;
+        assert!(
+            found
+                .iter()
+                .all(|f| matches!(f, Lookup::Miss(t) if t.flight.is_none())),
+            "each builds on its own, none leads another queue: {found:?}"
+        );
+        assert_eq!(cache.flights.in_progress(), 0);
+    }
+
+    #[tokio::test]
+    async fn before_the_first_synchronisation_nobody_waits() {
+        let cache = ResponseCache::new(1 << 20, Clock::system());
+        let (Lookup::Miss(a), Lookup::Miss(b)) = (cache.lookup("k").await, cache.lookup("k").await)
+        else {
+            panic!("misses")
+        };
+        assert!(a.flight.is_none() && b.flight.is_none());
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub async fn handle(
             ));
     }
     let key = format!("feed\0{path}");
-    let ticket = match state.cache().get(&key) {
+    let ticket = match state.cache().lookup(&key).await {
         Lookup::Hit(cached) => return respond(&req, &cached, format, &state, true),
         Lookup::Miss(ticket) => Some(ticket),
         Lookup::Off => None,

@@ -702,7 +702,7 @@ async fn from_cache(
     let Some(key) = &op.cache_key else {
         return Ok(None);
     };
-    match ex.state.cache().get(key) {
+    match ex.state.cache().lookup(key).await {
         Lookup::Hit(cached) => {
             if let Some(key) = &op.content_key
                 && let Err(refusal) =
@@ -977,15 +977,20 @@ async fn respond(ex: &Exchange<'_>, ran: Ran, plan: Plan) -> Answer {
         answer.cached = Some((
             match (cache_key, ticket) {
                 (Some(key), Some(ticket)) => {
-                    let cached = state.cache().put(key, ticket, shelf, cached);
+                    let cached = Arc::new(cached);
                     if let Some(raw_key) = &ex.raw_key {
                         state.cache().put_shared(
                             raw_key.clone(),
-                            ticket,
+                            &ticket,
                             shelf,
                             Arc::clone(&cached),
                         );
                     }
+                    // Last: it ends the build, and those waiting for it look again.
+                    state
+                        .cache()
+                        .put_shared(key, &ticket, shelf, Arc::clone(&cached));
+                    drop(ticket);
                     cached
                 }
                 _ => Arc::new(cached),
