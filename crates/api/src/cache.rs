@@ -219,6 +219,14 @@ pub struct Ticket {
     flight: Option<Flight>,
 }
 
+impl Ticket {
+    /// Whether this ticket leads the build of its response: others asking for it meanwhile
+    /// wait until it is dropped.
+    pub fn leads(&self) -> bool {
+        self.flight.is_some()
+    }
+}
+
 fn shelf(max_bytes: usize) -> moka::sync::Cache<String, Entry> {
     moka::sync::Cache::builder()
         .max_capacity(max_bytes as u64)
@@ -879,7 +887,7 @@ mod tests {
         let Lookup::Miss(lead) = cache.lookup("home").await else {
             panic!("a miss")
         };
-        assert!(lead.flight.is_some(), "the first leads the build");
+        assert!(lead.leads(), "the first leads the build");
         let found = waiting_on(&cache, "home", 16, || {
             cache.put("home".into(), lead, Shelf::Found, cached("page"));
         })
@@ -892,7 +900,7 @@ mod tests {
         );
         assert_eq!(cache.flights.in_progress(), 0);
         // Another key is not held up by it.
-        assert!(matches!(cache.lookup("other").await, Lookup::Miss(t) if t.flight.is_some()));
+        assert!(matches!(cache.lookup("other").await, Lookup::Miss(t) if t.leads()));
     }
 
     #[tokio::test]
@@ -907,7 +915,7 @@ mod tests {
         assert!(
             found
                 .iter()
-                .all(|f| matches!(f, Lookup::Miss(t) if t.flight.is_none())),
+                .all(|f| matches!(f, Lookup::Miss(t) if !t.leads())),
             "each builds on its own, none leads another queue: {found:?}"
         );
         assert_eq!(cache.flights.in_progress(), 0);
@@ -920,7 +928,7 @@ mod tests {
         else {
             panic!("misses")
         };
-        assert!(a.flight.is_none() && b.flight.is_none());
+        assert!(!a.leads() && !b.leads());
     }
 
     #[test]

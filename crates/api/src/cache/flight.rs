@@ -24,22 +24,19 @@ pub const MAX_WAIT: Duration = Duration::from_secs(10);
 /// The builds in progress, by cache key.
 #[derive(Debug, Default)]
 pub(super) struct Flights {
-    lanes: Arc<Mutex<HashMap<Box<str>, Arc<Lane>>>>,
+    lanes: Arc<Mutex<HashMap<Box<str>, Lane>>>,
 }
 
 /// One build in progress: locked by its builder until the build ends.
-#[derive(Debug)]
-struct Lane {
-    building: Arc<tokio::sync::Mutex<()>>,
-}
+type Lane = Arc<tokio::sync::Mutex<()>>;
 
 /// Held by the client building a response: while it is held, others asking for the same key
 /// wait. Dropped when the build ends, kept or not (with the ticket that carries it).
 #[derive(Debug)]
 pub struct Flight {
     key: Box<str>,
-    lane: Arc<Lane>,
-    lanes: Arc<Mutex<HashMap<Box<str>, Arc<Lane>>>>,
+    lane: Lane,
+    lanes: Arc<Mutex<HashMap<Box<str>, Lane>>>,
     /// Released last (fields drop in order): the lane leaves the map before waiters wake.
     _building: tokio::sync::OwnedMutexGuard<()>,
 }
@@ -54,7 +51,7 @@ pub(super) enum Joined {
 }
 
 impl Flights {
-    fn lanes(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Arc<Lane>>> {
+    fn lanes(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Lane>> {
         self.lanes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -65,10 +62,8 @@ impl Flights {
             match lanes.get(key) {
                 Some(lane) => Arc::clone(lane),
                 None => {
-                    let lane = Arc::new(Lane {
-                        building: Arc::new(tokio::sync::Mutex::new(())),
-                    });
-                    let Ok(building) = Arc::clone(&lane.building).try_lock_owned() else {
+                    let lane = Lane::default();
+                    let Ok(building) = Arc::clone(&lane).try_lock_owned() else {
                         // A new lane's lock is free; were it not, build without leading.
                         return Joined::Waited;
                     };
@@ -83,7 +78,10 @@ impl Flights {
             }
         };
         // Ended, or stuck: either way, look again (and build alone if still missing).
-        let _ = tokio::time::timeout(MAX_WAIT, lane.building.lock()).await;
+        let ended = tokio::time::timeout(MAX_WAIT, lane.lock()).await;
+        if ended.is_err() {
+            tracing::debug!("waited {MAX_WAIT:?} for another build of a response; building it");
+        }
         Joined::Waited
     }
 

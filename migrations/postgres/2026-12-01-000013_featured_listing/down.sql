@@ -1,0 +1,1 @@
+DROP INDEX articles_featured_idx;
