@@ -3,6 +3,8 @@
 --   BENCH_PATH    the path; `@@` is replaced by a random item of BENCH_LIST (URL-encoded)
 --   BENCH_BODY    the POST body; `@@` is replaced by a random item (JSON-escaped)
 --   BENCH_LIST    a file of items, one a line (slugs, tags, words); optional
+--   BENCH_KEYS    a file of content keys: `@KEY@` in BENCH_PATH is replaced by one drawn at
+--                 random for each request (a key's own limit is a million a minute); optional
 --   BENCH_SAMPLE  a file to write one good response body to (for the limit server); optional
 -- Every response is checked before it counts: a status other than 200, or a body holding
 -- "errors", is an error. Prints one JSON line of figures when done.
@@ -12,12 +14,18 @@ local path_template = os.getenv("BENCH_PATH") or "/"
 local body_template = os.getenv("BENCH_BODY")
 local list_file = os.getenv("BENCH_LIST")
 
-local items = {}
-if list_file and list_file ~= "" then
-  for line in io.lines(list_file) do
-    if line ~= "" then items[#items + 1] = line end
+local function lines(file)
+  local found = {}
+  if file and file ~= "" then
+    for line in io.lines(file) do
+      if line ~= "" then found[#found + 1] = line end
+    end
   end
+  return found
 end
+
+local items = lines(list_file)
+local keys = lines(os.getenv("BENCH_KEYS"))
 
 local function urlencode(s)
   return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
@@ -47,6 +55,7 @@ function request()
   local path = path_template
   local body = nil
   if item then path = path:gsub("@@", function() return urlencode(item) end) end
+  if #keys > 0 then path = path:gsub("@KEY@", keys[math.random(#keys)]) end
   if method == "POST" and body_template then
     body = body_template
     if item then body = body:gsub("@@", function() return jsonescape(item) end) end
