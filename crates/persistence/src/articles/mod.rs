@@ -546,7 +546,10 @@ fn ensure_authors_exist(c: &mut AnyConnection, ids: &[AuthorId]) -> Result<(), S
 }
 
 /// The articles `filter` selects, unordered.
-fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
+fn filtered<'f>(
+    filter: &'f ArticleFilter,
+    named: &condition::Named,
+) -> articles::BoxedQuery<'f, MultiBackend> {
     // First, so that it is checked on every row looked at (see `db::deadline`).
     let mut q = articles::table
         .filter(crate::db::deadline::within())
@@ -599,7 +602,7 @@ fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
         q = q.filter(articles::published_at.lt(DbTime(before)));
     }
     if let Some(condition) = &filter.condition {
-        q = q.filter(condition::compile(condition));
+        q = q.filter(condition::compile(condition, named));
     }
     if let Some(author) = filter.author {
         q = q.filter(
@@ -615,8 +618,12 @@ fn filtered(filter: &ArticleFilter) -> articles::BoxedQuery<'_, MultiBackend> {
 
 /// The articles a list in `order` holds: those `filter` selects, and in date orders only
 /// those with a date.
-fn listed(filter: &ArticleFilter, order: ArticleOrder) -> articles::BoxedQuery<'_, MultiBackend> {
-    let q = filtered(filter);
+fn listed<'f>(
+    filter: &'f ArticleFilter,
+    order: ArticleOrder,
+    named: &condition::Named,
+) -> articles::BoxedQuery<'f, MultiBackend> {
+    let q = filtered(filter, named);
     if order.needs_date() {
         q.filter(articles::published_at.is_not_null())
     } else {
@@ -631,7 +638,8 @@ pub fn count(
     order: ArticleOrder,
 ) -> Result<i64, StoreError> {
     filter.check()?;
-    Ok(listed(filter, order).count().get_result(conn)?)
+    let named = condition::Named::read(conn, filter.condition.as_ref())?;
+    Ok(listed(filter, order, &named).count().get_result(conn)?)
 }
 
 /// One keyset page of the articles `filter` selects, in `order`.
@@ -676,7 +684,8 @@ fn list_with(
         let rows = tag_list(conn, filter, tag, order, &walk, summaries)?;
         return rows.page(size, forward, cursor.is_some());
     }
-    let mut q = listed(filter, order);
+    let named = condition::Named::read(conn, filter.condition.as_ref())?;
+    let mut q = listed(filter, order, &named);
     // Walking backwards reads the list in reverse; `from_walk` turns the page around.
     let descending = order.is_descending() == forward;
     if let Some(cursor) = cursor {
@@ -760,7 +769,8 @@ pub fn page_at(
         };
         return tag_list(conn, filter, tag, order, &walk, false)?.articles();
     }
-    let q = sorted(listed(filter, order), order, order.is_descending());
+    let named = condition::Named::read(conn, filter.condition.as_ref())?;
+    let q = sorted(listed(filter, order, &named), order, order.is_descending());
     let rows: Vec<ArticleRow> = q
         .select(select())
         .offset(i64::try_from(offset).unwrap_or(i64::MAX))

@@ -11,6 +11,7 @@ backend_tests!(
     tags_are_ordered_paged_and_counted,
     tags_are_filtered_by_equality,
     authors_are_the_public_ones_ordered_paged_and_filtered,
+    scheduled_articles_due_count_in_the_order_before_they_are_published,
 );
 
 fn page(order: RecordOrder, descending: bool, offset: usize, limit: Option<usize>) -> RecordPage {
@@ -220,4 +221,71 @@ fn authors_are_the_public_ones_ordered_paged_and_filtered(db: &TestDb) {
         .rows;
         assert!(rows.is_empty(), "{hidden} is not public");
     }
+}
+
+/// Ordered by count, a list counts the scheduled articles whose time has come though the
+/// scheduler has not published them yet (no trigger has counted them): the database orders
+/// by the kept counts only when there are none.
+fn scheduled_articles_due_count_in_the_order_before_they_are_published(db: &TestDb) {
+    let mut c = db.store.conn().expect("connection");
+    let ada = UserBuilder::new("Ada").create(&mut c);
+    let bob = UserBuilder::new("Bob").create(&mut c);
+    let cy = UserBuilder::new("Cy").create(&mut c);
+    let ab = TagBuilder::new("Zebra").slug("ab").create(&mut c);
+    let a_c = TagBuilder::new("apple").slug("a-c").create(&mut c);
+    let mango = TagBuilder::new("Mango").create(&mut c);
+    for _ in 0..2 {
+        ArticleBuilder::new("Live", bob.id())
+            .tags(&[mango.id])
+            .create(&mut c);
+        ArticleBuilder::new("Due", ada.id())
+            .scheduled_for(now() - chrono::TimeDelta::minutes(5))
+            .tags(&[a_c.id])
+            .create(&mut c);
+    }
+    ArticleBuilder::new("Live too", cy.id())
+        .tags(&[ab.id])
+        .create(&mut c);
+
+    let tags = |c: &mut _, descending| {
+        let l = tags::public_page(
+            c,
+            &page(RecordOrder::ArticleCount, descending, 0, None),
+            now(),
+            true,
+        )
+        .expect("page");
+        let counts: Vec<i64> = l
+            .rows
+            .iter()
+            .map(|t| l.counts.get(&t.id).copied().unwrap_or(0))
+            .collect();
+        (slugs(&l.rows, |t| t.slug.as_str()), counts)
+    };
+    // Two each for `mango` and `a-c` (due), tied and then ordered by name.
+    assert_eq!(
+        tags(&mut c, true),
+        (
+            vec!["mango".into(), "a-c".into(), "ab".into()],
+            vec![2, 2, 1]
+        )
+    );
+    assert_eq!(
+        tags(&mut c, false),
+        (
+            vec!["ab".into(), "a-c".into(), "mango".into()],
+            vec![1, 2, 2]
+        )
+    );
+    let authors = |c: &mut _| {
+        let l = users::public_page(
+            c,
+            &page(RecordOrder::ArticleCount, true, 0, None),
+            now(),
+            false,
+        )
+        .expect("page");
+        slugs(&l.rows, |a| a.slug.as_str())
+    };
+    assert_eq!(authors(&mut c), ["bob", "ada", "cy"]);
 }
