@@ -299,6 +299,38 @@ fn text(field: TextField, test: &TextTest) -> Predicate {
     }
 }
 
+/// Whether an article has a link among `tagged` (its tag links, narrowed to those asked for)
+/// or `written` (its byline's), as `relation` asks: any of them, or the first (the primary tag
+/// or author is at position 0).
+macro_rules! linked {
+    ($relation:expr, $tagged:expr, $written:expr) => {{
+        let (tagged, written) = ($tagged, $written);
+        let linked: Predicate = match $relation {
+            Relation::Tag => Box::new(exists(tagged.select(article_tags::article_id)).nullable()),
+            Relation::PrimaryTag => Box::new(
+                exists(
+                    tagged
+                        .filter(article_tags::position.eq(0))
+                        .select(article_tags::article_id),
+                )
+                .nullable(),
+            ),
+            Relation::Author => {
+                Box::new(exists(written.select(article_authors::article_id)).nullable())
+            }
+            Relation::PrimaryAuthor => Box::new(
+                exists(
+                    written
+                        .filter(article_authors::position.eq(0))
+                        .select(article_authors::article_id),
+                )
+                .nullable(),
+            ),
+        };
+        linked
+    }};
+}
+
 /// Whether an article has one of the tags or authors `ids` (in first place, for the primary
 /// ones).
 fn related_ids(relation: Relation, ids: Vec<i64>) -> Predicate {
@@ -311,28 +343,7 @@ fn related_ids(relation: Relation, ids: Vec<i64>) -> Predicate {
     let written = article_authors::table
         .filter(article_authors::article_id.eq(articles::id))
         .filter(article_authors::user_id.eq_any(ids));
-    match relation {
-        Relation::Tag => Box::new(exists(tagged.select(article_tags::article_id)).nullable()),
-        Relation::PrimaryTag => Box::new(
-            exists(
-                tagged
-                    .filter(article_tags::position.eq(0))
-                    .select(article_tags::article_id),
-            )
-            .nullable(),
-        ),
-        Relation::Author => {
-            Box::new(exists(written.select(article_authors::article_id)).nullable())
-        }
-        Relation::PrimaryAuthor => Box::new(
-            exists(
-                written
-                    .filter(article_authors::position.eq(0))
-                    .select(article_authors::article_id),
-            )
-            .nullable(),
-        ),
-    }
+    linked!(relation, tagged, written)
 }
 
 /// Whether an article has one of the tags or authors `slugs` names.
@@ -346,27 +357,5 @@ fn related(relation: Relation, slugs: &[Slug]) -> Predicate {
         .inner_join(users::table)
         .filter(article_authors::article_id.eq(articles::id))
         .filter(users::slug.eq_any(slugs));
-    // The primary tag or author is the first, at position 0.
-    match relation {
-        Relation::Tag => Box::new(exists(tagged.select(article_tags::article_id)).nullable()),
-        Relation::PrimaryTag => Box::new(
-            exists(
-                tagged
-                    .filter(article_tags::position.eq(0))
-                    .select(article_tags::article_id),
-            )
-            .nullable(),
-        ),
-        Relation::Author => {
-            Box::new(exists(written.select(article_authors::article_id)).nullable())
-        }
-        Relation::PrimaryAuthor => Box::new(
-            exists(
-                written
-                    .filter(article_authors::position.eq(0))
-                    .select(article_authors::article_id),
-            )
-            .nullable(),
-        ),
-    }
+    linked!(relation, tagged, written)
 }
