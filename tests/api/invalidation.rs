@@ -1,7 +1,8 @@
 //! Precise invalidation: a change drops only the cached responses that can show it (#15).
 //!
 //! - From the outside, as the issue reported it: an article's title corrected through the API
-//!   leaves the other articles' pages cached.
+//!   leaves the other articles' pages cached, and the lists filtered by tags and featured that
+//!   it is not in.
 //! - A property, on both backends: random writes made straight to the database (every kind a
 //!   writer can make, through the triggers that journal them), each followed by a refresh of
 //!   the cache, interleaved with random reads of every public API; every cached answer equals
@@ -18,7 +19,10 @@ use serde_json::json;
 use crate::editorial::staff;
 use crate::helpers::{TestApp, db_tests, e2e_tests, manual_clock};
 
-e2e_tests!(an_edit_leaves_the_pages_of_unrelated_articles_cached);
+e2e_tests!(
+    an_edit_leaves_the_pages_of_unrelated_articles_cached,
+    an_edit_leaves_filtered_lists_it_is_not_in_cached
+);
 
 /// Two servers on one database: one caching, one not.
 mod against_a_server_without_cache {
@@ -93,6 +97,100 @@ async fn an_edit_leaves_the_pages_of_unrelated_articles_cached(app: TestApp) {
     let edited = app.get(&pages[3]).await;
     assert_eq!(edited.header("x-cache"), Some("MISS"));
     assert_eq!(edited.json()["data"]["article"]["title"], "Roses in spring");
+}
+
+/// A partner's filtered browse (`tag:[a,b]+featured:true`, the newsroom benchmark's
+/// json-filter) is cached; an edit of the title of an article outside it leaves it cached;
+/// an article that becomes featured enters it, and an edit of an article in it shows.
+async fn an_edit_leaves_filtered_lists_it_is_not_in_cached(app: TestApp) {
+    let editor = staff(&app, "Eve Editor", Role::Editor);
+    let mut c = app.db.store.conn().expect("connection");
+    let key = broadsheet_service::keys::create_content(
+        &mut c,
+        "Partner",
+        1000,
+        broadsheet_domain::time::now(),
+    )
+    .expect("key")
+    .credential;
+    {
+        let ann = UserBuilder::new("Ann").create(&mut c).id();
+        let politics = TagBuilder::new("Politics").create(&mut c).id;
+        let sport = TagBuilder::new("Sport").create(&mut c).id;
+        ArticleBuilder::new("Featured politics", ann)
+            .slug("in-list")
+            .tags(&[politics])
+            .featured()
+            .create(&mut c);
+        ArticleBuilder::new("Plain sport", ann)
+            .slug("not-featured")
+            .tags(&[sport])
+            .create(&mut c);
+        ArticleBuilder::new("Featured gardening", ann)
+            .slug("other-tag")
+            .featured()
+            .create(&mut c);
+    }
+    drop(c);
+    app.refresh_cache().await;
+    let list = format!(
+        "/ghost/api/content/posts/?key={key}&filter=tag:[politics,sport]%2Bfeatured:true&fields=title"
+    );
+    let titles = |body: serde_json::Value| -> Vec<String> {
+        body["posts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["title"].as_str().map(str::to_owned))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    app.get(&list).await;
+    assert_eq!(app.get(&list).await.header("x-cache"), Some("HIT"));
+    let edit = |slug: &'static str, input: &'static str| {
+        let (app, token) = (&app, editor.token.clone());
+        async move {
+            let found = app
+                .graphql_as(
+                    &token,
+                    &format!("{{ article(slug: \"{slug}\") {{ id version }} }}"),
+                    json!({}),
+                )
+                .await
+                .json()["data"]["article"]
+                .clone();
+            let saved = app
+                .graphql_as(
+                    &token,
+                    &format!(
+                        "mutation($id: ID!, $v: Int!) {{ updateArticle(id: $id, expectedVersion: $v, input: {input}) {{ article {{ title }} }} }}"
+                    ),
+                    json!({ "id": found["id"], "v": found["version"] }),
+                )
+                .await
+                .json();
+            assert!(saved["errors"].is_null(), "{saved}");
+        }
+    };
+    for slug in ["not-featured", "other-tag"] {
+        edit(slug, "{ title: \"Retitled\" }").await;
+        let reply = app.get(&list).await;
+        assert_eq!(
+            reply.header("x-cache"),
+            Some("HIT"),
+            "dropped by {slug}'s edit"
+        );
+        assert_eq!(titles(reply.json()), ["Featured politics"]);
+    }
+    edit("not-featured", "{ featured: true }").await;
+    let reply = app.get(&list).await;
+    assert_eq!(reply.header("x-cache"), Some("MISS"));
+    assert_eq!(titles(reply.json()), ["Featured politics", "Retitled"]);
+    edit("in-list", "{ title: \"Politics, corrected\" }").await;
+    let reply = app.get(&list).await;
+    assert_eq!(reply.header("x-cache"), Some("MISS"));
+    assert_eq!(titles(reply.json()), ["Politics, corrected", "Retitled"]);
 }
 
 /// A small deterministic generator (xorshift64*): the same steps on every run.
@@ -360,6 +458,25 @@ fn reads(key: &str) -> (Vec<String>, Vec<String>) {
         format!("/ghost/api/content/posts/?key={key}&include=tags,authors"),
         format!("/ghost/api/content/posts/?key={key}&filter=tag:politics&include=tags"),
         format!("/ghost/api/content/posts/?key={key}&order=title%20asc&fields=title"),
+        // Filtered by what places articles in lists (tags, authors, featured, slugs,
+        // statuses, dates), which an edit of a title leaves in place; and by a title, which
+        // it can change.
+        format!(
+            "/ghost/api/content/posts/?key={key}&filter=tag:[politics,sport]%2Bfeatured:true&include=tags"
+        ),
+        format!(
+            "/ghost/api/content/posts/?key={key}&filter=primary_author:ann,slug:[s1,s2,p0]&limit=3&fields=title,slug"
+        ),
+        format!(
+            "/ghost/api/content/posts/?key={key}&filter=status:published%2Bprimary_tag:-politics&limit=3&fields=title"
+        ),
+        format!("/ghost/api/content/posts/?key={key}&filter=title:~'1'&fields=title"),
+        graphql(
+            "{ articles(first: 3, filter: { nql: \"featured:true,tag:sport\" }) { totalCount edges { node { title } } } }",
+        ),
+        graphql(
+            "{ articles(first: 3, orderBy: OLDEST_FIRST, filter: { nql: \"published_at:>'2000-01-01'+author:[bob,cat]\" }) { edges { node { title } } } }",
+        ),
         format!("/ghost/api/content/tags/?key={key}&include=count.posts"),
         format!("/ghost/api/content/authors/?key={key}&include=count.posts"),
         format!("/ghost/api/content/settings/?key={key}"),

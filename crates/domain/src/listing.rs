@@ -48,6 +48,16 @@ impl ArticleFilter {
     /// Most values one list condition may hold; more is a mistake or an attack.
     pub const MAX_VALUES: usize = 100;
 
+    /// Whether which articles this filter holds follows only from their status, publication
+    /// date, slug, featured flag, tags and authors. A change to any of those is recorded as a
+    /// change to the lists (the `articles` dependency of a cached list); an edit of a title or
+    /// a body is not.
+    pub fn placed_by_listing(&self) -> bool {
+        self.condition
+            .as_ref()
+            .is_none_or(Condition::placed_by_listing)
+    }
+
     /// What the public may read at `now`.
     pub fn live(now: Timestamp) -> Self {
         Self {
@@ -111,6 +121,13 @@ impl ArticleOrder {
     /// Whether this order lists only articles that have a publication date.
     pub fn needs_date(self) -> bool {
         matches!(self, Self::NewestFirst | Self::OldestFirst)
+    }
+
+    /// Whether this order places articles only by what places them in lists (their
+    /// publication dates; see [`ArticleFilter::placed_by_listing`]), not by their titles or
+    /// dates of change.
+    pub fn placed_by_listing(self) -> bool {
+        self.needs_date()
     }
 
     /// Whether the primary key sorts descending.

@@ -61,13 +61,11 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     let (scoped, deadline) = state.for_request();
     let answered = tokio::time::timeout_at(deadline.into(), answer(&path, &scoped, p)).await;
     match answered.unwrap_or_else(|_| Err(GhostError::timed_out())) {
-        Ok(body) => {
+        Ok(Answer { body, any_article }) => {
             let bytes = body.to_string();
             let etag = EntityTag::new_weak(cache::etag_of(bytes.as_bytes()).tag().to_owned());
             let mut deps = cache::Dependencies::shown(surrogates(&body));
-            if browses_posts(&path) {
-                // Filtered and ordered by any column (title, dates, reading time...): any
-                // change to any article may move it.
+            if any_article {
                 deps.read(surrogate::ARTICLES_ANY.to_owned());
             }
             let cached = Cached::new(bytes.into(), etag, None, deps);
@@ -94,9 +92,21 @@ fn shelf(body: &Value) -> cache::Shelf {
     }
 }
 
-/// Whether `path` lists posts or pages (rather than reading one, or other things).
-fn browses_posts(path: &str) -> bool {
-    matches!(target(path), Some(Target::Browse(r)) if r == "posts" || r == "pages")
+/// An answer, and what it depends on beyond what it shows.
+struct Answer {
+    body: Value,
+    /// Any change to any article may change it: a list of posts filtered or ordered by more
+    /// than what places articles in lists (a title, a date of change, a reading time).
+    any_article: bool,
+}
+
+impl From<Value> for Answer {
+    fn from(body: Value) -> Self {
+        Self {
+            body,
+            any_article: false,
+        }
+    }
 }
 
 /// What a Content API answer shows, by the ids in it.
@@ -183,12 +193,12 @@ fn target(path: &str) -> Option<Target> {
     }
 }
 
-async fn answer(path: &str, state: &AppState, p: Params) -> Result<Value, GhostError> {
+async fn answer(path: &str, state: &AppState, p: Params) -> Result<Answer, GhostError> {
     let target = target(path).ok_or_else(|| GhostError::not_found("Resource not found"))?;
     // One instant for the whole answer: what is live, and what `now` means in a filter.
     let now = state.service().clock().now();
-    match target {
-        Target::Browse(r) if r == "posts" => browse_posts(state, p, now).await,
+    let body = match target {
+        Target::Browse(r) if r == "posts" => return browse_posts(state, p, now).await,
         Target::ById(r, id) if r == "posts" => read_post(state, p, Lookup::Id(id), now).await,
         Target::BySlug(r, slug) if r == "posts" => {
             read_post(state, p, Lookup::Slug(slug), now).await
@@ -213,7 +223,8 @@ async fn answer(path: &str, state: &AppState, p: Params) -> Result<Value, GhostE
         }
         Target::Browse(r) if r == "settings" => settings_of(state).await,
         _ => Err(GhostError::not_found("Resource not found")),
-    }
+    };
+    body.map(Answer::from)
 }
 
 enum Lookup {
@@ -307,7 +318,7 @@ fn posts_json(items: &[Article], rel: &Relations, state: &AppState, p: &Params) 
         .collect()
 }
 
-async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Value, GhostError> {
+async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Answer, GhostError> {
     let expr = p
         .filter
         .as_deref()
@@ -329,6 +340,7 @@ async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Val
         ..ArticleFilter::default()
     };
     let order = article_order(&p);
+    let any_article = !(filter.placed_by_listing() && order.placed_by_listing());
     let (offset, limit) = ((p.page - 1).saturating_mul(p.limit), p.limit);
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
@@ -351,10 +363,11 @@ async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Val
                 .unwrap_or(usize::MAX)
         });
     }
-    Ok(json!({
+    let body = json!({
         "posts": posts_json(&items, &rel, state, &p),
         "meta": { "pagination": pagination(p.page, p.limit, total) },
-    }))
+    });
+    Ok(Answer { body, any_article })
 }
 
 async fn read_post(

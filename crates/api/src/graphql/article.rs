@@ -741,12 +741,7 @@ impl ArticleConnection {
             .read(move |c| articles::list_summaries(c, &for_query, order, &page))
             .await?;
         req.shows(crate::cache::surrogate::ARTICLES);
-        if filter.condition.is_some()
-            || matches!(
-                order,
-                ArticleOrder::TitleAsc | ArticleOrder::RecentlyUpdated
-            )
-        {
+        if !(filter.placed_by_listing() && order.placed_by_listing()) {
             // Placed by more than status, dates, slug, featured, tags and authors: any
             // article's edit may move it.
             req.surrogates

@@ -74,6 +74,26 @@ pub enum Condition {
     },
 }
 
+impl Condition {
+    /// Whether which articles meet this condition follows only from what places articles
+    /// in lists by date: their status, publication date, slug, featured flag, tags and
+    /// authors (see [`crate::listing::ArticleFilter::placed_by_listing`]). A change to
+    /// anything else (a title, a body, an excerpt, a date of change) cannot move an article
+    /// into or out of it. The public id is left out: it never changes, but nothing that
+    /// records changes says so.
+    pub fn placed_by_listing(&self) -> bool {
+        match self {
+            Self::All(parts) | Self::Any(parts) => parts.iter().all(Self::placed_by_listing),
+            Self::Always | Self::Never | Self::Featured(_) | Self::Related { .. } => true,
+            Self::Text { field, .. } => matches!(field, TextField::Slug | TextField::Status),
+            Self::Time { field, .. } | Self::TimeIsNull { field, .. } => {
+                *field == TimeField::PublishedAt
+            }
+            Self::Uuid { .. } | Self::ReadingTime { .. } => false,
+        }
+    }
+}
+
 /// Text columns a filter may test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextField {
@@ -432,6 +452,29 @@ mod tests {
 
     fn slugs(s: &[&str]) -> Vec<Slug> {
         s.iter().map(|s| Slug::parse(s).expect("slug")).collect()
+    }
+
+    #[test]
+    fn conditions_on_what_places_articles_in_lists_are_told_apart_from_the_rest() {
+        for listed in [
+            "tag:[a,b]+featured:true",
+            "primary_tag:a,author:b",
+            "slug:[x,y]+status:published",
+            "published_at:>'2020-01-01'+published_at:-null",
+            "featured:true+password:'x'",
+        ] {
+            assert!(r(listed).expect(listed).placed_by_listing(), "{listed}");
+        }
+        for other in [
+            "title:~'brexit'",
+            "tag:a+custom_excerpt:-null",
+            "updated_at:>'2020-01-01'",
+            "reading_time:>5",
+            "id:0123456789abcdef0123456789abcdef",
+            "featured:true,feature_image:null",
+        ] {
+            assert!(!r(other).expect(other).placed_by_listing(), "{other}");
+        }
     }
 
     #[test]
