@@ -132,7 +132,8 @@ w(f"- Machine: {os.cpu_count()} cores ({cpu_model()}), {memory_gib()}, {platform
 w(f"- Command: `{command}`")
 w(
     f"- Load: `wrk -t1 -c{os.environ.get('BENCH_CONNECTIONS', '32')}` pinned to core 0, "
-    f"{os.environ.get('BENCH_DURATION', '?')} s a scenario after a warm-up; the server under test "
+    f"{os.environ.get('BENCH_DURATION', '?')} s a scenario after a warm-up (which first asks for "
+    "each item of the scenario's list once, then at random); the server under test "
     "(one worker) and PostgreSQL pinned to core 1. Every response is checked (status 200, no "
     "`errors`); a failed response is counted under errors, not as throughput."
 )

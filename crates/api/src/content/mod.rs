@@ -51,7 +51,7 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         return e.respond();
     }
     // The answer does not depend on which key asked: the key is left out of the cache key.
-    let key = format!("json\0{}\0{}", req.path(), p.canonical());
+    let key = p.cache_key(req.path());
     let ticket = match state.cache().lookup(&key).await {
         cache::Lookup::Hit(cached) => return respond(&req, &cached, &state, true),
         cache::Lookup::Miss(ticket) => Some(ticket),
