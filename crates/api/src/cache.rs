@@ -95,6 +95,9 @@ impl Cached {
             header_value(&EntityTag::new(etag.weak, tag).to_string())
         });
         let (surrogate_keys, deps) = deps.split();
+        // A body written into a growing buffer holds up to twice its length, which the cache
+        // would keep without counting: what is kept is what is counted.
+        let body = Bytes::copy_from_slice(&body);
         Self {
             deps,
             body,

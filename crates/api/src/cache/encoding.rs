@@ -69,12 +69,13 @@ impl Coding {
     }
 
     /// `body` in this coding, when that makes it smaller.
-    pub(super) fn encode(self, body: &[u8]) -> Option<Bytes> {
+    pub fn encode(self, body: &[u8]) -> Option<Bytes> {
         let out = match self {
             Self::Brotli => brotli(body)?,
             Self::Gzip => gzip(body)?,
         };
-        (out.len() < body.len()).then(|| Bytes::from(out))
+        // Compressed into a buffer sized by guess: what is kept is what is counted.
+        (out.len() < body.len()).then(|| Bytes::from(out.into_boxed_slice()))
     }
 }
 
@@ -89,16 +90,23 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     encoder.finish().ok()
 }
 
-/// `body` Brotli-compressed, with a window no larger than the body needs (the encoder's
-/// memory grows with it, and the default 4 MB window is wasted on a 20 KB answer).
-fn brotli(body: &[u8]) -> Option<Vec<u8>> {
-    // 2^10 to 2^24 bytes, the window sizes the format allows.
-    let lgwin = body
-        .len()
-        .max(1)
+/// The Brotli window (log2 of its bytes) for a body of `len` bytes: no larger than the body
+/// needs (the encoder's memory grows with it, and the default 4 MB window is wasted on a 20
+/// KB answer), and never below 2^17. At quality 5, a window of 2^16 or less makes the `brotli`
+/// crate choose its forgetful-chain hasher, which zeroes about 36 MB for every body it
+/// compresses (peak memory of the server grew by that much per worker, and a 5 KB answer took
+/// 2 ms to compress); from 2^17 it takes the hash chains of about 2 MB (0.2 ms), and the
+/// output is no larger.
+fn brotli_window(len: usize) -> u32 {
+    len.max(1)
         .next_power_of_two()
         .trailing_zeros()
-        .clamp(10, 24);
+        .clamp(17, 24)
+}
+
+/// `body` Brotli-compressed (see [`brotli_window`]).
+fn brotli(body: &[u8]) -> Option<Vec<u8>> {
+    let lgwin = brotli_window(body.len());
     let params = brotli::enc::BrotliEncoderParams {
         quality: BROTLI_QUALITY,
         lgwin: i32::try_from(lgwin).ok()?,
