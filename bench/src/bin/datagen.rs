@@ -147,7 +147,7 @@ fn main() -> anyhow::Result<()> {
         // Statistics for the planner, and the visibility map that lets index-only scans
         // skip the table: what autovacuum would do soon after a load (outside a transaction).
         let mut conn = store.conn().context("a connection for VACUUM")?;
-        if let broadsheet_persistence::AnyConnection::Postgres(pg) = &mut *conn {
+        if let broadsheet_persistence::AnyConnection::Postgres(pg) = &mut **conn {
             use diesel::RunQueryDsl as _;
             diesel::sql_query("VACUUM ANALYZE").execute(pg)?;
         }

@@ -280,7 +280,7 @@ impl Store {
         let pool = self.pool.clone();
         blocking(move || {
             let mut conn = pool.get_timeout(timeout)?;
-            diesel::r2d2::R2D2Connection::ping(&mut *conn).map_err(StoreError::from)
+            diesel::r2d2::R2D2Connection::ping(&mut **conn).map_err(StoreError::from)
         })
         .await
     }

@@ -163,7 +163,7 @@ fn crash_and_recover(db: &TestDb) {
         stored.len() <= acknowledged.len() + 1,
         "at most the one in flight besides"
     );
-    if let AnyConnection::Sqlite(sqlite) = &mut *c {
+    if let AnyConnection::Sqlite(sqlite) = &mut **c {
         #[derive(diesel::QueryableByName)]
         struct Check {
             #[diesel(sql_type = diesel::sql_types::Text)]

@@ -182,7 +182,7 @@ async fn slow_queries_time_out() {
         args.graphql.request_timeout = std::time::Duration::from_secs(1)
     })
     .await;
-    let AnyConnection::Postgres(c) = &mut *locker else {
+    let AnyConnection::Postgres(c) = &mut **locker else {
         unreachable!("postgres")
     };
     c.batch_execute("BEGIN; LOCK TABLE articles IN ACCESS EXCLUSIVE MODE;")

@@ -458,7 +458,7 @@ fn broadsheet_api_id(kind: &str, id: i64) -> String {
 async fn internal_errors_are_masked(app: TestApp) {
     demo::load(&app.db.store).expect("demo");
     let mut c = app.db.store.conn().expect("connection");
-    diesel::connection::SimpleConnection::batch_execute(&mut *c, "DROP TABLE related_articles")
+    diesel::connection::SimpleConnection::batch_execute(&mut **c, "DROP TABLE related_articles")
         .expect("drop a table under the running server");
     drop(c);
     let body = app

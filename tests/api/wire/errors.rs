@@ -217,7 +217,7 @@ async fn graphql_error_shapes(db: broadsheet_persistence::testing::TestDb) {
 
     // Last: it breaks the database under the running server.
     let mut c = app.db.store.conn().expect("connection");
-    diesel::connection::SimpleConnection::batch_execute(&mut *c, "DROP TABLE related_articles")
+    diesel::connection::SimpleConnection::batch_execute(&mut **c, "DROP TABLE related_articles")
         .expect("drop a table under the running server");
     drop(c);
     check(

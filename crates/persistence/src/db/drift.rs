@@ -353,7 +353,7 @@ fn differences(database: &Database, mut pg: Option<&mut PgConnection>) -> Vec<St
 
 fn check(db: &TestDb) -> Vec<String> {
     let mut conn = db.store.conn().expect("connection");
-    match &mut *conn {
+    match &mut **conn {
         AnyConnection::Sqlite(c) => differences(&sqlite_tables(c), None),
         AnyConnection::Postgres(c) => {
             let database = postgres_tables(c);

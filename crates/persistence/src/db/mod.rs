@@ -10,9 +10,10 @@ mod static_sql;
 pub(crate) mod stored;
 mod url;
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection as _;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
@@ -45,12 +46,61 @@ const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_t
 /// replicas start at once.
 const MIGRATION_LOCK_KEY: i64 = 0x6272_6f61_6473;
 
-/// Opens connections for the pool.
+/// Opens connections for the pool, and judges whether one lent before is still good.
+///
+/// A PostgreSQL server can restart, or end a backend, under a pooled connection. Rather than a
+/// `SELECT 1` before every loan (a round trip per batch of a request: three of the eight
+/// statements of the home page), a connection returned less than [`TRUSTED_FOR`] ago is lent
+/// as it is, as HikariCP does: it was working a moment ago. A connection found lost by a
+/// statement is dropped when it comes back, and for [`SUSPICIOUS_FOR`] after any loss every
+/// connection is checked before it is lent, so that a restart costs the requests then in
+/// flight and no more.
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
     statements: Arc<AtomicU64>,
     statement_timeout: Option<Duration>,
+    /// When a connection was last found lost, in milliseconds after `epoch` (0: never).
+    lost_at: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+/// How long after its last loan a pooled connection is trusted without a check.
+pub const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// How long after a lost connection every connection is checked before it is lent.
+pub const SUSPICIOUS_FOR: Duration = Duration::from_secs(10);
+
+/// A connection of the pool: derefs to [`AnyConnection`].
+pub struct Pooled {
+    conn: AnyConnection,
+    /// When it last came back to the pool (`None`: never lent yet).
+    returned: Option<Instant>,
+    /// Set by its instrumentation when a statement found the connection lost.
+    lost: Arc<AtomicBool>,
+}
+
+impl Deref for Pooled {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+impl std::fmt::Debug for Pooled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pooled")
+            .field("returned", &self.returned)
+            .field("lost", &self.lost.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Manager {
@@ -60,7 +110,23 @@ impl Manager {
             url,
             statements,
             statement_timeout: None,
+            lost_at: Arc::new(AtomicU64::new(0)),
+            epoch: Instant::now(),
         }
+    }
+
+    /// Milliseconds since this manager was made, at least 1 (0 stands for "never").
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// Whether a connection was found lost less than [`SUSPICIOUS_FOR`] ago.
+    fn suspicious(&self) -> bool {
+        let lost_at = self.lost_at.load(Ordering::Relaxed);
+        let window = u64::try_from(SUSPICIOUS_FOR.as_millis()).unwrap_or(u64::MAX);
+        lost_at != 0 && self.now_ms().saturating_sub(lost_at) < window
     }
 
     /// PostgreSQL ends any statement of these connections that runs longer than `timeout`.
@@ -72,17 +138,32 @@ impl Manager {
 
 /// Counts every statement a connection runs (the figure behind the N+1 tests) and logs its
 /// SQL at `trace` level: the text only, never the values bound to it (password hashes,
-/// token and key hashes, email addresses).
-struct StatementCounter(Arc<AtomicU64>);
+/// token and key hashes, email addresses). Notes when a statement finds the connection lost.
+struct StatementCounter {
+    statements: Arc<AtomicU64>,
+    /// This connection's [`Pooled::lost`].
+    lost: Arc<AtomicBool>,
+}
 
 impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
-            self.0.fetch_add(1, Ordering::Relaxed);
-            if tracing::enabled!(tracing::Level::TRACE) {
-                let text = query.to_string();
-                tracing::trace!(sql = %without_binds(&text), "query");
+        match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                self.statements.fetch_add(1, Ordering::Relaxed);
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    let text = query.to_string();
+                    tracing::trace!(sql = %without_binds(&text), "query");
+                }
             }
+            InstrumentationEvent::FinishQuery {
+                error:
+                    Some(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::ClosedConnection,
+                        _,
+                    )),
+                ..
+            } => self.lost.store(true, Ordering::Relaxed),
+            _ => {}
         }
     }
 }
@@ -95,21 +176,40 @@ fn without_binds(printed: &str) -> &str {
 }
 
 impl ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
         let mut conn = self.open()?;
-        conn.set_instrumentation(StatementCounter(Arc::clone(&self.statements)));
-        Ok(conn)
+        let lost = Arc::new(AtomicBool::new(false));
+        conn.set_instrumentation(StatementCounter {
+            statements: Arc::clone(&self.statements),
+            lost: Arc::clone(&lost),
+        });
+        Ok(Pooled {
+            conn,
+            returned: None,
+            lost,
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+    /// Called before each loan (PostgreSQL only: see `connect`'s pool settings).
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        let recent = conn.returned.is_some_and(|at| at.elapsed() < TRUSTED_FOR);
+        if recent && !self.suspicious() {
+            return Ok(());
+        }
+        conn.conn.ping().map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        conn.is_broken()
+    /// Called as each loan ends.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.returned = Some(Instant::now());
+        if conn.lost.load(Ordering::Relaxed) {
+            self.lost_at.store(self.now_ms(), Ordering::Relaxed);
+            return true;
+        }
+        conn.conn.is_broken()
     }
 }
 
@@ -148,7 +248,7 @@ impl Manager {
 /// The connection pool.
 pub type Pool = r2d2::Pool<Manager>;
 
-/// A connection borrowed from the pool; derefs to [`AnyConnection`].
+/// A connection borrowed from the pool; derefs to [`Pooled`], and on to [`AnyConnection`].
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Pool settings.
@@ -204,8 +304,8 @@ pub fn connect(
         .max_size(options.max_connections.max(1))
         .min_idle(Some(1))
         .connection_timeout(options.acquire_timeout)
-        // A PostgreSQL server can restart under us; check a pooled connection before lending
-        // it. SQLite connections cannot go away, so skip the extra statement.
+        // A PostgreSQL server can restart under us: a pooled connection is judged before it
+        // is lent (see `Manager`). SQLite connections cannot go away.
         .test_on_check_out(url.backend() == Backend::Postgres)
         .error_handler(Box::new(LogErrors))
         .build(manager)

@@ -8,6 +8,7 @@ mod editorial;
 mod filters;
 mod fuzz;
 mod listing;
+mod pool;
 mod pruning;
 mod public_lists;
 mod related;

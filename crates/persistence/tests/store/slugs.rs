@@ -62,7 +62,7 @@ fn finding_a_free_slug_reads_the_slug_index(db: &TestDb) {
         // sequential scans shows whether one can serve the statement (if none can, the plan is
         // a sequential scan all the same).
         diesel::sql_query("SET enable_seqscan = off")
-            .execute(&mut *c)
+            .execute(&mut **c)
             .expect("set");
     }
     for (table, index) in [

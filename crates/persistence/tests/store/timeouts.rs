@@ -29,7 +29,7 @@ fn postgres_statements_past_the_timeout_are_ended() {
         held.push(store.conn().expect("connection"));
     }
     for conn in &mut held {
-        let AnyConnection::Postgres(pg) = &mut **conn else {
+        let AnyConnection::Postgres(pg) = &mut ***conn else {
             unreachable!("postgres")
         };
         let setting: Vec<Setting> =

@@ -37,7 +37,7 @@ fn postgres_connections_can_use_tls() {
         unreachable!("postgres")
     };
     let mut plain = db.store.conn().expect("connection");
-    let AnyConnection::Postgres(pg) = &mut *plain else {
+    let AnyConnection::Postgres(pg) = &mut **plain else {
         unreachable!("postgres")
     };
     let server_has_tls: Vec<Ssl> =
@@ -51,7 +51,7 @@ fn postgres_connections_can_use_tls() {
     let tls = DatabaseUrl::Postgres(format!("{url}&sslmode=require"));
     let store = Store::connect(&tls, &PoolOptions::default()).expect("TLS connection");
     let mut conn = store.conn().expect("connection");
-    let AnyConnection::Postgres(pg) = &mut *conn else {
+    let AnyConnection::Postgres(pg) = &mut **conn else {
         unreachable!("postgres")
     };
     let rows: Vec<Ssl> =

@@ -1,0 +1,87 @@
+//! The PostgreSQL pool: a connection lent again within a second of its last loan goes out
+//! without a `SELECT 1` first, and a connection the server has dropped costs the request that
+//! finds it, not the ones after.
+
+use std::time::Duration;
+
+use broadsheet_persistence::testing::TestDb;
+use broadsheet_persistence::{PoolOptions, Store, StoreError};
+use diesel::RunQueryDsl as _;
+
+#[derive(diesel::QueryableByName)]
+struct Pid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+async fn backend(store: &Store) -> Result<i32, StoreError> {
+    store
+        .read(|c| {
+            let rows: Vec<Pid> = diesel::sql_query("SELECT pg_backend_pid() AS pid").load(c)?;
+            rows.first()
+                .map(|r| r.pid)
+                .ok_or_else(|| StoreError::internal("no row"))
+        })
+        .await
+}
+
+#[tokio::test]
+async fn postgres_connections_lent_again_soon_are_not_pinged() {
+    let Some(db) = TestDb::postgres() else { return };
+    let options = PoolOptions {
+        max_connections: 2,
+        ..PoolOptions::default()
+    };
+    let store = Store::open(db.url(), &options).expect("open");
+    backend(&store).await.expect("first read");
+    let before = store.statements_run();
+    for _ in 0..20 {
+        backend(&store).await.expect("read");
+    }
+    // One statement a read; a ping before each loan made it two.
+    let run = store.statements_run() - before;
+    assert!(run <= 22, "{run} statements for 20 reads of one");
+}
+
+#[tokio::test]
+async fn postgres_a_dropped_connection_fails_one_request_and_is_replaced() {
+    let Some(db) = TestDb::postgres() else { return };
+    let options = PoolOptions {
+        max_connections: 2,
+        ..PoolOptions::default()
+    };
+    let store = Store::open(db.url(), &options).expect("open");
+    // Both connections lent and back in the pool.
+    let (a, b) = tokio::join!(backend(&store), backend(&store));
+    let pids = [a.expect("read"), b.expect("read")];
+    // The server ends them (as a restart, or an administrator, would).
+    let admin = db.another();
+    admin
+        .store
+        .read(move |c| {
+            for pid in pids {
+                diesel::sql_query(format!("SELECT pg_terminate_backend({pid})")).execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("terminate");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut failed = 0;
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        match backend(&store).await {
+            Ok(pid) => seen.push(pid),
+            Err(_) => failed += 1,
+        }
+    }
+    assert!(
+        failed <= 1,
+        "{failed} of 10 reads failed after the server dropped the pool"
+    );
+    assert_eq!(seen.len(), 10 - failed);
+    assert!(
+        seen.iter().all(|pid| !pids.contains(pid)),
+        "a dropped connection was lent again: {seen:?} (dropped {pids:?})"
+    );
+}
