@@ -23,6 +23,8 @@ pub struct Store {
     /// upgrade to another of our transactions (which SQLite reports as `SQLITE_BUSY` at once).
     write_lock: Arc<Mutex<()>>,
     statements: Arc<AtomicU64>,
+    /// Checks of pooled PostgreSQL connections before loans.
+    checks: Arc<AtomicU64>,
     /// Trips to the database ([`Store::read`] and [`Store::write`] calls), each a hop to a
     /// blocking thread and a connection.
     trips: Arc<AtomicU64>,
@@ -61,8 +63,10 @@ impl Store {
     /// Connects without migrating. Blocking.
     pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, StoreError> {
         let statements = Arc::new(AtomicU64::new(0));
+        let checks = Arc::new(AtomicU64::new(0));
         Ok(Self {
-            pool: db::connect(url, options, Arc::clone(&statements))?,
+            pool: db::connect(url, options, Arc::clone(&statements), Arc::clone(&checks))?,
+            checks,
             backend: url.backend(),
             write_lock: Arc::new(Mutex::new(())),
             statements,
@@ -115,6 +119,12 @@ impl Store {
     /// How many SQL statements this store's connections have run since it opened.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// How many times a pooled PostgreSQL connection was checked (`SELECT 1`) before a loan
+    /// since this store opened (not among [`statements_run`](Self::statements_run)).
+    pub fn checks_made(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
     }
 
     /// How many trips to the database (reads and writes) this store has made since it opened.

@@ -62,6 +62,8 @@ pub struct Manager {
     statement_timeout: Option<Duration>,
     /// When a connection was last found lost, in milliseconds after `epoch` (0: never).
     lost_at: Arc<AtomicU64>,
+    /// How many times a connection was checked before a loan.
+    checks: Arc<AtomicU64>,
     epoch: Instant,
 }
 
@@ -76,8 +78,18 @@ pub struct Pooled {
     conn: AnyConnection,
     /// When it last came back to the pool (`None`: never lent yet).
     returned: Option<Instant>,
-    /// Set by its instrumentation when a statement found the connection lost.
-    lost: Arc<AtomicBool>,
+    /// What its instrumentation and the pool tell each other.
+    health: Arc<Health>,
+}
+
+/// Shared by a pooled connection and its instrumentation.
+#[derive(Debug, Default)]
+struct Health {
+    /// A statement found the connection lost.
+    lost: AtomicBool,
+    /// The pool is checking the connection: its `SELECT 1` is not one of the statements
+    /// counted (which are the requests' own, the figure the N+1 tests check).
+    pinging: AtomicBool,
 }
 
 impl Deref for Pooled {
@@ -98,19 +110,21 @@ impl std::fmt::Debug for Pooled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pooled")
             .field("returned", &self.returned)
-            .field("lost", &self.lost.load(Ordering::Relaxed))
+            .field("health", &self.health)
             .finish_non_exhaustive()
     }
 }
 
 impl Manager {
-    /// A manager for `url` that counts the statements its connections run in `statements`.
-    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
+    /// A manager for `url` that counts the statements its connections run in `statements`,
+    /// and its checks before loans in `checks`.
+    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>, checks: Arc<AtomicU64>) -> Self {
         Self {
             url,
             statements,
             statement_timeout: None,
             lost_at: Arc::new(AtomicU64::new(0)),
+            checks,
             epoch: Instant::now(),
         }
     }
@@ -141,15 +155,17 @@ impl Manager {
 /// token and key hashes, email addresses). Notes when a statement finds the connection lost.
 struct StatementCounter {
     statements: Arc<AtomicU64>,
-    /// This connection's [`Pooled::lost`].
-    lost: Arc<AtomicBool>,
+    /// This connection's [`Pooled::health`].
+    health: Arc<Health>,
 }
 
 impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
             InstrumentationEvent::StartQuery { query, .. } => {
-                self.statements.fetch_add(1, Ordering::Relaxed);
+                if !self.health.pinging.load(Ordering::Relaxed) {
+                    self.statements.fetch_add(1, Ordering::Relaxed);
+                }
                 if tracing::enabled!(tracing::Level::TRACE) {
                     let text = query.to_string();
                     tracing::trace!(sql = %without_binds(&text), "query");
@@ -162,7 +178,7 @@ impl Instrumentation for StatementCounter {
                         _,
                     )),
                 ..
-            } => self.lost.store(true, Ordering::Relaxed),
+            } => self.health.lost.store(true, Ordering::Relaxed),
             _ => {}
         }
     }
@@ -181,15 +197,15 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<Pooled, r2d2::Error> {
         let mut conn = self.open()?;
-        let lost = Arc::new(AtomicBool::new(false));
+        let health = Arc::new(Health::default());
         conn.set_instrumentation(StatementCounter {
             statements: Arc::clone(&self.statements),
-            lost: Arc::clone(&lost),
+            health: Arc::clone(&health),
         });
         Ok(Pooled {
             conn,
             returned: None,
-            lost,
+            health,
         })
     }
 
@@ -199,13 +215,17 @@ impl ManageConnection for Manager {
         if recent && !self.suspicious() {
             return Ok(());
         }
-        conn.conn.ping().map_err(r2d2::Error::QueryError)
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        conn.health.pinging.store(true, Ordering::Relaxed);
+        let pinged = conn.conn.ping();
+        conn.health.pinging.store(false, Ordering::Relaxed);
+        pinged.map_err(r2d2::Error::QueryError)
     }
 
     /// Called as each loan ends.
     fn has_broken(&self, conn: &mut Pooled) -> bool {
         conn.returned = Some(Instant::now());
-        if conn.lost.load(Ordering::Relaxed) {
+        if conn.health.lost.load(Ordering::Relaxed) {
             self.lost_at.store(self.now_ms(), Ordering::Relaxed);
             return true;
         }
@@ -276,11 +296,12 @@ impl Default for PoolOptions {
 }
 
 /// Opens a pool on `url`, failing if the database cannot be reached; its connections count
-/// their statements in `statements`.
+/// their statements in `statements`, and the checks made before loans in `checks`.
 pub fn connect(
     url: &DatabaseUrl,
     options: &PoolOptions,
     statements: Arc<AtomicU64>,
+    checks: Arc<AtomicU64>,
 ) -> Result<Pool, StoreError> {
     if let DatabaseUrl::Sqlite(path) = url {
         // SQLite creates a missing file but not a missing directory; say so plainly.
@@ -295,8 +316,8 @@ pub fn connect(
     }
     // One direct attempt first: a wrong password or a refused connection fails at once with
     // the server's reason, rather than after the pool's whole acquire timeout.
-    let manager =
-        Manager::new(url.clone(), statements).with_statement_timeout(options.statement_timeout);
+    let manager = Manager::new(url.clone(), statements, checks)
+        .with_statement_timeout(options.statement_timeout);
     manager
         .open()
         .map_err(|e| StoreError::Unavailable(Cause::new(e)))?;
