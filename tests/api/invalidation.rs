@@ -72,24 +72,13 @@ async fn an_edit_leaves_the_pages_of_unrelated_articles_cached(app: TestApp) {
         app.get(page).await;
         assert_eq!(app.get(page).await.header("x-cache"), Some("HIT"), "{page}");
     }
-    let roses = app
-        .graphql_as(
-            &editor.token,
-            "{ article(slug: \"roses\") { id version } }",
-            json!({}),
-        )
-        .await
-        .json()["data"]["article"]
-        .clone();
-    let saved = app
-        .graphql_as(
-            &editor.token,
-            "mutation($id: ID!, $v: Int!) { updateArticle(id: $id, expectedVersion: $v, input: { title: \"Roses in spring\" }) { article { title } } }",
-            json!({ "id": roses["id"], "v": roses["version"] }),
-        )
-        .await
-        .json();
-    assert!(saved["errors"].is_null(), "{saved}");
+    edit(
+        &app,
+        &editor.token,
+        "roses",
+        "{ title: \"Roses in spring\" }",
+    )
+    .await;
     for page in &pages[..3] {
         let reply = app.get(page).await;
         assert_eq!(reply.header("x-cache"), Some("HIT"), "{page} was dropped");
@@ -148,33 +137,8 @@ async fn an_edit_leaves_filtered_lists_it_is_not_in_cached(app: TestApp) {
     };
     app.get(&list).await;
     assert_eq!(app.get(&list).await.header("x-cache"), Some("HIT"));
-    let edit = |slug: &'static str, input: &'static str| {
-        let (app, token) = (&app, editor.token.clone());
-        async move {
-            let found = app
-                .graphql_as(
-                    &token,
-                    &format!("{{ article(slug: \"{slug}\") {{ id version }} }}"),
-                    json!({}),
-                )
-                .await
-                .json()["data"]["article"]
-                .clone();
-            let saved = app
-                .graphql_as(
-                    &token,
-                    &format!(
-                        "mutation($id: ID!, $v: Int!) {{ updateArticle(id: $id, expectedVersion: $v, input: {input}) {{ article {{ title }} }} }}"
-                    ),
-                    json!({ "id": found["id"], "v": found["version"] }),
-                )
-                .await
-                .json();
-            assert!(saved["errors"].is_null(), "{saved}");
-        }
-    };
     for slug in ["not-featured", "other-tag"] {
-        edit(slug, "{ title: \"Retitled\" }").await;
+        edit(&app, &editor.token, slug, "{ title: \"Retitled\" }").await;
         let reply = app.get(&list).await;
         assert_eq!(
             reply.header("x-cache"),
@@ -183,14 +147,44 @@ async fn an_edit_leaves_filtered_lists_it_is_not_in_cached(app: TestApp) {
         );
         assert_eq!(titles(reply.json()), ["Featured politics"]);
     }
-    edit("not-featured", "{ featured: true }").await;
+    edit(&app, &editor.token, "not-featured", "{ featured: true }").await;
     let reply = app.get(&list).await;
     assert_eq!(reply.header("x-cache"), Some("MISS"));
     assert_eq!(titles(reply.json()), ["Featured politics", "Retitled"]);
-    edit("in-list", "{ title: \"Politics, corrected\" }").await;
+    edit(
+        &app,
+        &editor.token,
+        "in-list",
+        "{ title: \"Politics, corrected\" }",
+    )
+    .await;
     let reply = app.get(&list).await;
     assert_eq!(reply.header("x-cache"), Some("MISS"));
     assert_eq!(titles(reply.json()), ["Politics, corrected", "Retitled"]);
+}
+
+/// An editor's `updateArticle` of the article at `slug` with `input` (GraphQL input syntax).
+async fn edit(app: &TestApp, token: &str, slug: &str, input: &str) {
+    let found = app
+        .graphql_as(
+            token,
+            &format!("{{ article(slug: \"{slug}\") {{ id version }} }}"),
+            json!({}),
+        )
+        .await
+        .json()["data"]["article"]
+        .clone();
+    let saved = app
+        .graphql_as(
+            token,
+            &format!(
+                "mutation($id: ID!, $v: Int!) {{ updateArticle(id: $id, expectedVersion: $v, input: {input}) {{ article {{ title }} }} }}"
+            ),
+            json!({ "id": found["id"], "v": found["version"] }),
+        )
+        .await
+        .json();
+    assert!(saved["errors"].is_null(), "{saved}");
 }
 
 /// A small deterministic generator (xorshift64*): the same steps on every run.
