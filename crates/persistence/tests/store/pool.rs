@@ -90,3 +90,24 @@ async fn postgres_a_dropped_connection_fails_one_request_and_is_replaced() {
         "a dropped connection was lent again: {seen:?} (dropped {pids:?})"
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct CompileOption {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    compile_options: String,
+}
+
+/// The bundled SQLite is built as `.cargo/config.toml` says: in multi-thread mode (no mutex
+/// taken around every call on a connection; each connection is used by one thread at a time)
+/// and with the planner stability guarantee (prepared statements with a bound `LIMIT` are kept).
+#[test]
+fn sqlite_is_built_multi_threaded_with_stable_plans() {
+    let db = TestDb::sqlite();
+    let mut conn = db.store.conn().expect("connection");
+    let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options")
+        .load(&mut **conn)
+        .expect("compile options");
+    let options: Vec<&str> = options.iter().map(|o| o.compile_options.as_str()).collect();
+    assert!(options.contains(&"THREADSAFE=2"), "{options:?}");
+    assert!(options.contains(&"ENABLE_QPSG"), "{options:?}");
+}
