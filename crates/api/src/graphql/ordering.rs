@@ -28,52 +28,84 @@ pub fn order_like_selection(data: &mut Value, doc: &ExecutableDocument, operatio
         })
         .map(|(_, op)| &op.node.selection_set.node);
     if let Some(set) = set {
-        reorder(data, &[set], &doc.fragments);
+        let plan = Plan::of(&[set], &doc.fragments, 0);
+        plan.place(data);
     }
+}
+
+/// How deep a plan follows the document: deeper objects keep the order they were resolved in.
+/// (Validation bounds a document's depth far below this; the bound only keeps a plan finite.)
+const MAX_DEPTH: usize = 64;
+
+/// The response keys of a selection, in order, each with the plan of the selection beneath
+/// it: worked out once from the document, then laid over every object of the response, so
+/// that placing a list of twenty articles neither collects their selection twenty times nor
+/// looks up each field by hash.
+struct Plan {
+    keys: Vec<(Name, Plan)>,
+}
+
+impl Plan {
+    fn of(sets: &[&SelectionSet], fragments: &Fragments, depth: usize) -> Self {
+        if depth >= MAX_DEPTH {
+            return Self { keys: Vec::new() };
+        }
+        let mut order = Vec::new();
+        let mut spread = Vec::new();
+        for set in sets {
+            collect(set, fragments, &mut order, &mut spread);
+        }
+        let keys = order
+            .into_iter()
+            .map(|(key, subsets)| (key, Self::of(&subsets, fragments, depth + 1)))
+            .collect();
+        Self { keys }
+    }
+
+    fn place(&self, value: &mut Value) {
+        if self.keys.is_empty() {
+            return;
+        }
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    self.place(item);
+                }
+            }
+            Value::Object(map) => {
+                // Fields that finished in the order they were selected (the common case) stay
+                // where they are; anything not named in the document (there should be nothing)
+                // goes last.
+                let mut expected = self.keys.iter();
+                if !map.keys().all(|k| expected.any(|(o, _)| same(o, k))) {
+                    map.sort_by_cached_key(|k, _| {
+                        self.keys
+                            .iter()
+                            .position(|(o, _)| o == k)
+                            .unwrap_or(usize::MAX)
+                    });
+                }
+                // Both in the same order now: each value meets its plan in one pass.
+                let mut slots = self.keys.iter();
+                for (key, v) in map.iter_mut() {
+                    if let Some((_, sub)) = slots.by_ref().find(|(o, _)| same(o, key)) {
+                        sub.place(v);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether two response keys are the same: the response's keys are clones of the document's
+/// names, so most are the same string in memory and need no comparison of their bytes.
+fn same(a: &Name, b: &Name) -> bool {
+    std::ptr::eq(a.as_str(), b.as_str()) || a == b
 }
 
 /// Where each response key goes, with the selection sets beneath it.
 type Order<'a> = Vec<(Name, Vec<&'a SelectionSet>)>;
-
-fn reorder(value: &mut Value, sets: &[&SelectionSet], fragments: &Fragments) {
-    if !matches!(value, Value::List(_) | Value::Object(_)) {
-        return;
-    }
-    // Worked out once for a list: every item of it has the same selection.
-    let mut order = Vec::new();
-    let mut spread = Vec::new();
-    for set in sets {
-        collect(set, fragments, &mut order, &mut spread);
-    }
-    place(value, &order, fragments);
-}
-
-fn place(value: &mut Value, order: &Order<'_>, fragments: &Fragments) {
-    match value {
-        Value::List(items) => {
-            for item in items {
-                place(item, order, fragments);
-            }
-        }
-        Value::Object(map) => {
-            for (key, subsets) in order {
-                if let Some(v) = map.get_mut(key) {
-                    reorder(v, subsets, fragments);
-                }
-            }
-            // Fields that finished in the order they were selected (the common case) stay
-            // where they are; anything not named in the document (there should be nothing)
-            // goes last.
-            let mut expected = order.iter();
-            if !map.keys().all(|k| expected.any(|(o, _)| o == k)) {
-                map.sort_by_cached_key(|k, _| {
-                    order.iter().position(|(o, _)| o == k).unwrap_or(usize::MAX)
-                });
-            }
-        }
-        _ => {}
-    }
-}
 
 fn collect<'a>(
     set: &'a SelectionSet,
@@ -140,5 +172,29 @@ mod tests {
             panic!("list")
         };
         assert_eq!(keys(&items[0]), ["e", "f", "d", "c"]);
+    }
+
+    #[test]
+    fn restores_order_in_lists_within_lists() {
+        let doc =
+            parse_query("{ articles { nodes { title tags { name slug } authors { name } } } }")
+                .expect("parses");
+        let mut data = Value::from_json(serde_json::json!({
+            "articles": { "nodes": [
+                { "authors": [{ "name": "x" }], "tags": [{ "slug": "a", "name": "A" }], "title": "t" },
+                { "title": "u", "tags": [{ "name": "B", "slug": "b" }, { "slug": "c", "name": "C" }], "authors": [] },
+            ] },
+        }))
+        .expect("json");
+        order_like_selection(&mut data, &doc, None);
+        // serde_json's own maps are sorted (so the input above arrives out of order), and
+        // would not tell orders apart: compared as text.
+        let expected = concat!(
+            r#"{"articles":{"nodes":["#,
+            r#"{"title":"t","tags":[{"name":"A","slug":"a"}],"authors":[{"name":"x"}]},"#,
+            r#"{"title":"u","tags":[{"name":"B","slug":"b"},{"name":"C","slug":"c"}],"authors":[]}"#,
+            "]}}"
+        );
+        assert_eq!(serde_json::to_string(&data).expect("serialises"), expected);
     }
 }
