@@ -107,11 +107,9 @@ pub(super) fn tier(
         let q = Prepared::new(sql)
             .bind::<BigInt, _>(to_i64(walk))
             .bind::<Instant, _>(DbTime(now));
-        let found: Vec<IdRow> = bind_words(q, &words, tier)
-            .bind::<BigInt, _>(to_i64(wanted))
-            .load(c)?;
+        let found = first(c, q, &words, tier, wanted)?;
         if found.len() >= wanted {
-            return Ok(found.into_iter().map(|r| r.id).collect());
+            return Ok(found);
         }
         // Index scans and sequential scans off for steps 2 and 3 (see the module's docs).
         // Each statement always runs under the same settings, so its one generic plan is
@@ -140,11 +138,9 @@ pub(super) fn tier(
             let q = Prepared::new(sql.clone())
                 .bind::<BigInt, _>(top - window)
                 .bind::<Instant, _>(DbTime(now));
-            let found: Vec<IdRow> = bind_words(q, &words, tier)
-                .bind::<BigInt, _>(to_i64(wanted))
-                .load(c)?;
+            let found = first(c, q, &words, tier, wanted)?;
             if found.len() >= wanted {
-                return Ok(found.into_iter().map(|r| r.id).collect());
+                return Ok(found);
             }
             window = window.saturating_mul(8);
         }
@@ -156,11 +152,23 @@ pub(super) fn tier(
             matches = matches("a", tier),
         );
         let q = Prepared::new(sql).bind::<Instant, _>(DbTime(now));
-        let found: Vec<IdRow> = bind_words(q, &words, tier)
-            .bind::<BigInt, _>(to_i64(wanted))
-            .load(c)?;
-        Ok(found.into_iter().map(|r| r.id).collect())
+        first(c, q, &words, tier, wanted)
     })
+}
+
+/// Runs a step: `q`, bound up to its words, then the words and the `wanted` limit; the ids
+/// it found, newest first.
+fn first(
+    conn: &mut AnyConnection,
+    q: Prepared<'_>,
+    words: &str,
+    tier: Tier,
+    wanted: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let found: Vec<IdRow> = bind_words(q, words, tier)
+        .bind::<BigInt, _>(to_i64(wanted))
+        .load(conn)?;
+    Ok(found.into_iter().map(|r| r.id).collect())
 }
 
 pub(super) fn snippets(
