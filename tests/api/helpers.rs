@@ -240,6 +240,33 @@ impl TestApp {
         .await
     }
 
+    /// An editor's `updateArticle` of the article at `slug` with `input` (GraphQL input
+    /// syntax), as `token`, at the version it has now; fails the test on any error. Returns
+    /// the article's id.
+    pub async fn edit_article(&self, token: &str, slug: &str, input: &str) -> serde_json::Value {
+        let found = self
+            .graphql_as(
+                token,
+                "query($s: String!) { article(slug: $s) { id version } }",
+                serde_json::json!({ "s": slug }),
+            )
+            .await
+            .json()["data"]["article"]
+            .clone();
+        let saved = self
+            .graphql_as(
+                token,
+                &format!(
+                    "mutation($id: ID!, $v: Int!) {{ updateArticle(id: $id, expectedVersion: $v, input: {input}) {{ article {{ title }} }} }}"
+                ),
+                serde_json::json!({ "id": found["id"], "v": found["version"] }),
+            )
+            .await
+            .json();
+        assert!(saved["errors"].is_null(), "{saved}");
+        found["id"].clone()
+    }
+
     /// POSTs `body` with content type `application/json` and the given headers.
     pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
         let mut req = self

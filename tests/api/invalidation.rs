@@ -14,7 +14,6 @@ use broadsheet_domain::ids::{AuthorId, TagId};
 use broadsheet_persistence::db::DatabaseUrl;
 use broadsheet_persistence::testing::{ArticleBuilder, TagBuilder, TestDb, UserBuilder, raw};
 use chrono::TimeDelta;
-use serde_json::json;
 
 use crate::editorial::staff;
 use crate::helpers::{TestApp, db_tests, e2e_tests, manual_clock};
@@ -72,13 +71,8 @@ async fn an_edit_leaves_the_pages_of_unrelated_articles_cached(app: TestApp) {
         app.get(page).await;
         assert_eq!(app.get(page).await.header("x-cache"), Some("HIT"), "{page}");
     }
-    edit(
-        &app,
-        &editor.token,
-        "roses",
-        "{ title: \"Roses in spring\" }",
-    )
-    .await;
+    app.edit_article(&editor.token, "roses", "{ title: \"Roses in spring\" }")
+        .await;
     for page in &pages[..3] {
         let reply = app.get(page).await;
         assert_eq!(reply.header("x-cache"), Some("HIT"), "{page} was dropped");
@@ -138,7 +132,8 @@ async fn an_edit_leaves_filtered_lists_it_is_not_in_cached(app: TestApp) {
     app.get(&list).await;
     assert_eq!(app.get(&list).await.header("x-cache"), Some("HIT"));
     for slug in ["not-featured", "other-tag"] {
-        edit(&app, &editor.token, slug, "{ title: \"Retitled\" }").await;
+        app.edit_article(&editor.token, slug, "{ title: \"Retitled\" }")
+            .await;
         let reply = app.get(&list).await;
         assert_eq!(
             reply.header("x-cache"),
@@ -147,12 +142,12 @@ async fn an_edit_leaves_filtered_lists_it_is_not_in_cached(app: TestApp) {
         );
         assert_eq!(titles(reply.json()), ["Featured politics"]);
     }
-    edit(&app, &editor.token, "not-featured", "{ featured: true }").await;
+    app.edit_article(&editor.token, "not-featured", "{ featured: true }")
+        .await;
     let reply = app.get(&list).await;
     assert_eq!(reply.header("x-cache"), Some("MISS"));
     assert_eq!(titles(reply.json()), ["Featured politics", "Retitled"]);
-    edit(
-        &app,
+    app.edit_article(
         &editor.token,
         "in-list",
         "{ title: \"Politics, corrected\" }",
@@ -161,30 +156,6 @@ async fn an_edit_leaves_filtered_lists_it_is_not_in_cached(app: TestApp) {
     let reply = app.get(&list).await;
     assert_eq!(reply.header("x-cache"), Some("MISS"));
     assert_eq!(titles(reply.json()), ["Politics, corrected", "Retitled"]);
-}
-
-/// An editor's `updateArticle` of the article at `slug` with `input` (GraphQL input syntax).
-async fn edit(app: &TestApp, token: &str, slug: &str, input: &str) {
-    let found = app
-        .graphql_as(
-            token,
-            &format!("{{ article(slug: \"{slug}\") {{ id version }} }}"),
-            json!({}),
-        )
-        .await
-        .json()["data"]["article"]
-        .clone();
-    let saved = app
-        .graphql_as(
-            token,
-            &format!(
-                "mutation($id: ID!, $v: Int!) {{ updateArticle(id: $id, expectedVersion: $v, input: {input}) {{ article {{ title }} }} }}"
-            ),
-            json!({ "id": found["id"], "v": found["version"] }),
-        )
-        .await
-        .json();
-    assert!(saved["errors"].is_null(), "{saved}");
 }
 
 /// A small deterministic generator (xorshift64*): the same steps on every run.
