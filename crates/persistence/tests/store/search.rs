@@ -257,14 +257,28 @@ fn pages_run_across_the_tiers(db: &TestDb) {
 }
 
 /// Bounds far below the fixture make every later step run: step 1 reads only as many rows as
-/// results wanted, step 2 asks the index among as many ids, and what they miss the last step
-/// finds. Every bound gives the same pages.
+/// results wanted (and, when it found some, again as far as a second bound allows), step 2
+/// asks the index among as many ids, and what they miss the last step finds. Every bound
+/// gives the same pages.
 fn more_matches_than_the_first_steps_read(db: &TestDb) {
     let mut c = db.store.conn().expect("connection");
     let expected = tram_fixture(&mut c);
-    for (walk, window) in [(1, 1), (1, 2), (2, 1), (3, 4), (1, 1_000)] {
+    let bounds = [
+        (1, 0, 1),
+        (1, 0, 2),
+        (2, 0, 1),
+        (3, 0, 4),
+        (1, 0, 1_000),
+        // Step 1 again, further (a bound of 1 per result wanted for the body tier).
+        (1, 4, 1),
+        (1, 8, 2),
+        (2, 64, 1),
+        (1, 1_000, 1),
+    ];
+    for (walk, rewalk, window) in bounds {
         let steps = search::Steps {
             walk_per_result: walk,
+            rewalk_per_result: rewalk,
             window_per_result: window,
         };
         for size in [1, 3, 10, 50] {
@@ -272,13 +286,17 @@ fn more_matches_than_the_first_steps_read(db: &TestDb) {
             let mut offset = 0;
             while offset < expected.len() + size {
                 let found = page(&mut c, "tram", offset, size, steps);
-                assert_eq!(found.total, Some(17), "walk {walk}, window {window}");
+                assert_eq!(
+                    found.total,
+                    Some(17),
+                    "walk {walk}, again {rewalk}, window {window}"
+                );
                 seen.extend(article_ids(&found));
                 offset += size;
             }
             assert_eq!(
                 seen, expected,
-                "walk {walk}, window {window}, pages of {size}"
+                "walk {walk}, again {rewalk}, window {window}, pages of {size}"
             );
         }
         let titles = page(&mut c, "tram news", 0, 10, steps);
