@@ -31,6 +31,7 @@ use crate::db::sql_types::{DbTime, DbUuid};
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend, on_inner};
 use crate::live::live_at;
+use crate::raw::LimitedDsl;
 use crate::schema::{article_authors, article_tags, articles, tags, users};
 use crate::{StoreError, slugs};
 
@@ -678,7 +679,7 @@ fn list_with(
         let walk = TagWalk {
             cursor,
             offset: 0,
-            limit: walk_limit(size),
+            limit: literal_limit(size),
             descending,
         };
         let rows = tag_list(conn, filter, tag, order, &walk, summaries)?;
@@ -692,11 +693,15 @@ fn list_with(
         q = beyond(q, order, cursor, descending)?;
     }
     q = sorted(q, order, descending);
-    let q = q.limit(walk_limit(size));
+    let limit = literal_limit(size);
     let rows = if summaries {
-        Rows::Summaries(q.select(ArticleHead::as_select()).load(conn)?)
+        Rows::Summaries(
+            q.select(ArticleHead::as_select())
+                .limited(limit)
+                .load(conn)?,
+        )
     } else {
-        Rows::Whole(q.select(select()).load(conn)?)
+        Rows::Whole(q.select(select()).limited(limit).load(conn)?)
     };
     rows.page(size, forward, cursor.is_some())
 }
@@ -764,7 +769,7 @@ pub fn page_at(
         let walk = TagWalk {
             cursor: None,
             offset: i64::try_from(offset).unwrap_or(i64::MAX),
-            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+            limit: u32::try_from(limit).unwrap_or(u32::MAX),
             descending: order.is_descending(),
         };
         return tag_list(conn, filter, tag, order, &walk, false)?.articles();
@@ -773,8 +778,10 @@ pub fn page_at(
     let q = sorted(listed(filter, order, &named), order, order.is_descending());
     let rows: Vec<ArticleRow> = q
         .select(select())
-        .offset(i64::try_from(offset).unwrap_or(i64::MAX))
-        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .limited_after(
+            u32::try_from(limit).unwrap_or(u32::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX),
+        )
         .load(conn)?;
     rows.into_iter().map(Article::try_from).collect()
 }
@@ -834,7 +841,7 @@ fn other_order() -> StoreError {
 struct TagWalk<'c> {
     cursor: Option<&'c ArticleCursor>,
     offset: i64,
-    limit: i64,
+    limit: u32,
     descending: bool,
 }
 
@@ -893,18 +900,27 @@ fn tag_list(
             article_tags::article_id.asc(),
         ))
     };
-    let q = q.offset(walk.offset).limit(walk.limit);
     Ok(if summaries {
-        Rows::Summaries(q.select(ArticleHead::as_select()).load(conn)?)
+        Rows::Summaries(
+            q.select(ArticleHead::as_select())
+                .limited_after(walk.limit, walk.offset)
+                .load(conn)?,
+        )
     } else {
-        Rows::Whole(q.select(select()).load(conn)?)
+        Rows::Whole(
+            q.select(select())
+                .limited_after(walk.limit, walk.offset)
+                .load(conn)?,
+        )
     })
 }
 
-/// Rows to read for a page of `size`: one more, to learn whether more follow.
-pub(crate) fn walk_limit(size: usize) -> i64 {
-    i64::try_from(size)
-        .unwrap_or(i64::MAX - 1)
+/// Rows to read for a page of `size`: one more, to learn whether more follow. Written into
+/// the statement's text (see [`crate::raw::Limited`]): a page is at most a few hundred rows,
+/// so a list has a few statements.
+pub(crate) fn literal_limit(size: usize) -> u32 {
+    u32::try_from(size)
+        .unwrap_or(u32::MAX - 1)
         .saturating_add(1)
 }
 

@@ -16,10 +16,11 @@ use diesel::prelude::*;
 pub use public::public_page;
 use rows::{TagCount, TagFields, TagLink, TagRow};
 
-use crate::articles::walk_limit;
+use crate::articles::literal_limit;
 use crate::db::sql_types::DbTime;
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend};
+use crate::raw::LimitedDsl;
 use crate::schema::{article_tags, articles, tags};
 use crate::{StoreError, keyset, slugs};
 
@@ -130,7 +131,7 @@ pub fn list(
         q = q.filter(tags::visibility.eq(Stored(v)));
     }
     q = keyset::by_name!(q, tags::sort_name, tags::id, forward, cursor);
-    let rows: Vec<TagRow> = q.limit(walk_limit(size)).load(conn)?;
+    let rows: Vec<TagRow> = q.limited(literal_limit(size)).load(conn)?;
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Tag::try_from)
 }
 

@@ -16,10 +16,11 @@ use diesel::prelude::*;
 pub use public::public_page;
 use rows::{AuthorCount, AuthorLink, AuthorRow, NewUserRow, ProfileFields, UserRow};
 
-use crate::articles::walk_limit;
+use crate::articles::literal_limit;
 use crate::db::sql_types::DbTime;
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, MultiBackend};
+use crate::raw::LimitedDsl;
 use crate::schema::{article_authors, articles, users};
 use crate::{StoreError, keyset, slugs};
 
@@ -250,7 +251,7 @@ pub fn list_authors(
         .select(select_author())
         .into_boxed();
     let q = keyset::by_name!(q, users::sort_name, users::id, forward, cursor);
-    let rows: Vec<AuthorRow> = q.limit(walk_limit(size)).load(conn)?;
+    let rows: Vec<AuthorRow> = q.limited(literal_limit(size)).load(conn)?;
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Author::try_from)
 }
 
@@ -284,7 +285,7 @@ pub fn list_public_authors(
     let (forward, size, cursor) = page.parts();
     let q = public_authors(now).select(select_author());
     let q = keyset::by_name!(q, users::sort_name, users::id, forward, cursor);
-    let rows: Vec<AuthorRow> = q.limit(walk_limit(size)).load(conn)?;
+    let rows: Vec<AuthorRow> = q.limited(literal_limit(size)).load(conn)?;
     Page::from_walk(rows, size, forward, cursor.is_some()).try_map(Author::try_from)
 }
 

@@ -111,3 +111,101 @@ fn sqlite_is_built_multi_threaded_with_stable_plans() {
     assert!(options.contains(&"THREADSAFE=2"), "{options:?}");
     assert!(options.contains(&"ENABLE_QPSG"), "{options:?}");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Plans {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    statement: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    generic_plans: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    custom_plans: i64,
+}
+
+/// The lists every page reads (articles by date, a tag's articles, the first numbered page,
+/// tags and authors by name) and an article page's lookups by its id are planned once per
+/// connection, not at every run (`pg_prepared_statements` counts both kinds of plan for
+/// each statement a connection keeps). While a list's limit was a parameter, PostgreSQL
+/// planned it as if it read a tenth of the table, found that dearer than a plan for the
+/// limit bound, and planned every run again; and it planned `= ANY($1)` for one id as if
+/// the array held ten. Tables large enough that a tenth is more than a page show it.
+#[test]
+fn postgres_lists_keep_one_plan() {
+    use broadsheet_domain::article::{ArticleInput, ArticleStatus, NewArticle};
+    use broadsheet_domain::listing::{ArticleFilter, ArticleOrder, PageRequest};
+    use broadsheet_domain::time::now;
+    use broadsheet_persistence::testing::{TagBuilder, UserBuilder};
+    use broadsheet_persistence::{articles, bulk, tags, users};
+
+    let Some(db) = TestDb::postgres() else { return };
+    let mut c = db.store.conn().expect("connection");
+    let w = UserBuilder::new("Writer").create(&mut c).id();
+    for i in 0..300 {
+        UserBuilder::new(&format!("Writer {i}")).create(&mut c);
+        TagBuilder::new(&format!("Topic {i}")).create(&mut c);
+    }
+    let tag = TagBuilder::new("Trams").create(&mut c);
+    let new: Vec<NewArticle> = (0..3_000)
+        .map(|i| {
+            let input = ArticleInput {
+                title: format!("Story {i}"),
+                slug: Some(format!("story-{i}")),
+                body: format!("Words of story {i}."),
+                status: ArticleStatus::Published,
+                published_at: Some(now()),
+                tags: vec![tag.id],
+                authors: vec![w],
+                ..ArticleInput::default()
+            };
+            NewArticle::parse(&input, now()).expect("valid")
+        })
+        .collect();
+    let ids = bulk::insert_articles(&mut c, &new, None, now()).expect("loaded");
+    let conn: &mut broadsheet_persistence::AnyConnection = &mut c;
+    diesel::sql_query("ANALYZE").execute(conn).expect("analyze");
+    let tagged = ArticleFilter {
+        tags_any: vec![tag.slug.clone()],
+        ..ArticleFilter::live(now())
+    };
+    fn first<C>() -> PageRequest<C> {
+        PageRequest::Forward {
+            first: 20,
+            after: None,
+        }
+    }
+    for _ in 0..12 {
+        for filter in [&ArticleFilter::live(now()), &tagged] {
+            articles::list_summaries(conn, filter, ArticleOrder::default(), &first())
+                .expect("list");
+        }
+        articles::page_at(conn, &tagged, ArticleOrder::default(), 0, 15).expect("page");
+        tags::list(conn, None, &first()).expect("tags");
+        users::list_authors(conn, &first()).expect("authors");
+        // An article page's lookups, by its one id. (Each statement runs 12 times here,
+        // and is told from those the setup ran by that.)
+        tags::of_articles(conn, &ids[..1]).expect("tags of one");
+        users::of_articles(conn, &ids[..1]).expect("authors of one");
+        articles::contents(conn, &ids[..1]).expect("bodies of one");
+    }
+    let plans: Vec<Plans> = diesel::sql_query(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements \
+         WHERE generic_plans + custom_plans = 12",
+    )
+    .load(conn)
+    .expect("plans");
+    assert!(plans.len() >= 8, "the statements run: {}", plans.len());
+    for p in &plans {
+        // Five custom plans first; then PostgreSQL compares them with the generic one.
+        assert!(
+            p.generic_plans >= 6 && p.custom_plans <= 5,
+            "planned at every run ({} generic plans, {} custom): {}",
+            p.generic_plans,
+            p.custom_plans,
+            p.statement
+                .split(" FROM ")
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" FROM ")
+        );
+    }
+}
