@@ -17,6 +17,7 @@
 //! Each backend reads a tier in steps that stop as soon as the page is full (see
 //! `postgres.rs` and `sqlite.rs`); snippets are made for the page only, in one statement.
 
+mod headline;
 mod postgres;
 mod sqlite;
 

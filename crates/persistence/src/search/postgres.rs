@@ -33,9 +33,10 @@ use diesel::Connection as _;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::{IdRow, SnippetRow};
+use super::IdRow;
+use super::headline;
 
-use super::{CLOSE, OPEN, Steps, Tier, to_i64};
+use super::{Steps, Tier, to_i64};
 use crate::db::AnyConnection;
 use crate::db::sql_types::{DbTime, Instant};
 use crate::raw::{self, Prepared};
@@ -221,39 +222,49 @@ pub(super) fn snippets(
     query: &SearchQuery,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>, StoreError> {
-    // `ts_headline` parses and stems all the text it is given (about a millisecond for a
-    // 4 KB body; 0.14 ms for 500 characters, at 100k articles), so it is given a passage
-    // around the first place the longest word is written as typed (stop words are short; a
-    // stemmed form written otherwise is not found, and the passage then starts the body):
-    // 120 characters before it and 210 after. A snippet shows at most 35 words (about 230
-    // characters, at 6.5 a word with its space), so there is room for it however the match
-    // is placed in it.
+    // The plain text whole, once: reading it is what costs here (it is stored compressed,
+    // out of the row, and PostgreSQL reads and decompresses it again for every function it
+    // is given to), and the snippet is made from a passage of it in the server (see
+    // `headline.rs`), with the query's lexemes as PostgreSQL's `english` configuration
+    // makes them.
     let sql = format!(
-        "SELECT a.id, ts_headline('english', \
-                    substr(a.plaintext, greatest(strpos(lower(a.plaintext), ?) - 120, 1), 330), \
-                    {QUERY}, ?) AS snippet \
+        "SELECT a.id, a.plaintext, \
+                array_to_string(tsvector_to_array(to_tsvector('english', ?)), ' ') AS lexemes \
          FROM articles a WHERE a.id IN ({})",
         raw::list(ids.len())
     );
+    let q = Prepared::new(sql).bind::<Text, _>(query.words().join(" "));
+    let rows: Vec<TextRow> = ids
+        .iter()
+        .fold(q, |q, id| q.bind::<BigInt, _>(*id))
+        .load(conn)?;
+    // A passage around the first place the longest word is written as typed (stop words
+    // are short; a stemmed form written otherwise is not found, and the passage then starts
+    // the text).
     let longest = query
         .words()
         .iter()
         .max_by_key(|w| w.chars().count())
-        .cloned()
-        .unwrap_or_default();
-    let options = format!(
-        "StartSel=\"{OPEN}\", StopSel=\"{CLOSE}\", MaxWords=35, MinWords=15, \
-         MaxFragments=1, ShortWord=2"
-    );
-    let q = Prepared::new(sql)
-        .bind::<Text, _>(longest)
-        .bind::<Text, _>(query.words().join(" "))
-        .bind::<Text, _>(options);
-    let rows: Vec<SnippetRow> = ids
-        .iter()
-        .fold(q, |q, id| q.bind::<BigInt, _>(*id))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
+        .map_or("", String::as_str);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let lexemes = r.lexemes.split(' ').map(str::to_owned).collect();
+            let passage = headline::Passage::around(&r.plaintext, longest);
+            (r.id, headline::headline(&passage, &lexemes))
+        })
+        .collect())
+}
+
+/// An article's plain text, and the query's lexemes.
+#[derive(diesel::QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    plaintext: String,
+    #[diesel(sql_type = Text)]
+    lexemes: String,
 }
 
 #[cfg(test)]
