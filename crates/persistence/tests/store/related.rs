@@ -145,7 +145,8 @@ mod suggested {
     backend_tests!(
         rare_shared_tags_first_then_newest,
         never_self_curated_draft_or_twice,
-        candidates_and_counts_are_bounded
+        candidates_and_counts_are_bounded,
+        articles_not_yet_out_do_not_crowd_out_suggestions
     );
 
     fn day(d: u32) -> chrono::DateTime<Utc> {
@@ -237,6 +238,35 @@ mod suggested {
                 .expect("empty")
                 .is_empty()
         );
+    }
+
+    /// Candidates are ordered on their tag links, and only each source's best few are read
+    /// from `articles`: when articles scheduled but not yet out (dated later than any live
+    /// one) fill that shortlist, the live ones behind it are still found.
+    fn articles_not_yet_out_do_not_crowd_out_suggestions(db: &TestDb) {
+        let mut c = db.store.conn().expect("connection");
+        let w = UserBuilder::new("Writer").create(&mut c).id();
+        let a = TagBuilder::new("A").create(&mut c).id;
+        let source = ArticleBuilder::new("Source", w)
+            .published_at(day(1))
+            .tags(&[a])
+            .create(&mut c);
+        let live = ArticleBuilder::new("Live", w)
+            .published_at(day(2))
+            .tags(&[a])
+            .create(&mut c);
+        for i in 0..30 {
+            ArticleBuilder::new(&format!("Future {i}"), w)
+                .scheduled_for(now() + TimeDelta::days(2 + i))
+                .tags(&[a])
+                .create(&mut c);
+        }
+        for per_source in [1, 5] {
+            let got = related::suggestions(&mut c, &[source.id, live.id], per_source, now())
+                .expect("suggestions");
+            assert_eq!(got[&source.id], [live.id], "{per_source} asked for");
+            assert_eq!(got[&live.id], [source.id], "{per_source} asked for");
+        }
     }
 
     fn candidates_and_counts_are_bounded(db: &TestDb) {
