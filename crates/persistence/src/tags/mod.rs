@@ -149,6 +149,24 @@ pub fn of_articles(
     conn: &mut AnyConnection,
     ids: &[ArticleId],
 ) -> Result<HashMap<ArticleId, Vec<Tag>>, StoreError> {
+    if let [one] = ids {
+        // One article (its page): its links joined to the tags they name, in one statement
+        // (an index lookup and a probe of the tags' key a link).
+        let tags = article_tags::table
+            .inner_join(tags::table)
+            .filter(article_tags::article_id.eq(one.0))
+            .order(article_tags::position)
+            .select(select())
+            .load::<TagRow>(conn)?
+            .into_iter()
+            .map(Tag::try_from)
+            .collect::<Result<Vec<Tag>, _>>()?;
+        return Ok(if tags.is_empty() {
+            HashMap::new()
+        } else {
+            HashMap::from([(*one, tags)])
+        });
+    }
     // Two index lookups rather than one join: the links of these articles, then the few
     // distinct tags they name (a popular tag is read once per page, not once per article,
     // and PostgreSQL is not tempted to hash the whole tags table for a page of twenty).
