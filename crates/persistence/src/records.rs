@@ -43,10 +43,11 @@ where
 }
 
 /// A page's `LIMIT` and `OFFSET` as SQL takes them (no limit: the largest there is).
-pub(crate) fn limit_offset(page: &RecordPage) -> (i64, i64) {
+pub(crate) fn limit_offset(page: &RecordPage) -> (u32, i64) {
+    // The limit is written into the statement (see `raw::Limited`): a page's few sizes.
     let limit = page
         .limit
-        .map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        .map_or(u32::MAX, |l| u32::try_from(l).unwrap_or(u32::MAX));
     (limit, i64::try_from(page.offset).unwrap_or(i64::MAX))
 }
 

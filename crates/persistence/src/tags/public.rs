@@ -15,6 +15,7 @@ use super::select;
 use crate::StoreError;
 use crate::db::stored::Stored;
 use crate::db::{AnyConnection, static_sql};
+use crate::raw::LimitedDsl;
 use crate::records::{Predicate, by_count, compile, constant, equals};
 use crate::schema::tags;
 
@@ -68,7 +69,7 @@ pub fn public_page(
     };
     let total: i64 = public(page).count().get_result(conn)?;
     let (limit, offset) = crate::records::limit_offset(page);
-    let rows: Vec<TagRow> = q.limit(limit).offset(offset).load(conn)?;
+    let rows: Vec<TagRow> = q.limited_after(limit, offset).load(conn)?;
     let tags = rows
         .into_iter()
         .map(Tag::try_from)
@@ -120,8 +121,7 @@ fn by_article_count(
     };
     let (limit, offset) = crate::records::limit_offset(page);
     let wanted: Vec<TagId> = q
-        .limit(limit)
-        .offset(offset)
+        .limited_after(limit, offset)
         .load::<i64>(conn)?
         .into_iter()
         .map(TagId)

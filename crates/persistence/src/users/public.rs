@@ -14,6 +14,7 @@ use super::rows::AuthorRow;
 use super::{public_authors, select_author};
 use crate::StoreError;
 use crate::db::{AnyConnection, MultiBackend, static_sql};
+use crate::raw::LimitedDsl;
 use crate::records::{Predicate, by_count, compile, constant, equals};
 use crate::schema::users;
 
@@ -65,7 +66,7 @@ pub fn public_page(
     };
     let total: i64 = public(page, now).count().get_result(conn)?;
     let (limit, offset) = crate::records::limit_offset(page);
-    let rows: Vec<AuthorRow> = q.limit(limit).offset(offset).load(conn)?;
+    let rows: Vec<AuthorRow> = q.limited_after(limit, offset).load(conn)?;
     let authors = rows
         .into_iter()
         .map(Author::try_from)
@@ -116,8 +117,7 @@ fn by_article_count(
     };
     let (limit, offset) = crate::records::limit_offset(page);
     let wanted: Vec<AuthorId> = q
-        .limit(limit)
-        .offset(offset)
+        .limited_after(limit, offset)
         .load::<i64>(conn)?
         .into_iter()
         .map(AuthorId)

@@ -123,7 +123,7 @@ struct Plans {
 }
 
 /// The lists every page reads (articles by date, a tag's articles, the first numbered page,
-/// tags and authors by name) and an article page's lookups by its id are planned once per
+/// tags and authors by name and the Content API's pages of them) and an article page's lookups by its id are planned once per
 /// connection, not at every run (`pg_prepared_statements` counts both kinds of plan for
 /// each statement a connection keeps). While a list's limit was a parameter, PostgreSQL
 /// planned it as if it read a tenth of the table, found that dearer than a plan for the
@@ -132,6 +132,7 @@ struct Plans {
 #[test]
 fn postgres_lists_keep_one_plan() {
     use broadsheet_domain::article::{ArticleInput, ArticleStatus, NewArticle};
+    use broadsheet_domain::listing::records::{RecordOrder, RecordPage};
     use broadsheet_domain::listing::{ArticleFilter, ArticleOrder, PageRequest};
     use broadsheet_domain::time::now;
     use broadsheet_persistence::testing::{TagBuilder, UserBuilder};
@@ -181,6 +182,18 @@ fn postgres_lists_keep_one_plan() {
         articles::page_at(conn, &tagged, ArticleOrder::default(), 0, 15).expect("page");
         tags::list(conn, None, &first()).expect("tags");
         users::list_authors(conn, &first()).expect("authors");
+        // The Content API's pages of tags and authors, by name and by article count.
+        for order in [RecordOrder::Name, RecordOrder::ArticleCount] {
+            let records = RecordPage {
+                condition: None,
+                order,
+                descending: order == RecordOrder::ArticleCount,
+                offset: 0,
+                limit: Some(15),
+            };
+            tags::public_page(conn, &records, now(), true).expect("public tags");
+            users::public_page(conn, &records, now(), true).expect("public authors");
+        }
         // An article page's lookups, by its one id. (Each statement runs 12 times here,
         // and is told from those the setup ran by that.)
         tags::of_articles(conn, &ids[..1]).expect("tags of one");
