@@ -83,6 +83,16 @@ pub(crate) fn authors(
     ids: Option<&[i64]>,
     now: Timestamp,
 ) -> Result<HashMap<i64, i64>, StoreError> {
+    let due = authors_due(conn, now)?;
+    authors_with_due(conn, ids, due)
+}
+
+/// [`authors`] given what [`authors_due`] said at the instant of reading.
+pub(crate) fn authors_with_due(
+    conn: &mut AnyConnection,
+    ids: Option<&[i64]>,
+    due: Vec<(i64, i64)>,
+) -> Result<HashMap<i64, i64>, StoreError> {
     let mut stored = author_counts::table
         .select((author_counts::user_id, author_counts::published))
         .into_boxed();
@@ -93,7 +103,6 @@ pub(crate) fn authors(
         ));
     }
     let stored: HashMap<i64, i64> = stored.load::<(i64, i64)>(conn)?.into_iter().collect();
-    let due = authors_due(conn, now)?;
     Ok(merged(stored, due, ids))
 }
 

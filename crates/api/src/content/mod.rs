@@ -342,13 +342,19 @@ async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Ans
     let order = article_order(&p);
     let any_article = !(filter.placed_by_listing() && order.placed_by_listing());
     let (offset, limit) = ((p.page - 1).saturating_mul(p.limit), p.limit);
+    // Markdown is never served here, and plain text only when `formats` asks for it.
+    let reading = if p.plaintext {
+        articles::Reading::Whole
+    } else {
+        articles::Reading::Html
+    };
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
     let counts = state.store().counts();
     let (mut items, total, rel) = state
         .store()
         .read(move |c| {
-            let items = articles::page_at(c, &filter, order, offset, limit)?;
+            let items = articles::page_at(c, &filter, order, offset, limit, reading)?;
             let total = counts.count(c, &filter, order)?;
             let ids: Vec<ArticleId> = items.iter().map(|a| a.id).collect();
             let rel = relations(c, &ids, &for_query)?;

@@ -24,7 +24,9 @@ pub use history::{Pruned, prune_revisions, revision_at, revisions};
 pub use previews::{preview_version, revoke_previews};
 pub use rows::Bodies;
 pub(crate) use rows::stored;
-use rows::{ArticleFields, ArticleHead, ArticleRow, BodiesRow, FieldSource, NewArticleRow};
+use rows::{
+    AnnouncedRow, ArticleFields, ArticleHead, ArticleRow, BodiesRow, FieldSource, NewArticleRow,
+};
 pub use schedule::{PUBLISH_BATCH, publish_due, publish_due_batch};
 
 use crate::db::sql_types::{DbTime, DbUuid};
@@ -650,7 +652,7 @@ pub fn list(
     order: ArticleOrder,
     page: &PageRequest,
 ) -> Result<Page<Article>, StoreError> {
-    list_with(conn, filter, order, page, false)
+    list_with(conn, filter, order, page, Reading::Whole)
 }
 
 /// [`list`] without the bodies: `content.markdown`, `content.html` and `content.plaintext` are
@@ -662,7 +664,7 @@ pub fn list_summaries(
     order: ArticleOrder,
     page: &PageRequest,
 ) -> Result<Page<Article>, StoreError> {
-    list_with(conn, filter, order, page, true)
+    list_with(conn, filter, order, page, Reading::Summaries)
 }
 
 fn list_with(
@@ -670,7 +672,7 @@ fn list_with(
     filter: &ArticleFilter,
     order: ArticleOrder,
     page: &PageRequest,
-    summaries: bool,
+    reading: Reading,
 ) -> Result<Page<Article>, StoreError> {
     filter.check()?;
     let (forward, size, cursor) = page.parts();
@@ -682,7 +684,7 @@ fn list_with(
             limit: literal_limit(size),
             descending,
         };
-        let rows = tag_list(conn, filter, tag, order, &walk, summaries)?;
+        let rows = tag_list(conn, filter, tag, order, &walk, reading)?;
         return rows.page(size, forward, cursor.is_some());
     }
     let named = condition::Named::read(conn, filter.condition.as_ref())?;
@@ -694,21 +696,39 @@ fn list_with(
     }
     q = sorted(q, order, descending);
     let limit = literal_limit(size);
-    let rows = if summaries {
-        Rows::Summaries(
+    let rows = match reading {
+        Reading::Summaries => Rows::Summaries(
             q.select(ArticleHead::as_select())
                 .limited(limit)
                 .load(conn)?,
-        )
-    } else {
-        Rows::Whole(q.select(select()).limited(limit).load(conn)?)
+        ),
+        Reading::Html => Rows::Html(
+            q.select(AnnouncedRow::as_select())
+                .limited(limit)
+                .load(conn)?,
+        ),
+        Reading::Whole => Rows::Whole(q.select(select()).limited(limit).load(conn)?),
     };
     rows.page(size, forward, cursor.is_some())
+}
+
+/// Which of an article's bodies a list reads (they are most of its bytes: about 4 kB each in
+/// the benchmark's articles, and PostgreSQL decompresses each one it sends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// None: `content.markdown`, `content.html` and `content.plaintext` are empty.
+    Summaries,
+    /// The HTML only, as the JSON Content API serves by default: `content.markdown` and
+    /// `content.plaintext` are empty.
+    Html,
+    /// Every body.
+    Whole,
 }
 
 /// Rows read for a list, with their bodies or without.
 enum Rows {
     Summaries(Vec<ArticleHead>),
+    Html(Vec<AnnouncedRow>),
     Whole(Vec<ArticleRow>),
 }
 
@@ -725,6 +745,9 @@ impl Rows {
             Self::Summaries(rows) => {
                 Page::from_walk(rows, size, forward, had_cursor).try_map(Article::try_from)
             }
+            Self::Html(rows) => {
+                Page::from_walk(rows, size, forward, had_cursor).try_map(Article::try_from)
+            }
             Self::Whole(rows) => {
                 Page::from_walk(rows, size, forward, had_cursor).try_map(Article::try_from)
             }
@@ -734,6 +757,7 @@ impl Rows {
     fn articles(self) -> Result<Vec<Article>, StoreError> {
         match self {
             Self::Summaries(rows) => rows.into_iter().map(Article::try_from).collect(),
+            Self::Html(rows) => rows.into_iter().map(Article::try_from).collect(),
             Self::Whole(rows) => rows.into_iter().map(Article::try_from).collect(),
         }
     }
@@ -763,6 +787,7 @@ pub fn page_at(
     order: ArticleOrder,
     offset: usize,
     limit: usize,
+    reading: Reading,
 ) -> Result<Vec<Article>, StoreError> {
     filter.check()?;
     if let Some(tag) = one_tag_by_date(filter, order) {
@@ -772,18 +797,28 @@ pub fn page_at(
             limit: u32::try_from(limit).unwrap_or(u32::MAX),
             descending: order.is_descending(),
         };
-        return tag_list(conn, filter, tag, order, &walk, false)?.articles();
+        return tag_list(conn, filter, tag, order, &walk, reading)?.articles();
     }
     let named = condition::Named::read(conn, filter.condition.as_ref())?;
     let q = sorted(listed(filter, order, &named), order, order.is_descending());
-    let rows: Vec<ArticleRow> = q
-        .select(select())
-        .limited_after(
-            u32::try_from(limit).unwrap_or(u32::MAX),
-            i64::try_from(offset).unwrap_or(i64::MAX),
-        )
-        .load(conn)?;
-    rows.into_iter().map(Article::try_from).collect()
+    let (limit, offset) = (
+        u32::try_from(limit).unwrap_or(u32::MAX),
+        i64::try_from(offset).unwrap_or(i64::MAX),
+    );
+    match reading {
+        Reading::Summaries => Rows::Summaries(
+            q.select(ArticleHead::as_select())
+                .limited_after(limit, offset)
+                .load(conn)?,
+        ),
+        Reading::Html => Rows::Html(
+            q.select(AnnouncedRow::as_select())
+                .limited_after(limit, offset)
+                .load(conn)?,
+        ),
+        Reading::Whole => Rows::Whole(q.select(select()).limited_after(limit, offset).load(conn)?),
+    }
+    .articles()
 }
 
 /// The one tag a list is of, when that is all it asks (besides statuses and who may read
@@ -853,7 +888,7 @@ fn tag_list(
     tag: &Slug,
     order: ArticleOrder,
     walk: &TagWalk<'_>,
-    summaries: bool,
+    reading: Reading,
 ) -> Result<Rows, StoreError> {
     // The tag's id as a scalar subquery, not a join: PostgreSQL then knows the index range
     // is one tag's and walks it in order, stopping at the page's end (a join made it read
@@ -900,18 +935,22 @@ fn tag_list(
             article_tags::article_id.asc(),
         ))
     };
-    Ok(if summaries {
-        Rows::Summaries(
+    Ok(match reading {
+        Reading::Summaries => Rows::Summaries(
             q.select(ArticleHead::as_select())
                 .limited_after(walk.limit, walk.offset)
                 .load(conn)?,
-        )
-    } else {
-        Rows::Whole(
+        ),
+        Reading::Html => Rows::Html(
+            q.select(AnnouncedRow::as_select())
+                .limited_after(walk.limit, walk.offset)
+                .load(conn)?,
+        ),
+        Reading::Whole => Rows::Whole(
             q.select(select())
                 .limited_after(walk.limit, walk.offset)
                 .load(conn)?,
-        )
+        ),
     })
 }
 

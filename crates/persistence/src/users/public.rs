@@ -30,8 +30,10 @@ fn column(property: &str, texts: Vec<String>, null: bool) -> Predicate<users::ta
     }
 }
 
-fn public(page: &RecordPage, now: Timestamp) -> users::BoxedQuery<'static, MultiBackend> {
-    let mut q = public_authors(now);
+/// The public authors `page` filters, `due` being the authors with scheduled articles due at
+/// the instant of reading (`tallies::authors_due`).
+fn public(page: &RecordPage, due: &[(i64, i64)]) -> users::BoxedQuery<'static, MultiBackend> {
+    let mut q = public_authors(due);
     if let Some(condition) = &page.condition {
         q = q.filter(compile(condition, &column));
     }
@@ -46,7 +48,9 @@ pub fn public_page(
     now: Timestamp,
     counted: bool,
 ) -> Result<RecordList<Author, AuthorId>, StoreError> {
-    let q = public(page, now).select(select_author());
+    // Read once, for every statement below (see `super::public_authors`).
+    let due = crate::tallies::authors_due(conn, now)?;
+    let q = public(page, &due).select(select_author());
     let q = match (page.order, page.descending) {
         (RecordOrder::Name, false) => q.order((users::sort_name.asc(), users::id.asc())),
         (RecordOrder::Name, true) => q.order((users::sort_name.desc(), users::id.desc())),
@@ -62,9 +66,9 @@ pub fn public_page(
                 q.order(slug.asc())
             }
         }
-        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, now, counted),
+        (RecordOrder::ArticleCount, _) => return by_article_count(conn, page, due, counted),
     };
-    let total: i64 = public(page, now).count().get_result(conn)?;
+    let total: i64 = public(page, &due).count().get_result(conn)?;
     let (limit, offset) = crate::records::limit_offset(page);
     let rows: Vec<AuthorRow> = q.limited_after(limit, offset).load(conn)?;
     let authors = rows
@@ -73,7 +77,7 @@ pub fn public_page(
         .collect::<Result<Vec<Author>, _>>()?;
     let counts = if counted {
         let ids: Vec<AuthorId> = authors.iter().map(|r| r.id).collect();
-        super::article_counts(conn, &ids, Some(now))?
+        live_counts(conn, Some(&ids), due)?
     } else {
         HashMap::new()
     };
@@ -90,16 +94,14 @@ pub fn public_page(
 fn by_article_count(
     conn: &mut AnyConnection,
     page: &RecordPage,
-    now: Timestamp,
+    due: Vec<(i64, i64)>,
     counted: bool,
 ) -> Result<RecordList<Author, AuthorId>, StoreError> {
     // PostgreSQL runs the count's subquery once per row (about 3.4 ms for 2,000 tags, more
     // than reading every row and count and ordering them here); SQLite looks each up in
     // its own b-tree (twice the throughput of the list in memory, bench/RESULTS.md).
-    if matches!(conn, AnyConnection::Postgres(_))
-        || !crate::tallies::authors_due(conn, now)?.is_empty()
-    {
-        return by_live_count_in_memory(conn, page, now, counted);
+    if matches!(conn, AnyConnection::Postgres(_)) || !due.is_empty() {
+        return by_live_count_in_memory(conn, page, due, counted);
     }
     let count = static_sql::<BigInt>(
         "coalesce((SELECT c.published FROM author_counts c WHERE c.user_id = users.id), 0)",
@@ -109,7 +111,7 @@ fn by_article_count(
         AnyConnection::Postgres(_) => "users.sort_name COLLATE \"C\"",
         AnyConnection::Sqlite(_) => "users.sort_name",
     });
-    let q = public(page, now).select(users::id);
+    let q = public(page, &due).select(users::id);
     let q = if page.descending {
         q.order((count.desc(), name.desc(), users::id.desc()))
     } else {
@@ -122,9 +124,9 @@ fn by_article_count(
         .into_iter()
         .map(AuthorId)
         .collect();
-    let total: i64 = public(page, now).count().get_result(conn)?;
+    let total: i64 = public(page, &due).count().get_result(conn)?;
     let counts = if counted {
-        super::article_counts(conn, &wanted, Some(now))?
+        live_counts(conn, Some(&wanted), due)?
     } else {
         HashMap::new()
     };
@@ -134,23 +136,34 @@ fn by_article_count(
     ))
 }
 
+/// Live articles per author (of `ids`, or of all), `due` being what
+/// `tallies::authors_due` read at the instant of reading.
+fn live_counts(
+    conn: &mut AnyConnection,
+    ids: Option<&[AuthorId]>,
+    due: Vec<(i64, i64)>,
+) -> Result<HashMap<AuthorId, i64>, StoreError> {
+    let raw: Option<Vec<i64>> = ids.map(|ids| ids.iter().map(|a| a.0).collect());
+    Ok(crate::tallies::authors_with_due(conn, raw.as_deref(), due)?
+        .into_iter()
+        .map(|(id, n)| (AuthorId(id), n))
+        .collect())
+}
+
 /// [`by_article_count`] with every count read and the list ordered in memory.
 fn by_live_count_in_memory(
     conn: &mut AnyConnection,
     page: &RecordPage,
-    now: Timestamp,
+    due: Vec<(i64, i64)>,
     counted: bool,
 ) -> Result<RecordList<Author, AuthorId>, StoreError> {
-    let keys: Vec<(i64, String)> = public(page, now)
+    let keys: Vec<(i64, String)> = public(page, &due)
         .select((users::id, users::sort_name))
         .load(conn)?;
     let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
     // Every count at once (kept by triggers: one short table), rather than a list of
     // every id as bound values.
-    let counts: HashMap<AuthorId, i64> = crate::tallies::authors(conn, None, now)?
-        .into_iter()
-        .map(|(id, n)| (AuthorId(id), n))
-        .collect();
+    let counts = live_counts(conn, None, due)?;
     let chosen = by_count(
         keys,
         |id| counts.get(&AuthorId(id)).copied().unwrap_or(0),

@@ -258,7 +258,7 @@ fn read_all(
     page: &PageRequest,
     offset: usize,
 ) -> Result<(), StoreError> {
-    articles::page_at(c, filter, order, offset, 15)?;
+    articles::page_at(c, filter, order, offset, 15, articles::Reading::Whole)?;
     articles::list(c, filter, order, page)?;
     articles::list_summaries(c, filter, order, page)?;
     articles::count(c, filter, order)?;

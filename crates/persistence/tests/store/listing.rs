@@ -445,7 +445,15 @@ fn tag_lists_follow_dates_and_tags(db: &TestDb) {
                 let numbered: Vec<ArticleId> = (0..expected.len())
                     .step_by(3)
                     .flat_map(|at| {
-                        articles::page_at(c, &tag_only(live), order, at, 3).expect("numbered page")
+                        articles::page_at(
+                            c,
+                            &tag_only(live),
+                            order,
+                            at,
+                            3,
+                            articles::Reading::Whole,
+                        )
+                        .expect("numbered page")
                     })
                     .map(|a| a.id)
                     .collect();

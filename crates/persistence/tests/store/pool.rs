@@ -179,7 +179,15 @@ fn postgres_lists_keep_one_plan() {
             articles::list_summaries(conn, filter, ArticleOrder::default(), &first())
                 .expect("list");
         }
-        articles::page_at(conn, &tagged, ArticleOrder::default(), 0, 15).expect("page");
+        articles::page_at(
+            conn,
+            &tagged,
+            ArticleOrder::default(),
+            0,
+            15,
+            articles::Reading::Html,
+        )
+        .expect("page");
         tags::list(conn, None, &first()).expect("tags");
         users::list_authors(conn, &first()).expect("authors");
         // The Content API's pages of tags and authors, by name and by article count.
@@ -207,6 +215,19 @@ fn postgres_lists_keep_one_plan() {
     .load(conn)
     .expect("plans");
     assert!(plans.len() >= 8, "the statements run: {}", plans.len());
+    // The public authors (the Content API's `/authors/`) are read by prepared statements
+    // too: a correlated `EXISTS` written as SQL text kept them out of the statement cache,
+    // parsed and planned again on every request.
+    assert!(
+        plans
+            .iter()
+            .any(|p| p.statement.starts_with("SELECT COUNT(*) FROM \"users\"")),
+        "the public authors' count is a prepared statement: {:?}",
+        plans
+            .iter()
+            .map(|p| &p.statement[..60.min(p.statement.len())])
+            .collect::<Vec<_>>()
+    );
     for p in &plans {
         // Five custom plans first; then PostgreSQL compares them with the generic one.
         assert!(

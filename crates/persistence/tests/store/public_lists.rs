@@ -288,4 +288,28 @@ fn scheduled_articles_due_count_in_the_order_before_they_are_published(db: &Test
         slugs(&l.rows, |a| a.slug.as_str())
     };
     assert_eq!(authors(&mut c), ["bob", "ada", "cy"]);
+    // Ada is public by her due articles alone (none published): listed by name, counted
+    // and found by slug, as by count.
+    let l = users::public_page(
+        &mut c,
+        &page(RecordOrder::Name, false, 0, None),
+        now(),
+        true,
+    )
+    .expect("page");
+    assert_eq!(slugs(&l.rows, |a| a.slug.as_str()), ["ada", "bob", "cy"]);
+    assert_eq!((l.total, l.counts.get(&ada.id()).copied()), (3, Some(2)));
+    let slug = broadsheet_domain::Slug::parse("ada").expect("slug");
+    assert!(
+        users::public_author_by_slug(&mut c, &slug, now())
+            .expect("read")
+            .is_some()
+    );
+    // An instant before they came due, she is nobody to the public.
+    let before = now() - chrono::TimeDelta::hours(1);
+    assert!(
+        users::public_author_by_slug(&mut c, &slug, before)
+            .expect("read")
+            .is_none()
+    );
 }
