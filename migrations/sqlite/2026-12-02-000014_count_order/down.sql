@@ -1,0 +1,1 @@
+DROP INDEX tag_counts_published_idx;
