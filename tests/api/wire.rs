@@ -191,6 +191,26 @@ async fn content_api_envelopes(db: broadsheet_persistence::testing::TestDb) {
         "content_error_no_key",
         reply(&get(format!("{api}/posts/")).await)
     );
+    // The bytes themselves, which the snapshots (parsed and printed again) do not show: compact,
+    // each object's keys in the order clients have always had them (sorted by name), whether
+    // an answer is written from its shapes or from a JSON value. Every optional part is asked
+    // for: bodies in both formats, tags and authors, counts, and a choice of fields.
+    for path in [
+        format!("{api}/posts/?key={key}&limit=3&include=tags,authors&formats=html,plaintext"),
+        format!("{api}/posts/slug/{slug}/?key={key}&include=tags,authors"),
+        format!("{api}/posts/?key={key}&fields=title,slug&include=tags"),
+        format!("{api}/posts/?key={key}&filter=slug:no-such-post"),
+        format!("{api}/tags/?key={key}&include=count.posts"),
+        format!("{api}/authors/?key={key}&include=count.posts"),
+    ] {
+        let r = get(path.clone()).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            r.json().to_string(),
+            "{path} is written as it always was"
+        );
+    }
 }
 
 /// RSS, Atom and JSON Feed, two articles each.

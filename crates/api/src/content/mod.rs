@@ -22,6 +22,7 @@ use broadsheet_domain::listing::{ArticleFilter, ArticleOrder};
 use broadsheet_domain::tag::Tag;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::{AnyConnection, StoreError, articles, settings, tags, users};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 pub use error::GhostError;
@@ -62,15 +63,34 @@ pub async fn handle(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
     let answered = tokio::time::timeout_at(deadline.into(), answer(&path, &scoped, p)).await;
     match answered.unwrap_or_else(|_| Err(GhostError::timed_out())) {
         Ok(Answer { body, any_article }) => {
-            let bytes = body.to_string();
-            let etag = EntityTag::new_weak(cache::etag_of(bytes.as_bytes()).tag().to_owned());
-            let mut deps = cache::Dependencies::shown(surrogates(&body));
+            let (bytes, shown, shelf) = match body {
+                Body::Json(body) => (
+                    body.to_string().into_bytes(),
+                    surrogates(&body),
+                    shelf(&body),
+                ),
+                Body::Written {
+                    bytes,
+                    surrogates,
+                    empty,
+                } => (
+                    bytes,
+                    surrogates,
+                    if empty {
+                        cache::Shelf::Nothing
+                    } else {
+                        cache::Shelf::Found
+                    },
+                ),
+            };
+            let etag = EntityTag::new_weak(cache::etag_of(&bytes).tag().to_owned());
+            let mut deps = cache::Dependencies::shown(shown);
             if any_article {
                 deps.read(surrogate::ARTICLES_ANY.to_owned());
             }
             let cached = Cached::new(bytes.into(), etag, None, deps);
             let cached = match ticket {
-                Some(ticket) => state.cache().put(key, ticket, shelf(&body), cached),
+                Some(ticket) => state.cache().put(key, ticket, shelf, cached),
                 None => std::sync::Arc::new(cached),
             };
             respond(&req, &cached, &state, false)
@@ -92,9 +112,21 @@ fn shelf(body: &Value) -> cache::Shelf {
     }
 }
 
+/// A response body: a JSON value, or posts already written (see [`PostItem`]).
+enum Body {
+    Json(Value),
+    Written {
+        bytes: Vec<u8>,
+        /// What it shows (see [`surrogates`]).
+        surrogates: Vec<String>,
+        /// Whether its list is empty (see [`shelf`]).
+        empty: bool,
+    },
+}
+
 /// An answer, and what it depends on beyond what it shows.
 struct Answer {
-    body: Value,
+    body: Body,
     /// Any change to any article may change it: a list of posts filtered or ordered by more
     /// than what places articles in lists (a title, a date of change, a reading time).
     any_article: bool,
@@ -102,6 +134,12 @@ struct Answer {
 
 impl From<Value> for Answer {
     fn from(body: Value) -> Self {
+        Body::Json(body).into()
+    }
+}
+
+impl From<Body> for Answer {
+    fn from(body: Body) -> Self {
         Self {
             body,
             any_article: false,
@@ -199,9 +237,11 @@ async fn answer(path: &str, state: &AppState, p: Params) -> Result<Answer, Ghost
     let now = state.service().clock().now();
     let body = match target {
         Target::Browse(r) if r == "posts" => return browse_posts(state, p, now).await,
-        Target::ById(r, id) if r == "posts" => read_post(state, p, Lookup::Id(id), now).await,
+        Target::ById(r, id) if r == "posts" => {
+            return read_post(state, p, Lookup::Id(id), now).await;
+        }
         Target::BySlug(r, slug) if r == "posts" => {
-            read_post(state, p, Lookup::Slug(slug), now).await
+            return read_post(state, p, Lookup::Slug(slug), now).await;
         }
         Target::Browse(r) if r == "pages" => {
             Ok(json!({ "pages": [], "meta": { "pagination": pagination(1, p.limit, 0) } }))
@@ -303,19 +343,68 @@ fn relations(
     Ok((tags, authors))
 }
 
-fn posts_json(items: &[Article], rel: &Relations, state: &AppState, p: &Params) -> Vec<Value> {
+/// A post as written: its shape, or (when `fields` picks some) the fields picked.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PostItem<'a> {
+    Whole(Box<render::PostOut<'a>>),
+    Picked(Value),
+}
+
+fn posts_out<'a>(
+    items: &'a [Article],
+    rel: &'a Relations,
+    state: &AppState,
+    p: &Params,
+) -> Vec<PostItem<'a>> {
     items
         .iter()
         .map(|a| {
             let tags = rel.0.get(&a.id).map_or(&[][..], Vec::as_slice);
             let authors = rel.1.get(&a.id).map_or(&[][..], Vec::as_slice);
-            render::select(
-                render::post(a, tags, authors, state.site(), p),
-                p.fields.as_deref(),
-                &["id"],
-            )
+            let post = render::post(a, tags, authors, state.site(), p);
+            match p.fields.as_deref() {
+                None => PostItem::Whole(Box::new(post)),
+                Some(fields) => {
+                    PostItem::Picked(render::select(render::value(&post), Some(fields), &["id"]))
+                }
+            }
         })
         .collect()
+}
+
+/// What these posts show, by the ids in them (as [`surrogates`] reads them from a value).
+fn post_surrogates(posts: &[PostItem<'_>]) -> Vec<String> {
+    let mut keys = vec![surrogate::ARTICLES.to_owned()];
+    for post in posts {
+        match post {
+            PostItem::Whole(post) => {
+                keys.push(surrogate::article_by_hex(&post.id));
+                for t in post.tags.iter().flatten() {
+                    keys.push(surrogate::tag(t.tag_id));
+                }
+                for a in post.authors.iter().flatten() {
+                    keys.push(surrogate::author(a.author_id));
+                }
+            }
+            PostItem::Picked(value) => {
+                keys.extend(surrogates(&json!({ "posts": [value] })).into_iter().skip(1));
+            }
+        }
+    }
+    keys
+}
+
+/// Posts written into a response body, with what they show.
+fn written<T: Serialize>(body: &T, posts: &[PostItem<'_>]) -> Result<Body, GhostError> {
+    Ok(Body::Written {
+        bytes: serde_json::to_vec(body).map_err(|e| {
+            tracing::error!(error = %e, "writing posts");
+            GhostError::internal()
+        })?,
+        surrogates: post_surrogates(posts),
+        empty: posts.is_empty(),
+    })
 }
 
 async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Answer, GhostError> {
@@ -369,10 +458,16 @@ async fn browse_posts(state: &AppState, p: Params, now: Timestamp) -> Result<Ans
                 .unwrap_or(usize::MAX)
         });
     }
-    let body = json!({
-        "posts": posts_json(&items, &rel, state, &p),
-        "meta": { "pagination": pagination(p.page, p.limit, total) },
-    });
+    #[derive(Serialize)]
+    struct Page<'a> {
+        meta: Value,
+        posts: Vec<PostItem<'a>>,
+    }
+    let page = Page {
+        meta: json!({ "pagination": pagination(p.page, p.limit, total) }),
+        posts: posts_out(&items, &rel, state, &p),
+    };
+    let body = written(&page, &page.posts)?;
     Ok(Answer { body, any_article })
 }
 
@@ -381,7 +476,7 @@ async fn read_post(
     p: Params,
     lookup: Lookup,
     now: Timestamp,
-) -> Result<Value, GhostError> {
+) -> Result<Answer, GhostError> {
     let p = std::sync::Arc::new(p);
     let for_query = std::sync::Arc::clone(&p);
     let found = state
@@ -405,7 +500,14 @@ async fn read_post(
         })
         .await?;
     let (article, rel) = found.ok_or_else(|| GhostError::not_found("Post not found."))?;
-    Ok(json!({ "posts": posts_json(std::slice::from_ref(&article), &rel, state, &p) }))
+    #[derive(Serialize)]
+    struct One<'a> {
+        posts: Vec<PostItem<'a>>,
+    }
+    let one = One {
+        posts: posts_out(std::slice::from_ref(&article), &rel, state, &p),
+    };
+    Ok(Answer::from(written(&one, &one.posts)?))
 }
 
 /// Keys of the site settings kept in the database (the sample publication sets them).

@@ -38,7 +38,7 @@ impl EventBodies for ContentApiBodies {
             html: true,
             ..Params::default()
         };
-        render::post(article, tags, authors, &self.site, &params)
+        render::value(&render::post(article, tags, authors, &self.site, &params))
     }
 
     fn tag(&self, tag: &Tag) -> Value {
