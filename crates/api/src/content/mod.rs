@@ -147,45 +147,52 @@ impl From<Body> for Answer {
     }
 }
 
+fn tag_key(t: &Value, keys: &mut Vec<String>) {
+    if let Some(id) = t["id"].as_str().and_then(render::parse_row_id) {
+        keys.push(surrogate::tag(broadsheet_domain::ids::TagId(id)));
+    }
+}
+
+fn author_key(a: &Value, keys: &mut Vec<String>) {
+    if let Some(id) = a["id"].as_str().and_then(render::parse_row_id) {
+        keys.push(surrogate::author(broadsheet_domain::ids::AuthorId(id)));
+    }
+}
+
+/// What one post, as a value, shows: itself, its tags and its authors.
+fn post_keys(post: &Value, keys: &mut Vec<String>) {
+    if let Some(id) = post["id"].as_str() {
+        keys.push(surrogate::article_by_hex(id));
+    }
+    for t in post["tags"].as_array().into_iter().flatten() {
+        tag_key(t, keys);
+    }
+    for a in post["authors"].as_array().into_iter().flatten() {
+        author_key(a, keys);
+    }
+}
+
 /// What a Content API answer shows, by the ids in it.
 fn surrogates(body: &Value) -> Vec<String> {
-    fn tag(t: &Value, keys: &mut Vec<String>) {
-        if let Some(id) = t["id"].as_str().and_then(render::parse_row_id) {
-            keys.push(surrogate::tag(broadsheet_domain::ids::TagId(id)));
-        }
-    }
-    fn author(a: &Value, keys: &mut Vec<String>) {
-        if let Some(id) = a["id"].as_str().and_then(render::parse_row_id) {
-            keys.push(surrogate::author(broadsheet_domain::ids::AuthorId(id)));
-        }
-    }
     let mut keys = Vec::new();
     let list = |name: &str| body[name].as_array().map(Vec::as_slice).unwrap_or_default();
     if body.get("posts").is_some() {
         keys.push(surrogate::ARTICLES.to_owned());
     }
     for post in list("posts") {
-        if let Some(id) = post["id"].as_str() {
-            keys.push(surrogate::article_by_hex(id));
-        }
-        for t in post["tags"].as_array().into_iter().flatten() {
-            tag(t, &mut keys);
-        }
-        for a in post["authors"].as_array().into_iter().flatten() {
-            author(a, &mut keys);
-        }
+        post_keys(post, &mut keys);
     }
     if body.get("tags").is_some() {
         keys.push(surrogate::TAGS.to_owned());
     }
     for t in list("tags") {
-        tag(t, &mut keys);
+        tag_key(t, &mut keys);
     }
     if body.get("authors").is_some() {
         keys.push(surrogate::AUTHORS.to_owned());
     }
     for a in list("authors") {
-        author(a, &mut keys);
+        author_key(a, &mut keys);
     }
     if body.get("settings").is_some() {
         keys.push(surrogate::SETTINGS.to_owned());
@@ -387,9 +394,7 @@ fn post_surrogates(posts: &[PostItem<'_>]) -> Vec<String> {
                     keys.push(surrogate::author(a.author_id));
                 }
             }
-            PostItem::Picked(value) => {
-                keys.extend(surrogates(&json!({ "posts": [value] })).into_iter().skip(1));
-            }
+            PostItem::Picked(value) => post_keys(value, &mut keys),
         }
     }
     keys
