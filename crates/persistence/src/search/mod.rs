@@ -15,7 +15,9 @@
 //! there): deep pages of a common word cost at most that many rows.
 //!
 //! Each backend reads a tier in steps that stop as soon as the page is full (see
-//! `postgres.rs` and `sqlite.rs`); snippets are made for the page only, in one statement.
+//! `postgres.rs` and `sqlite.rs`); snippets are made for the page only: one statement reads
+//! the page's plain text, and the server marks a passage of each (`headline.rs`), the same
+//! way on both backends.
 
 mod headline;
 mod postgres;
@@ -169,15 +171,6 @@ pub fn search_in_steps(
 struct IdRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     id: i64,
-}
-
-/// An article id with its snippet.
-#[derive(diesel::QueryableByName)]
-struct SnippetRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    snippet: String,
 }
 
 /// The first `wanted` live articles of `tier`, newest first.

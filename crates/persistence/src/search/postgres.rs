@@ -238,20 +238,14 @@ pub(super) fn snippets(
         .iter()
         .fold(q, |q, id| q.bind::<BigInt, _>(*id))
         .load(conn)?;
-    // A passage around the first place the longest word is written as typed (stop words
-    // are short; a stemmed form written otherwise is not found, and the passage then starts
-    // the text).
-    let longest = query
-        .words()
-        .iter()
-        .max_by_key(|w| w.chars().count())
-        .map_or("", String::as_str);
     Ok(rows
         .into_iter()
         .map(|r| {
             let lexemes = r.lexemes.split(' ').map(str::to_owned).collect();
-            let passage = headline::Passage::around(&r.plaintext, longest);
-            (r.id, headline::headline(&passage, &lexemes))
+            (
+                r.id,
+                headline::snippet(&r.plaintext, query.words(), &lexemes),
+            )
         })
         .collect())
 }

@@ -13,7 +13,7 @@ use broadsheet_domain::time::Timestamp;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::{IdRow, SnippetRow};
+use super::{IdRow, headline};
 
 use super::{Tier, to_i64};
 use crate::db::sql_types::{DbTime, Instant};
@@ -68,19 +68,35 @@ pub(super) fn snippets(
     query: &SearchQuery,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>, StoreError> {
+    // The plain text, and the snippet made from a passage of it in the server (see
+    // `headline.rs`): FTS5's `snippet()` tokenized and stemmed each whole body.
     let sql = format!(
-        "SELECT rowid AS id, \
-                snippet(articles_fts, -1, char(57344), char(57345), '…', 24) AS snippet \
-         FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({})",
+        "SELECT id, plaintext FROM articles WHERE id IN ({})",
         raw::list(ids.len())
     );
     let q = ids
         .iter()
-        .fold(Prepared::new(sql).bind::<Text, _>(words(query)), |q, id| {
-            q.bind::<BigInt, _>(*id)
-        });
-    let rows: Vec<SnippetRow> = q.load(conn)?;
-    Ok(rows.into_iter().map(|r| (r.id, r.snippet)).collect())
+        .fold(Prepared::new(sql), |q, id| q.bind::<BigInt, _>(*id));
+    let rows: Vec<TextRow> = q.load(conn)?;
+    let lexemes = headline::lexemes(query.words());
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                headline::snippet(&r.plaintext, query.words(), &lexemes),
+            )
+        })
+        .collect())
+}
+
+/// An article's plain text.
+#[derive(diesel::QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    plaintext: String,
 }
 
 #[cfg(test)]
