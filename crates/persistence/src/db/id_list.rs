@@ -23,6 +23,13 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 
+/// From how many ids PostgreSQL is given them as one array. It plans `= ANY($1)` as if the
+/// array held ten, so for fewer its plan for the values bound looked cheaper than the generic
+/// one, and it planned the statement again at every run: an article page's five related
+/// articles cost 0.17 ms of planning against 0.09 ms of execution. Fewer ids are written as
+/// `IN ($1, …)`, one statement per count (at most nine), each planned once.
+const ARRAY_FROM: usize = 10;
+
 /// `column` is one of `ids`.
 #[derive(Debug, Clone)]
 pub struct InIds<C> {
@@ -96,6 +103,18 @@ impl<C: QueryFragment<Pg>> QueryFragment<Pg> for InIds<C> {
         if let [id] = self.ids.as_slice() {
             out.push_sql(" = ");
             return out.push_bind_param::<BigInt, i64>(id);
+        }
+        if !self.ids.is_empty() && self.ids.len() < ARRAY_FROM {
+            // A few ids, one parameter each: see `ARRAY_FROM`. (None: an empty array.)
+            out.push_sql(" IN (");
+            for (i, id) in self.ids.iter().enumerate() {
+                if i > 0 {
+                    out.push_sql(", ");
+                }
+                out.push_bind_param::<BigInt, i64>(id)?;
+            }
+            out.push_sql(")");
+            return Ok(());
         }
         out.push_sql(" = ANY(");
         out.push_bind_param::<Array<BigInt>, Vec<i64>>(&self.ids)?;

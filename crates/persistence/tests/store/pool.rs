@@ -128,7 +128,8 @@ struct Plans {
 /// each statement a connection keeps). While a list's limit was a parameter, PostgreSQL
 /// planned it as if it read a tenth of the table, found that dearer than a plan for the
 /// limit bound, and planned every run again; and it planned `= ANY($1)` for one id as if
-/// the array held ten. Tables large enough that a tenth is more than a page show it.
+/// the array held ten (for one id, or the five related articles of an article page). Tables
+/// large enough that a tenth is more than a page show it.
 #[test]
 fn postgres_lists_keep_one_plan() {
     use broadsheet_domain::article::{ArticleInput, ArticleStatus, NewArticle};
@@ -207,6 +208,8 @@ fn postgres_lists_keep_one_plan() {
         tags::of_articles(conn, &ids[..1]).expect("tags of one");
         users::of_articles(conn, &ids[..1]).expect("authors of one");
         articles::contents(conn, &ids[..1]).expect("bodies of one");
+        // A few ids: an article page's related articles, by their five ids.
+        articles::summaries_by_ids(conn, &ids[2..7]).expect("five related");
     }
     let plans: Vec<Plans> = diesel::sql_query(
         "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements \
