@@ -17,7 +17,8 @@ use super::{IdRow, headline};
 
 use super::{Tier, to_i64};
 use crate::db::sql_types::{DbTime, Instant};
-use crate::raw::{self, Prepared};
+use crate::raw::Prepared;
+use crate::schema::articles;
 use crate::{StoreError, live};
 
 /// Every word, each quoted: an FTS5 string, never an operator. Words hold only letters and
@@ -70,33 +71,15 @@ pub(super) fn snippets(
 ) -> Result<HashMap<i64, String>, StoreError> {
     // The plain text, and the snippet made from a passage of it in the server (see
     // `headline.rs`): FTS5's `snippet()` tokenized and stemmed each whole body.
-    let sql = format!(
-        "SELECT id, plaintext FROM articles WHERE id IN ({})",
-        raw::list(ids.len())
-    );
-    let q = ids
-        .iter()
-        .fold(Prepared::new(sql), |q, id| q.bind::<BigInt, _>(*id));
-    let rows: Vec<TextRow> = q.load(conn)?;
+    let rows: Vec<(i64, String)> = articles::table
+        .filter(crate::db::in_ids(articles::id, ids.iter().copied()))
+        .select((articles::id, articles::plaintext))
+        .load(conn)?;
     let lexemes = headline::lexemes(query.words());
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.id,
-                headline::snippet(&r.plaintext, query.words(), &lexemes),
-            )
-        })
+        .map(|(id, plaintext)| (id, headline::snippet(&plaintext, query.words(), &lexemes)))
         .collect())
-}
-
-/// An article's plain text.
-#[derive(diesel::QueryableByName)]
-struct TextRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    plaintext: String,
 }
 
 #[cfg(test)]
