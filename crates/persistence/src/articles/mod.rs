@@ -641,7 +641,7 @@ pub fn count(
     order: ArticleOrder,
 ) -> Result<i64, StoreError> {
     filter.check()?;
-    let named = condition::Named::read(conn, filter.condition.as_ref())?;
+    let named = condition::Named::read(conn, filter.condition.as_ref())?.counting();
     Ok(listed(filter, order, &named).count().get_result(conn)?)
 }
 

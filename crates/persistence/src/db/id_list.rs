@@ -35,6 +35,8 @@ const ARRAY_FROM: usize = 10;
 pub struct InIds<C> {
     column: C,
     ids: Vec<i64>,
+    /// Whether PostgreSQL always gets the ids as one array (see [`any_of_ids`]).
+    array: bool,
     /// `ids` as a JSON array, for SQLite.
     json: String,
 }
@@ -52,7 +54,25 @@ pub fn in_ids<C>(column: C, ids: impl IntoIterator<Item = i64>) -> InIds<C> {
         let _ = write!(json, "{id}");
     }
     json.push(']');
-    InIds { column, ids, json }
+    InIds {
+        column,
+        ids,
+        array: false,
+        json,
+    }
+}
+
+/// [`in_ids`] for ids whose values should shape the plan: PostgreSQL always gets them as one
+/// array (`= ANY($1)`), even one id. A filter's tags are such ids: a tag may be on a third of
+/// the archive or on a hundred articles. Given `IN ($1, $2)`, PostgreSQL's generic plan took
+/// each tag for the average one and drove `tag:[housing,minister]+featured:true` from the two
+/// tags' 28,098 links (273 ms at 100k articles), where the plan for the values bound walks
+/// the featured articles by date (0.3 ms); with the array it kept the plan for the values.
+pub fn any_of_ids<C>(column: C, ids: impl IntoIterator<Item = i64>) -> InIds<C> {
+    InIds {
+        array: true,
+        ..in_ids(column, ids)
+    }
 }
 
 impl<C: Expression> Expression for InIds<C> {
@@ -100,6 +120,12 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for InIds<C> {
 impl<C: QueryFragment<Pg>> QueryFragment<Pg> for InIds<C> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
+        if self.array {
+            out.push_sql(" = ANY(");
+            out.push_bind_param::<Array<BigInt>, Vec<i64>>(&self.ids)?;
+            out.push_sql(")");
+            return Ok(());
+        }
         if let [id] = self.ids.as_slice() {
             out.push_sql(" = ");
             return out.push_bind_param::<BigInt, i64>(id);

@@ -23,7 +23,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub(crate) use connection::on_inner;
 pub use connection::{AnyConnection, MultiBackend};
-pub(crate) use id_list::in_ids;
+pub(crate) use id_list::{any_of_ids, in_ids};
 pub(crate) use static_sql::static_sql;
 pub use url::{Backend, DatabaseUrl, InvalidDatabaseUrl};
 

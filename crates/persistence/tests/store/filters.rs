@@ -82,6 +82,14 @@ fn every_operator_and_property(db: &TestDb) {
             &["budget", "brexit-talks", "sport"],
         ),
         ("tag:-[news,sport]", &["brexit-talks"]),
+        // Slugs that name nothing: no ids to test against.
+        ("tag:no-such-tag", &[]),
+        ("tag:-no-such-tag", &["budget", "brexit-talks", "sport"]),
+        ("tag:[no-such-tag,sport]", &["sport"]),
+        (
+            "primary_author:-nobody",
+            &["budget", "brexit-talks", "sport"],
+        ),
         ("tags.slug:politics", &["budget", "brexit-talks"]),
         ("primary_tag:politics", &["brexit-talks"]),
         ("authors:ann", &["budget", "brexit-talks", "sport"]),
