@@ -81,6 +81,7 @@ impl Application {
         }
         if cache.enabled() {
             let pulse = tasks.cache.insert(Pulse::new()).clone();
+            cache.listen(&args.database.url, pulse.clone());
             actix_web::rt::spawn(Arc::clone(&cache).watch(
                 store.clone(),
                 Duration::from_millis(args.cache_refresh_ms),

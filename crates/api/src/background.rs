@@ -70,6 +70,13 @@ impl Pulse {
         }
     }
 
+    /// Makes the task run a pass now (or as soon as the one under way ends), without waiting
+    /// for it. Callable from any thread.
+    pub fn wake(&self) {
+        self.0.requested.fetch_add(1, Ordering::SeqCst);
+        self.0.wake.notify_one();
+    }
+
     /// Makes the task run a pass now (or as soon as the one under way ends), and returns
     /// once a pass that began after this call has finished. Never returns if the task is not
     /// running.

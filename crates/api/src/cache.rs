@@ -442,6 +442,87 @@ impl ResponseCache {
     }
 }
 
+/// How long a listener waits for a change before it looks again whether the cache is still
+/// in use, and how many such waits pass between checks of its connection.
+const LISTEN_WAIT: Duration = Duration::from_secs(1);
+const LISTEN_CHECK_EVERY: u32 = 10;
+
+/// The longest pause between attempts to connect a listener again.
+const LISTEN_RETRY_MAX: Duration = Duration::from_secs(30);
+
+impl ResponseCache {
+    /// On PostgreSQL, makes the cache's refresher (woken through `pulse`, the one [`watch`]
+    /// runs under) run as soon as any writer commits a change, on this replica or another, by
+    /// listening for the notifications the content triggers send (see
+    /// [`broadsheet_persistence::listen`]). The poll every `--cache-refresh-ms` stays, for
+    /// when the listening connection is down: a lost connection is opened again (after a
+    /// pause that doubles up to 30 s), and each time it is, the refresher runs, re-reading
+    /// what changed while nothing was heard. Runs on a thread of its own, until the cache is
+    /// dropped. Nothing on SQLite.
+    ///
+    /// [`watch`]: ResponseCache::watch
+    pub fn listen(self: &Arc<Self>, url: &broadsheet_persistence::db::DatabaseUrl, pulse: Pulse) {
+        if !self.enabled() || url.backend() != broadsheet_persistence::db::Backend::Postgres {
+            return;
+        }
+        let (cache, url) = (Arc::downgrade(self), url.clone());
+        let spawned = std::thread::Builder::new()
+            .name("cache-listener".into())
+            .spawn(move || listen_while_used(&cache, &url, &pulse));
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "could not start the change listener; polling only");
+        }
+    }
+}
+
+fn listen_while_used(
+    cache: &std::sync::Weak<ResponseCache>,
+    url: &broadsheet_persistence::db::DatabaseUrl,
+    pulse: &Pulse,
+) {
+    use broadsheet_persistence::listen::ChangeListener;
+    let mut retry = Duration::from_millis(500);
+    while cache.strong_count() > 0 {
+        let mut listener = match ChangeListener::connect(url) {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, "change listener: cannot connect; polling until it can");
+                std::thread::sleep(retry);
+                retry = (retry * 2).min(LISTEN_RETRY_MAX);
+                continue;
+            }
+        };
+        retry = Duration::from_millis(500);
+        tracing::debug!(channel = listener.channel(), "change listener: listening");
+        // Whatever changed while nothing listened.
+        pulse.wake();
+        let mut quiet = 0;
+        let lost = loop {
+            if cache.strong_count() == 0 {
+                return;
+            }
+            match listener.wait(LISTEN_WAIT) {
+                Ok(true) => {
+                    quiet = 0;
+                    pulse.wake();
+                }
+                Ok(false) => {
+                    quiet += 1;
+                    if quiet >= LISTEN_CHECK_EVERY {
+                        quiet = 0;
+                        if let Err(error) = listener.check() {
+                            break error;
+                        }
+                    }
+                }
+                Err(error) => break error,
+            }
+        };
+        tracing::warn!(error = %lost, "change listener: connection lost; connecting again");
+    }
+}
+
 /// The `Cache-Control` of a public response: browsers and CDNs may keep it `max_age` seconds,
 /// and CDNs may serve it `stale_while_revalidate` seconds longer while they fetch a new one.
 pub fn cache_control(max_age: u32, stale_while_revalidate: u32) -> HeaderValue {

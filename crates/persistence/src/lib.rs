@@ -13,6 +13,7 @@ pub mod db;
 mod error;
 pub mod keys;
 mod keyset;
+pub mod listen;
 mod live;
 mod raw;
 mod records;
