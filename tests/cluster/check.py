@@ -1,0 +1,107 @@
+"""Drives three replicas on one database (see `run`): python3 check.py TOKEN PORT_A PORT_B PORT_C.
+
+Prints what it measured; exits non-zero, saying why, when a replica serves what another has
+replaced, or a scheduled article is not published exactly once.
+"""
+
+import datetime
+import json
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+TOKEN = sys.argv[1]
+A, B, C = (f"http://127.0.0.1:{p}" for p in sys.argv[2:5])
+# Within this long of a write through A, B and C serve it (their polls are a minute apart:
+# only the change notification can bring it this soon).
+BOUND_S = 2.0
+LIST = "{ articles(first: 5) { nodes { id title } } }"
+
+
+def get(base, query):
+    url = base + "/graphql?query=" + urllib.parse.quote(query)
+    req = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r), r.headers.get("X-Cache")
+
+
+def post(base, query, variables=None, token=TOKEN):
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(base + "/graphql", data=body, headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        reply = json.load(r)
+    if reply.get("errors"):
+        sys.exit(f"{query}: {reply['errors']}")
+    return reply["data"]
+
+
+def fail(message):
+    print("FAIL:", message)
+    sys.exit(1)
+
+
+def titles(reply):
+    return [n["title"] for n in reply["data"]["articles"]["nodes"]]
+
+
+def until(what, test, bound):
+    started = time.monotonic()
+    while time.monotonic() - started < bound:
+        if test():
+            return time.monotonic() - started
+        time.sleep(0.01)
+    fail(f"{what}: not within {bound} s")
+
+
+# 1. A write through A reaches B's and C's caches.
+for base in (B, C):
+    get(base, LIST)
+    _, cache = get(base, LIST)
+    if cache != "HIT":
+        fail(f"{base} did not cache the list (X-Cache: {cache})")
+first = get(A, LIST)[0]["data"]["articles"]["nodes"][0]
+# The version is staff's to see.
+first["version"] = post(A, "{ article(id: \"%s\") { version } }" % first["id"])["article"]["version"]
+new_title = "Corrected on replica A at " + datetime.datetime.now(datetime.timezone.utc).isoformat()
+post(
+    A,
+    "mutation($id: ID!, $v: Int!, $t: String!) { updateArticle(id: $id, expectedVersion: $v, input: {title: $t}) { article { title } } }",
+    {"id": first["id"], "v": first["version"], "t": new_title},
+)
+for base in (B, C):
+    took = until(f"{base} serving the new title", lambda: new_title in titles(get(base, LIST)[0]), BOUND_S)
+    reply, cache = get(base, LIST)
+    if new_title not in titles(reply):
+        fail(f"{base} went back to the old title")
+    print(f"write through A served by {base} after {took * 1000:.0f} ms (then X-Cache: {cache})")
+    staff = post(base, "{ article(id: \"%s\") { title } }" % first["id"])
+    if staff["article"]["title"] != new_title:
+        fail(f"{base} served the old title to staff (uncached)")
+
+# 2. A scheduled article is published once, by whichever replica's scheduler comes first.
+created = post(
+    A,
+    "mutation { createArticle(input: {title: \"Embargoed until the count\", markdown: \"The result.\"}) { article { id version } } }",
+)["createArticle"]["article"]
+due = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+scheduled = post(
+    A,
+    "mutation($id: ID!, $v: Int!, $at: DateTime!) { scheduleArticle(id: $id, expectedVersion: $v, publishAt: $at) { article { version status } } }",
+    {"id": created["id"], "v": created["version"], "at": due.isoformat()},
+)["scheduleArticle"]["article"]
+if scheduled["status"] != "SCHEDULED":
+    fail(f"not scheduled: {scheduled}")
+until("the scheduled article published", lambda: post(C, "{ article(id: \"%s\") { status } }" % created["id"])["article"]["status"] == "PUBLISHED", 15)
+time.sleep(2.5)  # every replica's scheduler has run at least twice since it came due
+after = post(B, "{ article(id: \"%s\") { version status } }" % created["id"])["article"]
+if after["version"] != scheduled["version"] + 1:
+    fail(f"published more than once or changed meanwhile: version {scheduled['version']} -> {after['version']}")
+for base in (A, B, C):
+    if "Embargoed until the count" not in titles(get(base, LIST)[0]):
+        fail(f"{base} does not list the published article")
+print("the scheduled article was published once (version", scheduled["version"], "->", after["version"], ") and every replica lists it")
+print("cluster test passed")
