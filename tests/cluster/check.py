@@ -5,8 +5,14 @@ replaced, or a scheduled article is not published exactly once.
 """
 
 import datetime
+import http.server
 import json
+import os
+import re
+import signal
+import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -104,4 +110,93 @@ for base in (A, B, C):
     if "Embargoed until the count" not in titles(get(base, LIST)[0]):
         fail(f"{base} does not list the published article")
 print("the scheduled article was published once (version", scheduled["version"], "->", after["version"], ") and every replica lists it")
+
+# 3. Webhooks: every event reaches the receiver, one replica at a time, none lost when the
+# replica delivering one dies in the middle of it.
+lock = threading.Lock()
+arrivals = []  # (event id, peer port, started, ended or None)
+hung = threading.Event()
+hung_port = []
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        event = self.headers.get("X-Broadsheet-Event-Id")
+        port = self.client_address[1]
+        with lock:
+            first = not arrivals
+            index = len(arrivals)
+            arrivals.append([event, port, time.monotonic(), None])
+        if first:
+            # The first delivery hangs: its sender is killed meanwhile.
+            hung_port.append(port)
+            hung.set()
+            time.sleep(30)
+            return
+        time.sleep(0.2)  # long enough for another replica's duplicate to overlap, if any
+        with lock:
+            arrivals[index][3] = time.monotonic()
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+receiver.daemon_threads = True
+threading.Thread(target=receiver.serve_forever, daemon=True).start()
+hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+post(
+    A,
+    "mutation($url: String!) { createWebhook(input: {url: $url, secret: \"a secret of enough length\", events: [ARTICLE_UPDATED]}) { webhook { id } } }",
+    {"url": hook_url},
+)
+ids = [n["id"] for n in get(A, LIST)[0]["data"]["articles"]["nodes"]][:4]
+for n, article in enumerate(ids):
+    version = post(A, "{ article(id: \"%s\") { version } }" % article)["article"]["version"]
+    post(
+        (A, B, C)[n % 3],
+        "mutation($id: ID!, $v: Int!) { updateArticle(id: $id, expectedVersion: $v, input: {customExcerpt: \"Updated for the webhook test\"}) { article { id } } }",
+        {"id": article, "v": version},
+    )
+if not hung.wait(20):
+    fail("no webhook delivery arrived")
+ours = {int(p) for p in os.environ.get("BROADSHEET_CLUSTER_PIDS", "").split()}
+sockets = subprocess.run(["ss", "-Htnp", f"sport = :{hung_port[0]}"], capture_output=True, text=True).stdout
+found = {int(p) for p in re.findall(r"pid=(\d+)", sockets)}
+victims = found & ours
+if len(victims) != 1:
+    fail(f"cannot tell which replica delivers: {sockets!r} (ours: {ours})")
+victim = victims.pop()
+os.kill(victim, signal.SIGKILL)
+killed_at = time.monotonic()
+with lock:
+    arrivals[0][3] = killed_at  # that attempt ended with its sender
+print(f"killed replica pid {victim} in the middle of delivering event {arrivals[0][0]}")
+# Four events; the one cut off is claimed again when its lease (2 x 2 s + 10 s) runs out.
+deadline = time.monotonic() + 40
+while time.monotonic() < deadline:
+    with lock:
+        done = {a[0] for a in arrivals[1:] if a[3] is not None}
+    if len(done) >= 4 and arrivals[0][0] in done:
+        break
+    time.sleep(0.2)
+with lock:
+    snapshot = [list(a) for a in arrivals]
+events = {a[0] for a in snapshot}
+done = {a[0] for a in snapshot[1:] if a[3] is not None}
+if len(events) != 4 or done != events:
+    fail(f"events lost: {len(events)} arrived, {len(done)} delivered: {snapshot}")
+for i, a in enumerate(snapshot):
+    for b in snapshot[i + 1:]:
+        if a[0] == b[0] and a[2] < (b[3] or time.monotonic()) and b[2] < (a[3] or time.monotonic()):
+            fail(f"event {a[0]} was in flight twice at once: {snapshot}")
+again = [a for a in snapshot[1:] if a[0] == snapshot[0][0]]
+print(
+    f"4 webhook events delivered, none twice at once; the one cut off was delivered again "
+    f"{again[0][2] - killed_at:.1f} s after the kill with the same event id"
+)
 print("cluster test passed")
