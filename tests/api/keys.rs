@@ -512,3 +512,57 @@ async fn forged_integration_tokens_are_refused(db: TestDb) {
     let reply = as_integration(&app, &good, "{ me { role } }", json!({})).await;
     assert_eq!(reply.json()["data"]["me"]["role"], "ADMINISTRATOR");
 }
+
+/// Replicas on one PostgreSQL database share a key's limit: two rate limiters (two replicas'
+/// worth) admit at most the key's limit between them in a clock minute, then refuse until the
+/// next minute; on SQLite each process counts alone (one process serves a SQLite file).
+#[actix_web::test]
+async fn replicas_share_a_keys_limit_on_postgres() {
+    use broadsheet_api::keys::{KeyRefusal, RateLimiter, admit_key};
+    use broadsheet_domain::clock::Clock;
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let start = Utc
+        .with_ymd_and_hms(2030, 1, 1, 12, 0, 5)
+        .single()
+        .expect("an instant");
+    let clock = Clock::manual(start);
+    let key = {
+        let mut c = db.store.conn().expect("connection");
+        let credential = broadsheet_service::keys::create_content(&mut c, "Partner", 40, now())
+            .expect("key")
+            .credential;
+        broadsheet_persistence::keys::content_key(&mut c, &broadsheet_api::keys::hash(&credential))
+            .expect("read")
+            .expect("live")
+    };
+    let replicas = [
+        RateLimiter::new(clock.clone()),
+        RateLimiter::new(clock.clone()),
+    ];
+    let mut admitted = 0;
+    let mut refusals = Vec::new();
+    for n in 0..100 {
+        match admit_key(&db.store, &replicas[n % 2], &key).await {
+            Ok(()) => admitted += 1,
+            Err(refusal) => refusals.push(refusal),
+        }
+    }
+    assert_eq!(
+        admitted, 40,
+        "the two replicas together admit the limit, once"
+    );
+    assert_eq!(
+        refusals.first(),
+        Some(&KeyRefusal::Limited(55)),
+        "until the next minute"
+    );
+    // The next minute, the key has its limit again.
+    clock.advance(TimeDelta::seconds(60));
+    for replica in &replicas {
+        assert_eq!(admit_key(&db.store, replica, &key).await, Ok(()));
+    }
+}

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -111,7 +112,30 @@ for base in (A, B, C):
         fail(f"{base} does not list the published article")
 print("the scheduled article was published once (version", scheduled["version"], "->", after["version"], ") and every replica lists it")
 
-# 3. Webhooks: every event reaches the receiver, one replica at a time, none lost when the
+# 3. A partner key limited to 60 requests a minute gets at most 60 across the three replicas
+# in a clock minute (each claims a twentieth of the limit at a time: at most two chunks, 6
+# requests, may go unspent).
+KEY = os.environ["BROADSHEET_CLUSTER_KEY"]
+LIMIT, CHUNK = 60, 3
+second = datetime.datetime.now(datetime.timezone.utc).second
+if second > 40:
+    time.sleep(61 - second)  # all within one clock minute
+admitted = refused = 0
+for n in range(2 * LIMIT):
+    url = (A, B, C)[n % 3] + f"/ghost/api/content/posts/?key={KEY}&limit=1"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            r.read()
+            admitted += 1
+    except urllib.error.HTTPError as e:
+        if e.code != 429:
+            fail(f"{url}: {e.code}")
+        refused += 1
+if not LIMIT - 2 * CHUNK <= admitted <= LIMIT:
+    fail(f"a key limited to {LIMIT} a minute was admitted {admitted} times across three replicas")
+print(f"a key limited to {LIMIT} a minute: {admitted} admitted, {refused} refused across three replicas")
+
+# 4. Webhooks: every event reaches the receiver, one replica at a time, none lost when the
 # replica delivering one dies in the middle of it.
 lock = threading.Lock()
 arrivals = []  # (event id, peer port, started, ended or None)

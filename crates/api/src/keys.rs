@@ -9,7 +9,9 @@ use std::time::Duration;
 use broadsheet_domain::clock::Clock;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
+use broadsheet_persistence::db::Backend;
 use broadsheet_persistence::keys::{self, ApiKey};
+use broadsheet_persistence::rate_windows;
 use governor::{NotUntil, Quota};
 
 use crate::limits::{self, ByClock, KeyedLimiter};
@@ -25,9 +27,13 @@ pub enum KeyRefusal {
     Unavailable,
 }
 
-/// Holds each key to its requests a minute, per process (GCRA: a key's whole minute's worth
-/// at once, then one request every minute / limit). Behind a load balancer each replica
-/// counts on its own, so a key's real limit is its limit times the replicas.
+/// Holds each key to its requests a minute (GCRA: a key's whole minute's worth at once, then
+/// one request every minute / limit), in each process. On PostgreSQL the replicas also share
+/// each key's limit: every clock minute, a key gets at most its limit across all of them. A
+/// replica claims a twentieth of the limit at a time from the database ([`rate_windows`])
+/// and spends it in memory, so a check is a database write once per chunk; a chunk a replica
+/// has not spent by the minute's end is lost, so with R replicas sharing a key's traffic the
+/// key may be refused up to (R - 1) / 20 of its limit early (the documented tolerance).
 ///
 /// It also remembers content keys as last read, for [`KEY_TTL`]: without that, a partner's
 /// every request would cost a database read before the response cache is even asked. Revoking
@@ -46,6 +52,9 @@ pub struct RateLimiter {
     /// Requests counted, to prune now and then.
     checks: AtomicU64,
     lookups: Mutex<Lookups>,
+    /// What this replica may still admit of each key's shared limit: the clock minute its
+    /// claim is for, and how many are left of it (PostgreSQL only; see above).
+    allowances: Mutex<HashMap<i64, (i64, u32)>>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -80,6 +89,9 @@ const WINDOW: Duration = Duration::from_secs(60);
 /// How long a content key read from the database is trusted.
 pub const KEY_TTL: Duration = Duration::from_secs(1);
 
+/// A replica claims a key's shared limit this many parts at a time (see [`RateLimiter`]).
+const SHARE_CHUNKS: u32 = 20;
+
 /// The most lookups remembered (unknown keys included); past it, they are all dropped.
 const MAX_LOOKUPS: usize = 10_000;
 
@@ -108,7 +120,49 @@ impl RateLimiter {
             by_limit: RwLock::default(),
             checks: AtomicU64::new(0),
             lookups: Mutex::default(),
+            allowances: Mutex::default(),
         }
+    }
+
+    /// Counts a request of `key` against the limit the replicas share (see the type's docs):
+    /// from this replica's allowance for the minute, claiming more from the database when it
+    /// is spent. `Err(seconds)` until the next minute when the minute's limit is spent.
+    async fn admit_shared(&self, store: &Store, key: &ApiKey) -> Result<(), KeyRefusal> {
+        let now = self.clock.now().timestamp();
+        let window = now.div_euclid(60);
+        let until_next = u64::try_from(60 - now.rem_euclid(60)).unwrap_or(60).max(1);
+        let id = key.id.0;
+        {
+            let mut allowances = self.allowances.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, left)) = allowances.get_mut(&id)
+                && *at == window
+                && *left > 0
+            {
+                *left -= 1;
+                return Ok(());
+            }
+        }
+        let limit = key.rate_limit;
+        let chunk = (limit / SHARE_CHUNKS).max(1);
+        let bucket = format!("key:{id}");
+        let granted = store
+            .write(move |c| rate_windows::claim(c, &bucket, window, chunk, limit))
+            .await
+            .map_err(|_| KeyRefusal::Unavailable)?;
+        if granted == 0 {
+            return Err(KeyRefusal::Limited(until_next));
+        }
+        let mut allowances = self.allowances.lock().unwrap_or_else(|p| p.into_inner());
+        if allowances.len() >= MAX_LOOKUPS {
+            allowances.retain(|_, (at, _)| *at == window);
+        }
+        let entry = allowances.entry(id).or_insert((window, 0));
+        if entry.0 == window {
+            entry.1 += granted - 1;
+        } else {
+            *entry = (window, granted - 1);
+        }
+        Ok(())
     }
 
     /// Counts a request of `key`; `Err(seconds)` when it is over its limit. `Ok(true)` when
@@ -216,6 +270,9 @@ pub async fn admit_key(
     key: &ApiKey,
 ) -> Result<(), KeyRefusal> {
     let record_use = limiter.admit(key).map_err(KeyRefusal::Limited)?;
+    if store.backend() == Backend::Postgres {
+        limiter.admit_shared(store, key).await?;
+    }
     if record_use {
         let id = key.id;
         // Recorded once a minute at most: a write per request would cost more than the read.

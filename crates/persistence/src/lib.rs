@@ -15,6 +15,7 @@ pub mod keys;
 mod keyset;
 pub mod listen;
 mod live;
+pub mod rate_windows;
 mod raw;
 mod records;
 pub mod related;

@@ -295,6 +295,14 @@ diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(article_revisions -> users (saved_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    rate_windows (bucket, window_start) {
+        bucket -> Text,
+        window_start -> BigInt,
+        used -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     content_version,

@@ -165,6 +165,7 @@ fn schema() -> BTreeMap<&'static str, BTreeMap<&'static str, Declared>> {
         tag_counts,
         author_counts,
         content_changes,
+        rate_windows,
     )
 }
 
