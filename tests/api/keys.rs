@@ -560,6 +560,16 @@ async fn replicas_share_a_keys_limit_on_postgres() {
         Some(&KeyRefusal::Limited(55)),
         "until the next minute"
     );
+    // Once a replica has found the minute spent, refusing costs no more claims: one row,
+    // claimed 20 times by the two replicas (2 each) and once more by each to find it spent.
+    {
+        let mut c = db.store.conn().expect("connection");
+        let claimed = broadsheet_persistence::testing::raw::texts(
+            &mut c,
+            "SELECT used::text AS value FROM rate_windows",
+        );
+        assert_eq!(claimed, vec!["44".to_owned()]);
+    }
     // The next minute, the key has its limit again.
     clock.advance(TimeDelta::seconds(60));
     for replica in &replicas {

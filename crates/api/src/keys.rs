@@ -52,9 +52,9 @@ pub struct RateLimiter {
     /// Requests counted, to prune now and then.
     checks: AtomicU64,
     lookups: Mutex<Lookups>,
-    /// What this replica may still admit of each key's shared limit: the clock minute its
-    /// claim is for, and how many are left of it (PostgreSQL only; see above).
-    allowances: Mutex<HashMap<i64, (i64, u32)>>,
+    /// What this replica may still admit of each key's shared limit (PostgreSQL only; see
+    /// above).
+    allowances: Mutex<HashMap<i64, Allowance>>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -88,6 +88,18 @@ const WINDOW: Duration = Duration::from_secs(60);
 
 /// How long a content key read from the database is trusted.
 pub const KEY_TTL: Duration = Duration::from_secs(1);
+
+/// A replica's part of a key's shared limit for one clock minute.
+#[derive(Debug, Clone, Copy)]
+struct Allowance {
+    /// The minute (since the epoch).
+    window: i64,
+    /// Requests it may still admit.
+    left: u32,
+    /// Whether the minute's limit is spent across the replicas: refused here until the next
+    /// minute, with no more claims (a client that goes on asking costs no database write).
+    spent: bool,
+}
 
 /// A replica claims a key's shared limit this many parts at a time (see [`RateLimiter`]).
 const SHARE_CHUNKS: u32 = 20;
@@ -134,12 +146,16 @@ impl RateLimiter {
         let id = key.id.0;
         {
             let mut allowances = self.allowances.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, left)) = allowances.get_mut(&id)
-                && *at == window
-                && *left > 0
+            if let Some(allowance) = allowances.get_mut(&id)
+                && allowance.window == window
             {
-                *left -= 1;
-                return Ok(());
+                if allowance.spent {
+                    return Err(KeyRefusal::Limited(until_next));
+                }
+                if allowance.left > 0 {
+                    allowance.left -= 1;
+                    return Ok(());
+                }
             }
         }
         let limit = key.rate_limit;
@@ -149,19 +165,24 @@ impl RateLimiter {
             .write(move |c| rate_windows::claim(c, &bucket, window, chunk, limit))
             .await
             .map_err(|_| KeyRefusal::Unavailable)?;
-        if granted == 0 {
-            return Err(KeyRefusal::Limited(until_next));
-        }
         let mut allowances = self.allowances.lock().unwrap_or_else(|p| p.into_inner());
         if allowances.len() >= MAX_LOOKUPS {
-            allowances.retain(|_, (at, _)| *at == window);
+            allowances.retain(|_, a| a.window == window);
         }
-        let entry = allowances.entry(id).or_insert((window, 0));
-        if entry.0 == window {
-            entry.1 += granted - 1;
-        } else {
-            *entry = (window, granted - 1);
+        let fresh = Allowance {
+            window,
+            left: 0,
+            spent: false,
+        };
+        let allowance = allowances.entry(id).or_insert(fresh);
+        if allowance.window != window {
+            *allowance = fresh;
         }
+        if granted == 0 {
+            allowance.spent = true;
+            return Err(KeyRefusal::Limited(until_next));
+        }
+        allowance.left += granted - 1;
         Ok(())
     }
 
