@@ -9,7 +9,7 @@ use std::time::Duration;
 use broadsheet_api::background::Pulse;
 use broadsheet_domain::clock::Clock;
 use broadsheet_domain::time::Timestamp;
-use broadsheet_persistence::{Store, StoreError, articles, sessions, throttle};
+use broadsheet_persistence::{Store, StoreError, articles, rate_windows, sessions, throttle};
 use broadsheet_service::sessions as session;
 
 /// Refresh tokens deleted a transaction.
@@ -73,6 +73,12 @@ pub async fn pass(
     }
     let ended = now - session::WINDOW;
     pruned.throttle_rows = store.write(move |c| throttle::prune(c, ended)).await?;
+    // Shared rate limits' minutes before the last (a client that stopped asking leaves its
+    // last one behind).
+    let minute = now.timestamp().div_euclid(60);
+    store
+        .write(move |c| rate_windows::prune(c, minute - 1))
+        .await?;
     if revisions_kept > 0 {
         let mut after = None;
         while let articles::Pruned {

@@ -576,3 +576,44 @@ async fn replicas_share_a_keys_limit_on_postgres() {
         assert_eq!(admit_key(&db.store, replica, &key).await, Ok(()));
     }
 }
+
+/// Replicas on one PostgreSQL database share the anonymous limit of an address too: two
+/// replicas' worth of limiters, asked in turn for a minute, admit the limit and the first
+/// twentieth each replica admits without asking the database (without sharing, each would
+/// admit its own limit: about 276 of the 590 asked here).
+#[actix_web::test]
+async fn replicas_share_the_anonymous_limit_on_postgres() {
+    use broadsheet_api::client::Clients;
+    use broadsheet_domain::clock::Clock;
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let start = Utc
+        .with_ymd_and_hms(2030, 1, 1, 12, 0, 0)
+        .single()
+        .expect("an instant");
+    let clock = Clock::manual(start);
+    let replicas = [
+        Clients::new(Vec::new(), 120, clock.clone()),
+        Clients::new(Vec::new(), 120, clock.clone()),
+    ];
+    let reader: std::net::IpAddr = "203.0.113.7".parse().expect("an address");
+    let mut admitted = 0;
+    for n in 0..590 {
+        clock.advance(TimeDelta::milliseconds(100));
+        if replicas[n % 2]
+            .admit_anonymous_everywhere(&db.store, Some(reader))
+            .await
+            .is_ok()
+        {
+            admitted += 1;
+        }
+    }
+    // 120 claimed from the database, and up to 6 (a twentieth) free on each replica.
+    assert!(
+        (110..=132).contains(&admitted),
+        "{admitted} admitted of a limit of 120 a minute"
+    );
+}

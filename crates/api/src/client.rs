@@ -16,12 +16,18 @@ use broadsheet_domain::clock::Clock;
 use governor::Quota;
 pub use ipnet::IpNet;
 
-use crate::limits::{self, ByClock, KeyedLimiter};
+use broadsheet_persistence::Store;
+
+use crate::limits::{self, ByClock, KeyedLimiter, Refused, Shared};
 
 /// How addresses are read and anonymous clients limited; one per process.
 pub struct Clients {
     trusted: Vec<IpNet>,
     anonymous: Option<(KeyedLimiter<IpAddr>, ByClock)>,
+    /// Requests a minute each anonymous address may make (0: no limit).
+    per_minute: u32,
+    /// The same limit as the replicas share it on PostgreSQL (see [`Shared`]).
+    shared: Shared<IpAddr>,
     checks: AtomicU64,
 }
 
@@ -50,13 +56,17 @@ impl Clients {
     pub fn new(trusted: Vec<IpNet>, per_minute: u32, clock: Clock) -> Self {
         let anonymous = NonZeroU32::new(per_minute).map(|n| {
             let burst = NonZeroU32::new((per_minute / 6).max(1)).unwrap_or(NonZeroU32::MIN);
-            let clock = ByClock(clock);
+            let clock = ByClock(clock.clone());
             let quota = Quota::per_minute(n).allow_burst(burst);
             (limits::keyed(quota, &clock), clock)
         });
         Self {
             trusted,
             anonymous,
+            per_minute,
+            // Each replica admits an address's first twentieth of a minute without asking
+            // the database: readers never cost a write, only a client past that does.
+            shared: Shared::new(clock, true),
             checks: AtomicU64::new(0),
         }
     }
@@ -94,7 +104,33 @@ impl Clients {
         Some(client.unwrap_or(peer))
     }
 
-    /// Counts an anonymous request from `address`; `Err(seconds)` when it is over its limit.
+    /// Counts an anonymous request from `address` against its limit in this process and, on
+    /// PostgreSQL, against the limit the replicas share (at most `--anonymous-rate-limit` a
+    /// clock minute across them, give or take R/20 of it behind R replicas; see [`Shared`]);
+    /// `Err(seconds)` when it is over either. If the database cannot say, the request is let
+    /// through: this limit guards the servers, and a reader should not be refused for it.
+    pub async fn admit_anonymous_everywhere(
+        &self,
+        store: &Store,
+        address: Option<IpAddr>,
+    ) -> Result<(), u64> {
+        self.admit_anonymous(address)?;
+        let Some(address) = address.filter(|_| self.anonymous.is_some()) else {
+            return Ok(());
+        };
+        let group = group(address);
+        match self
+            .shared
+            .admit(store, group, || format!("address:{group}"), self.per_minute)
+            .await
+        {
+            Err(Refused::Limited(seconds)) => Err(seconds),
+            Ok(()) | Err(Refused::Unavailable) => Ok(()),
+        }
+    }
+
+    /// Counts an anonymous request from `address` in this process; `Err(seconds)` when it is
+    /// over its limit.
     pub fn admit_anonymous(&self, address: Option<IpAddr>) -> Result<(), u64> {
         let (Some((limiter, clock)), Some(address)) = (&self.anonymous, address) else {
             return Ok(());

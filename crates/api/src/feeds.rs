@@ -99,7 +99,8 @@ pub async fn handle(
     // Feeds are read anonymously: held to the limit of the reader's address.
     if let Err(seconds) = state
         .clients()
-        .admit_anonymous(state.clients().address(&req))
+        .admit_anonymous_everywhere(state.store(), state.clients().address(&req))
+        .await
     {
         return HttpResponse::TooManyRequests()
             .insert_header((header::RETRY_AFTER, seconds))

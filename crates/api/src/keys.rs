@@ -9,12 +9,10 @@ use std::time::Duration;
 use broadsheet_domain::clock::Clock;
 use broadsheet_domain::time::Timestamp;
 use broadsheet_persistence::Store;
-use broadsheet_persistence::db::Backend;
 use broadsheet_persistence::keys::{self, ApiKey};
-use broadsheet_persistence::rate_windows;
 use governor::{NotUntil, Quota};
 
-use crate::limits::{self, ByClock, KeyedLimiter};
+use crate::limits::{self, ByClock, KeyedLimiter, Refused, Shared};
 
 /// Why a key was refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,8 +28,8 @@ pub enum KeyRefusal {
 /// Holds each key to its requests a minute (GCRA: a key's whole minute's worth at once, then
 /// one request every minute / limit), in each process. On PostgreSQL the replicas also share
 /// each key's limit: every clock minute, a key gets at most its limit across all of them. A
-/// replica claims a twentieth of the limit at a time from the database ([`rate_windows`])
-/// and spends it in memory, so a check is a database write once per chunk; a chunk a replica
+/// replica claims a twentieth of the limit at a time from the database ([`Shared`]) and
+/// spends it in memory, so a check is a database write once per chunk; a chunk a replica
 /// has not spent by the minute's end is lost, so with R replicas sharing a key's traffic the
 /// key may be refused up to (R - 1) / 20 of its limit early (the documented tolerance).
 ///
@@ -52,9 +50,8 @@ pub struct RateLimiter {
     /// Requests counted, to prune now and then.
     checks: AtomicU64,
     lookups: Mutex<Lookups>,
-    /// What this replica may still admit of each key's shared limit (PostgreSQL only; see
-    /// above).
-    allowances: Mutex<HashMap<i64, Allowance>>,
+    /// Each key's limit as the replicas share it (PostgreSQL only; see above).
+    shared: Shared<i64>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -89,21 +86,6 @@ const WINDOW: Duration = Duration::from_secs(60);
 /// How long a content key read from the database is trusted.
 pub const KEY_TTL: Duration = Duration::from_secs(1);
 
-/// A replica's part of a key's shared limit for one clock minute.
-#[derive(Debug, Clone, Copy)]
-struct Allowance {
-    /// The minute (since the epoch).
-    window: i64,
-    /// Requests it may still admit.
-    left: u32,
-    /// Whether the minute's limit is spent across the replicas: refused here until the next
-    /// minute, with no more claims (a client that goes on asking costs no database write).
-    spent: bool,
-}
-
-/// A replica claims a key's shared limit this many parts at a time (see [`RateLimiter`]).
-const SHARE_CHUNKS: u32 = 20;
-
 /// The most lookups remembered (unknown keys included); past it, they are all dropped.
 const MAX_LOOKUPS: usize = 10_000;
 
@@ -127,63 +109,13 @@ impl RateLimiter {
         let ticks = ByClock(clock.clone());
         Self {
             uses: limits::keyed(quota(NonZeroU32::MIN), &ticks),
+            shared: Shared::new(clock.clone(), false),
             clock,
             ticks,
             by_limit: RwLock::default(),
             checks: AtomicU64::new(0),
             lookups: Mutex::default(),
-            allowances: Mutex::default(),
         }
-    }
-
-    /// Counts a request of `key` against the limit the replicas share (see the type's docs):
-    /// from this replica's allowance for the minute, claiming more from the database when it
-    /// is spent. `Err(seconds)` until the next minute when the minute's limit is spent.
-    async fn admit_shared(&self, store: &Store, key: &ApiKey) -> Result<(), KeyRefusal> {
-        let now = self.clock.now().timestamp();
-        let window = now.div_euclid(60);
-        let until_next = u64::try_from(60 - now.rem_euclid(60)).unwrap_or(60).max(1);
-        let id = key.id.0;
-        {
-            let mut allowances = self.allowances.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(allowance) = allowances.get_mut(&id)
-                && allowance.window == window
-            {
-                if allowance.spent {
-                    return Err(KeyRefusal::Limited(until_next));
-                }
-                if allowance.left > 0 {
-                    allowance.left -= 1;
-                    return Ok(());
-                }
-            }
-        }
-        let limit = key.rate_limit;
-        let chunk = (limit / SHARE_CHUNKS).max(1);
-        let bucket = format!("key:{id}");
-        let granted = store
-            .write(move |c| rate_windows::claim(c, &bucket, window, chunk, limit))
-            .await
-            .map_err(|_| KeyRefusal::Unavailable)?;
-        let mut allowances = self.allowances.lock().unwrap_or_else(|p| p.into_inner());
-        if allowances.len() >= MAX_LOOKUPS {
-            allowances.retain(|_, a| a.window == window);
-        }
-        let fresh = Allowance {
-            window,
-            left: 0,
-            spent: false,
-        };
-        let allowance = allowances.entry(id).or_insert(fresh);
-        if allowance.window != window {
-            *allowance = fresh;
-        }
-        if granted == 0 {
-            allowance.spent = true;
-            return Err(KeyRefusal::Limited(until_next));
-        }
-        allowance.left += granted - 1;
-        Ok(())
     }
 
     /// Counts a request of `key`; `Err(seconds)` when it is over its limit. `Ok(true)` when
@@ -291,9 +223,15 @@ pub async fn admit_key(
     key: &ApiKey,
 ) -> Result<(), KeyRefusal> {
     let record_use = limiter.admit(key).map_err(KeyRefusal::Limited)?;
-    if store.backend() == Backend::Postgres {
-        limiter.admit_shared(store, key).await?;
-    }
+    let id = key.id.0;
+    limiter
+        .shared
+        .admit(store, id, || format!("key:{id}"), key.rate_limit)
+        .await
+        .map_err(|refused| match refused {
+            Refused::Limited(seconds) => KeyRefusal::Limited(seconds),
+            Refused::Unavailable => KeyRefusal::Unavailable,
+        })?;
     if record_use {
         let id = key.id;
         // Recorded once a minute at most: a write per request would cost more than the read.

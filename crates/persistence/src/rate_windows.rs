@@ -49,3 +49,12 @@ pub fn claim(
     let granted = (i64::from(limit) - before).clamp(0, chunk);
     Ok(u32::try_from(granted).unwrap_or(0))
 }
+
+/// Deletes the windows before `window_start` (a bucket's old windows otherwise go only when
+/// it claims again); returns how many went.
+pub fn prune(conn: &mut AnyConnection, window_start: i64) -> Result<usize, StoreError> {
+    Ok(
+        diesel::delete(rate_windows::table.filter(rate_windows::window_start.lt(window_start)))
+            .execute(conn)?,
+    )
+}

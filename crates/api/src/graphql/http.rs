@@ -314,7 +314,7 @@ pub async fn get(
     if format == Format::Html {
         return super::graphiql::page();
     }
-    if let Err(refusal) = admit_anonymous(&req, &state) {
+    if let Err(refusal) = admit_anonymous(&req, &state).await {
         return refusal.respond(format);
     }
     let raw_key = raw_cache_key(&req, "GET", req.query_string().as_bytes());
@@ -340,7 +340,7 @@ pub async fn get(
 /// Holds a request with neither credentials nor a content key to the anonymous limit of its
 /// address: dropping a partner's key does not lift its limit, and no one address can keep
 /// the server busy. (A key's requests count against the key; staff are not limited here.)
-fn admit_anonymous(req: &HttpRequest, state: &AppState) -> Result<(), Refusal> {
+async fn admit_anonymous(req: &HttpRequest, state: &AppState) -> Result<(), Refusal> {
     let keyed = req
         .query_string()
         .split('&')
@@ -350,7 +350,8 @@ fn admit_anonymous(req: &HttpRequest, state: &AppState) -> Result<(), Refusal> {
     }
     state
         .clients()
-        .admit_anonymous(state.clients().address(req))
+        .admit_anonymous_everywhere(state.store(), state.clients().address(req))
+        .await
         .map_err(|seconds| Refusal::too_many("this address", seconds))
 }
 
@@ -395,7 +396,7 @@ pub async fn post(
     let Some(format) = negotiate(&req, false) else {
         return not_acceptable();
     };
-    if let Err(refusal) = admit_anonymous(&req, &state) {
+    if let Err(refusal) = admit_anonymous(&req, &state).await {
         return refusal.respond(format);
     }
     let body = match read_body(&req, payload, &service.config).await {
