@@ -203,6 +203,11 @@ pub struct ServeArgs {
     #[arg(long, env = "BROADSHEET_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
+    /// Address and port of a listener of its own that serves `/metrics` in the Prometheus
+    /// text format (port 0 picks a free one); off unless set. Keep it off the public network.
+    #[arg(long, env = "BROADSHEET_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     #[command(flatten)]
     pub demo: Demo,
 

@@ -18,6 +18,8 @@ use crate::demo;
 /// A server that is bound, connected and migrated, ready to run.
 pub struct Application {
     port: u16,
+    /// The metrics listener's port, when it is on.
+    metrics_port: Option<u16>,
     server: Server,
     store: Store,
     clock: Clock,
@@ -91,6 +93,17 @@ impl Application {
         // The scheduler's changes go through the same service as the API's, so that their
         // events carry the same site address.
         let service = state.service().clone();
+        let metrics = match args.metrics_bind {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .with_context(|| format!("cannot listen on {address} for metrics"))?;
+                let port = listener.local_addr()?.port();
+                let server = broadsheet_api::metrics_server(listener, state.clone())?;
+                tracing::info!(address = %address.ip(), port, "serving metrics");
+                Some((port, server))
+            }
+            None => None,
+        };
         let server = broadsheet_api::server(listener, state, &server_options(args))?;
         if args.scheduler_interval > 0 {
             let interval = Duration::from_secs(args.scheduler_interval);
@@ -115,8 +128,13 @@ impl Application {
             ));
         }
         tracing::info!(address = %args.bind.ip(), port, "serving");
+        let metrics_port = metrics.map(|(port, server)| {
+            actix_web::rt::spawn(server);
+            port
+        });
         Ok(Self {
             port,
+            metrics_port,
             server,
             store,
             clock,
@@ -127,6 +145,11 @@ impl Application {
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port the metrics listener listens on, when `--metrics-bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// The server's store (for its statement count, in tests and benchmarks).

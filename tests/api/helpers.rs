@@ -22,6 +22,8 @@ pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// A running server on its own database.
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener's address, when the test turned it on (`--metrics-bind`).
+    pub metrics_address: Option<String>,
     /// The database, for seeding fixtures (kept alive as long as the server uses it).
     pub db: TestDb,
     /// The server's own store, whose statement count tells how many queries a request ran.
@@ -166,6 +168,9 @@ impl TestApp {
             Err(error) => return Err((db, error)),
         };
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let handle = StopOnDrop(app.handle());
         let server_store = app.store().clone();
         let (clock, tasks) = (app.clock().clone(), app.tasks().clone());
@@ -175,6 +180,7 @@ impl TestApp {
             clock,
             tasks,
             address,
+            metrics_address,
             db,
             handle,
             client: awc::Client::builder()

@@ -18,6 +18,7 @@ mod helpers;
 mod invalidation;
 mod keys;
 mod logs;
+mod metrics;
 mod pages;
 mod secrets;
 mod security;

@@ -16,6 +16,7 @@ pub mod hex;
 pub mod keys;
 mod limits;
 mod logging;
+pub mod metrics;
 mod request_id;
 mod server;
 pub mod site;
@@ -25,5 +26,5 @@ mod weights;
 
 pub use config::AppConfig;
 pub use graphql::GraphqlConfig;
-pub use server::{Cors, ServerOptions, server};
+pub use server::{Cors, ServerOptions, metrics_server, server};
 pub use state::AppState;

@@ -86,6 +86,9 @@ impl RootSpanBuilder for RootSpan {
             }
             Err(_) => (None, false),
         };
+        if let Ok(response) = outcome {
+            record_metrics(response, started);
+        }
         // To a tenth of a millisecond: finer is noise.
         let elapsed_ms = started.map(|s| (s.0.elapsed().as_secs_f64() * 10_000.0).round() / 10.0);
         span.in_scope(|| {
@@ -96,6 +99,26 @@ impl RootSpanBuilder for RootSpan {
             }
         });
     }
+}
+
+/// Counts an answered request in the server's metrics (see [`crate::metrics`]).
+fn record_metrics<B>(response: &ServiceResponse<B>, started: Option<Started>) {
+    let request = response.request();
+    let Some(state) = request.app_data::<web::Data<AppState>>() else {
+        return;
+    };
+    let route = request.match_pattern();
+    let cache = response
+        .headers()
+        .get("x-cache")
+        .and_then(|v| v.to_str().ok());
+    state.metrics().record(
+        route.as_deref().unwrap_or("default"),
+        request.method().as_str(),
+        response.status().as_u16(),
+        started.map(|s| s.0.elapsed().as_secs_f64()),
+        cache,
+    );
 }
 
 /// The path, and the query's parameter names with their values left out:

@@ -178,3 +178,18 @@ pub fn server(
     }
     Ok(server.listen(listener)?.run())
 }
+
+/// The metrics listener (`--metrics-bind`): `GET /metrics` and nothing else, on one worker.
+/// Not stopped by the public server's handle: it ends with the process.
+pub fn metrics_server(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(crate::metrics::serve))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
+}

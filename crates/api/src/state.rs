@@ -31,6 +31,7 @@ pub struct AppState {
     clients: Arc<Clients>,
     site: SiteUrl,
     cache: Arc<ResponseCache>,
+    metrics: Arc<crate::metrics::Metrics>,
     request_timeout: Duration,
     cache_control: HeaderValue,
 }
@@ -58,6 +59,7 @@ impl AppState {
             )),
             site: config.site_url,
             cache: Arc::new(ResponseCache::new(config.response_cache_bytes, clock)),
+            metrics: Arc::default(),
             request_timeout: config.request_timeout,
             cache_control: crate::cache::cache_control(
                 config.cache_max_age,
@@ -113,6 +115,11 @@ impl AppState {
     /// Public reads, kept in memory (shared with the tasks that refresh and clear it).
     pub fn cache(&self) -> &Arc<ResponseCache> {
         &self.cache
+    }
+
+    /// The server's metrics (see [`crate::metrics`]).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// How long a read may take, on every API.

@@ -116,6 +116,12 @@ impl Store {
         Ok(applied)
     }
 
+    /// Connections the pool has open, and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
     /// How many SQL statements this store's connections have run since it opened.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)

@@ -608,3 +608,11 @@ pub fn prune(conn: &mut AnyConnection, before: Timestamp) -> Result<usize, Store
     )
     .execute(conn)?)
 }
+
+/// How many deliveries wait to be made or retried (the outbox's depth).
+pub fn pending_deliveries(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(PENDING))
+        .count()
+        .get_result(conn)?)
+}
