@@ -62,6 +62,7 @@ async fn metrics_count_what_happens_and_parse(db: TestDb) {
         r#"broadsheet_response_cache_lookups_total{result="miss"} 1"#,
         r#"broadsheet_http_request_duration_seconds_count{route="/graphql"} 2"#,
         "broadsheet_webhook_deliveries_pending 0",
+        "broadsheet_scheduler_lag_seconds 0.0",
     ] {
         assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
     }
@@ -117,4 +118,26 @@ async fn metrics_count_what_happens_and_parse(db: TestDb) {
         value(r#"broadsheet_db_pool_connections{"state": "idle"}"#).is_some(),
         "{samples}"
     );
+    assert!(
+        value("broadsheet_response_cache_bytes{}").is_some_and(|b| b > 0.0),
+        "{samples}"
+    );
+
+    // An article due a minute ago that no scheduler has published (it is off in tests).
+    {
+        let mut c = app.db.store.conn().expect("connection");
+        let ann = broadsheet_persistence::testing::UserBuilder::new("Ann")
+            .create(&mut c)
+            .id();
+        broadsheet_persistence::testing::ArticleBuilder::new("Overdue", ann)
+            .scheduled_for(broadsheet_domain::time::now() - chrono::TimeDelta::seconds(60))
+            .create(&mut c);
+    }
+    let text = scrape(&app).await;
+    let lag: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("broadsheet_scheduler_lag_seconds "))
+        .and_then(|v| v.parse().ok())
+        .expect("the lag");
+    assert!((60.0..3600.0).contains(&lag), "lag {lag}");
 }

@@ -4,8 +4,8 @@
 //! Counted as requests end (see [`crate::logging`]): requests by route, method and status,
 //! their latency by route, response cache hits and misses (each cacheable answer's
 //! `X-Cache`), and rate-limit refusals (429s) by route. Read when scraped: the connection
-//! pool's connections in use and idle, the statements run, and the webhook deliveries
-//! waiting. One registry per server (no global state: tests run many servers in a process).
+//! pool's connections in use and idle, the statements run, the webhook deliveries waiting,
+//! the response cache's bytes, and how late the scheduler is. One registry per server (no global state: tests run many servers in a process).
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
@@ -59,6 +59,8 @@ pub struct Metrics {
     /// The store's statement count at the last scrape (the counter moves by the difference).
     statements_seen: Mutex<u64>,
     outbox: Gauge,
+    cache_bytes: Gauge,
+    scheduler_lag: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -121,6 +123,18 @@ impl Metrics {
             "Webhook deliveries waiting to be made or retried",
             outbox.clone(),
         );
+        let cache_bytes = Gauge::default();
+        registry.register(
+            "response_cache_bytes",
+            "Bytes the response cache holds",
+            cache_bytes.clone(),
+        );
+        let scheduler_lag = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "scheduler_lag_seconds",
+            "How long the earliest scheduled article that is due has waited to be published (0: none waits)",
+            scheduler_lag.clone(),
+        );
         Self {
             registry,
             requests,
@@ -131,6 +145,8 @@ impl Metrics {
             statements,
             statements_seen: Mutex::new(0),
             outbox,
+            cache_bytes,
+            scheduler_lag,
         }
     }
 
@@ -197,14 +213,25 @@ impl Metrics {
             self.statements.inc_by(run.saturating_sub(*seen));
             *seen = (*seen).max(run);
         }
-        match store
-            .read(broadsheet_persistence::webhooks::pending_deliveries)
-            .await
-        {
-            Ok(pending) => {
+        self.cache_bytes
+            .set(i64::try_from(state.cache().bytes()).unwrap_or(i64::MAX));
+        let read = store
+            .read(|c| {
+                let pending = broadsheet_persistence::webhooks::pending_deliveries(c)?;
+                let content = broadsheet_persistence::content::state(c)?;
+                Ok((pending, content.next_due))
+            })
+            .await;
+        match read {
+            Ok((pending, next_due)) => {
                 self.outbox.set(pending);
+                let now = state.service().clock().now();
+                let lag = next_due
+                    .and_then(|due| (now - due).to_std().ok())
+                    .map_or(0.0, |waited| waited.as_secs_f64());
+                self.scheduler_lag.set(lag);
             }
-            Err(error) => tracing::warn!(%error, "metrics: could not count pending deliveries"),
+            Err(error) => tracing::warn!(%error, "metrics: could not read the outbox and schedule"),
         }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
